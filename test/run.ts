@@ -4,7 +4,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hookFailures } from './harness.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : undefined;
@@ -30,8 +29,10 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   return (realWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
 }) as typeof process.stdout.write;
 
+// uvu decides at import time whether a runner drives it: say so before anything imports it.
 (globalThis as Record<string, unknown>).UVU_DEFER = 1;
 const uvu = await import('uvu');
+const { hookFailures } = await import('./harness.js');
 const queue = (globalThis as unknown as { UVU_QUEUE: unknown[][] }).UVU_QUEUE;
 let index = 0;
 let loadFailures = 0;

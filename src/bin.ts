@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { main } from './cli/main.js';
+
+process.on('SIGINT', () => process.exit(130));
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,49 @@
+// Docker Compose's global flags, and how they become loader options.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { LoadOptions } from '../compose/load.js';
+
+export interface GlobalOptions {
+  file: string[];
+  projectName?: string;
+  projectDirectory?: string;
+  envFile: string[];
+  profile: string[];
+  ansi: 'never' | 'always' | 'auto';
+  progress: string;
+  dryRun: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('-f, --file <file>', 'Compose configuration files', collect, [])
+    .option('-p, --project-name <name>', 'Project name')
+    .option('--project-directory <dir>', 'Specify an alternate working directory (default: the path of the first Compose file)')
+    .option('--env-file <file>', 'Specify an alternate environment file', collect, [])
+    .option('--profile <profile>', 'Specify a profile to enable', collect, [])
+    .option('--ansi <when>', 'Control when to print ANSI control characters ("never"|"always"|"auto")', 'auto')
+    .option('--progress <type>', 'Set type of progress output (auto, tty, plain, json, quiet)', 'auto')
+    .option('--dry-run', 'Execute command in dry run mode', false);
+}
+
+export function loadOptionsFrom(globals: GlobalOptions, extra: Partial<LoadOptions> = {}): LoadOptions {
+  return {
+    workingDir: process.cwd(),
+    files: globals.file,
+    projectDirectory: globals.projectDirectory,
+    projectName: globals.projectName,
+    envFiles: globals.envFile.length > 0 ? globals.envFile : undefined,
+    profiles: globals.profile,
+    osEnv: process.env,
+    stdin: () => readStdin(),
+    warn: (message) => process.stderr.write(`WARN[0000] ${message}\n`),
+    ...extra,
+  };
+}
+
+/** Compose files are small: fd 0 is read synchronously so the loader stays synchronous. */
+function readStdin(): string {
+  return readFileSync(0, 'utf8');
+}

@@ -1,0 +1,28 @@
+// The one place that turns errors into messages and exit codes.
+import { CommanderError } from 'commander';
+import { TscError } from '../util/errors.js';
+import { buildProgram } from './program.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+export function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // commander has already printed help, version or the usage error.
+    return error.exitCode;
+  }
+  if (error instanceof TscError) {
+    process.stderr.write(`${error.format()}\n`);
+    return error.exitCode;
+  }
+  // Not a user mistake: a bug of ours. Show everything that helps fix it.
+  process.stderr.write(`tscompose: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  return 70;
+}

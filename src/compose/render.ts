@@ -1,0 +1,118 @@
+// Prints a loaded tree the way `docker compose config` does: struct fields in
+// compose-go's order, user-named keys sorted, YAML or JSON.
+import { stringify } from 'yaml';
+import { isMap } from './source.js';
+import type { ComposeMap } from './source.js';
+
+/** Field order of compose-go's types, by path pattern; `*` matches any key or index. */
+const FIELD_ORDER: Record<string, string[]> = {
+  '': ['name', 'services', 'networks', 'volumes', 'secrets', 'configs', 'models'],
+  'services.*': [
+    'profiles', 'annotations', 'attach', 'build', 'develop', 'blkio_config', 'cap_add', 'cap_drop', 'cgroup_parent',
+    'cgroup', 'cpu_count', 'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpus', 'cpuset',
+    'cpu_shares', 'command', 'configs', 'container_name', 'credential_spec', 'depends_on', 'deploy',
+    'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'dockerfile', 'domainname', 'entrypoint',
+    'provider', 'environment', 'env_file', 'expose', 'extends', 'external_links', 'extra_hosts', 'group_add', 'gpus',
+    'hostname', 'healthcheck', 'image', 'init', 'ipc', 'isolation', 'labels', 'label_file', 'links', 'logging',
+    'log_driver', 'log_opt', 'mem_limit', 'mem_reservation', 'memswap_limit', 'mem_swappiness', 'mac_address', 'models',
+    'net', 'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports',
+    'privileged', 'pull_policy', 'read_only', 'restart', 'runtime', 'scale', 'secrets', 'security_opt', 'shm_size',
+    'stdin_open', 'stop_grace_period', 'stop_signal', 'storage_opt', 'sysctls', 'tmpfs', 'tty', 'ulimits',
+    'use_api_socket', 'user', 'userns_mode', 'uts', 'volume_driver', 'volumes', 'volumes_from', 'working_dir',
+    'post_start', 'pre_stop',
+  ],
+  'services.*.build': [
+    'context', 'dockerfile', 'dockerfile_inline', 'entitlements', 'args', 'ssh', 'labels', 'cache_from', 'cache_to',
+    'no_cache', 'additional_contexts', 'network', 'provenance', 'sbom', 'pull', 'target', 'shm_size', 'extra_hosts',
+    'isolation', 'privileged', 'secrets', 'tags', 'ulimits', 'platforms',
+  ],
+  'services.*.healthcheck': ['test', 'timeout', 'interval', 'retries', 'start_period', 'start_interval', 'disable'],
+  'services.*.depends_on.*': ['condition', 'restart', 'required'],
+  'services.*.deploy': ['mode', 'replicas', 'labels', 'update_config', 'rollback_config', 'resources', 'restart_policy', 'placement', 'endpoint_mode'],
+  'services.*.deploy.resources': ['limits', 'reservations'],
+  'services.*.deploy.resources.*': ['cpus', 'memory', 'pids', 'devices', 'generic_resources'],
+  'services.*.deploy.restart_policy': ['condition', 'delay', 'max_attempts', 'window'],
+  'services.*.deploy.update_config': ['parallelism', 'delay', 'failure_action', 'monitor', 'max_failure_ratio', 'order'],
+  'services.*.deploy.rollback_config': ['parallelism', 'delay', 'failure_action', 'monitor', 'max_failure_ratio', 'order'],
+  'services.*.deploy.placement': ['constraints', 'preferences', 'max_replicas_per_node'],
+  'services.*.devices.*': ['source', 'target', 'permissions'],
+  'services.*.logging': ['driver', 'options'],
+  'services.*.networks.*': ['aliases', 'driver_opts', 'gw_priority', 'interface_name', 'ipv4_address', 'ipv6_address', 'link_local_ips', 'mac_address', 'priority'],
+  'services.*.ports.*': ['name', 'mode', 'host_ip', 'target', 'published', 'protocol', 'app_protocol'],
+  'services.*.volumes.*': ['type', 'source', 'target', 'read_only', 'consistency', 'bind', 'volume', 'tmpfs', 'image'],
+  'services.*.volumes.*.bind': ['selinux', 'propagation', 'create_host_path', 'recursive'],
+  'services.*.volumes.*.volume': ['labels', 'nocopy', 'subpath'],
+  'services.*.volumes.*.tmpfs': ['size', 'mode'],
+  'services.*.secrets.*': ['source', 'target', 'uid', 'gid', 'mode'],
+  'services.*.configs.*': ['source', 'target', 'uid', 'gid', 'mode'],
+  'services.*.extends': ['file', 'service'],
+  'services.*.env_file.*': ['path', 'required', 'format'],
+  'services.*.ulimits.*': ['soft', 'hard'],
+  'services.*.develop': ['watch'],
+  'services.*.develop.watch.*': ['path', 'action', 'target', 'exec', 'include', 'ignore', 'initial_sync'],
+  'networks.*': ['name', 'driver', 'driver_opts', 'ipam', 'external', 'internal', 'attachable', 'labels', 'enable_ipv4', 'enable_ipv6'],
+  'networks.*.ipam': ['driver', 'config', 'options'],
+  'networks.*.ipam.config.*': ['subnet', 'gateway', 'ip_range', 'aux_addresses'],
+  'volumes.*': ['name', 'driver', 'driver_opts', 'external', 'labels'],
+  'secrets.*': ['name', 'file', 'environment', 'content', 'external', 'labels', 'driver', 'driver_opts', 'template_driver'],
+  'configs.*': ['name', 'file', 'environment', 'content', 'external', 'labels', 'driver', 'driver_opts', 'template_driver'],
+  'include.*': ['path', 'project_directory', 'env_file'],
+};
+
+const PATTERNS = Object.entries(FIELD_ORDER).map(([pattern, fields]) => ({
+  parts: pattern === '' ? [] : pattern.split('.'),
+  rank: new Map(fields.map((f, i) => [f, i])),
+}));
+
+function fieldRank(path: string[]): Map<string, number> | undefined {
+  outer: for (const p of PATTERNS) {
+    if (p.parts.length !== path.length) continue;
+    for (let i = 0; i < path.length; i++) {
+      if (p.parts[i] !== '*' && p.parts[i] !== path[i]) continue outer;
+    }
+    return p.rank;
+  }
+  return undefined;
+}
+
+/** Go's yaml sorts map keys with digit runs compared as numbers. */
+const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+function compareKeys(a: string, b: string): number {
+  return natural.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** A plain copy of the tree with keys in `docker compose config` order. */
+export function orderTree(value: unknown, path: string[] = []): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => orderTree(v, [...path, String(i)]));
+  if (!isMap(value)) return value;
+  const rank = fieldRank(path);
+  const keys = Object.keys(value).sort((a, b) => {
+    if (rank) {
+      const ra = rank.get(a) ?? Infinity;
+      const rb = rank.get(b) ?? Infinity;
+      if (ra !== rb) return ra - rb;
+    }
+    return compareKeys(a, b);
+  });
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = orderTree(value[k], [...path, k]);
+  return out;
+}
+
+export function renderYaml(tree: ComposeMap): string {
+  return stringify(orderTree(tree), {
+    indent: 2,
+    indentSeq: true,
+    lineWidth: 0,
+    minContentWidth: 0,
+    nullStr: 'null',
+    defaultStringType: 'PLAIN',
+    defaultKeyType: 'PLAIN',
+    doubleQuotedAsJSON: true,
+    singleQuote: false,
+  });
+}
+
+export function renderJson(tree: ComposeMap): string {
+  return JSON.stringify(orderTree(tree), null, 4) + '\n';
+}
