@@ -1,0 +1,295 @@
+// The engine interface: what the planner and the CLI ask of a backend (the
+// embedded engine, later the Docker Engine API). Engine-neutral: no runc,
+// conmon or Docker API type appears here.
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+
+export interface MountSpec {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** Host path (bind) or volume name (volume; empty for an anonymous volume). */
+  source?: string;
+  target: string;
+  readOnly?: boolean;
+  bind?: { propagation?: string; createHostPath?: boolean; selinux?: string };
+  volume?: { nocopy?: boolean; subpath?: string; labels?: Record<string, string> };
+  tmpfs?: { size?: number; mode?: number };
+}
+
+export interface PortBinding {
+  hostIp?: string;
+  /** Host port; undefined or '' picks a free one. */
+  hostPort?: string;
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+}
+
+export interface HealthcheckSpec {
+  test: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  retries?: number;
+  startPeriodMs?: number;
+  startIntervalMs?: number;
+}
+
+export interface RestartPolicySpec {
+  name: 'no' | 'always' | 'on-failure' | 'unless-stopped';
+  maximumRetryCount?: number;
+}
+
+export interface EndpointSpec {
+  aliases?: string[];
+  ipv4Address?: string;
+  ipv6Address?: string;
+  macAddress?: string;
+  interfaceName?: string;
+  gwPriority?: number;
+}
+
+/** Immutable configuration of a container, fixed at create time. */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  /** undefined: the image's; [] clears it. */
+  entrypoint?: string[];
+  /** undefined: the image's (unless entrypoint is set, as Docker does); [] clears it. */
+  command?: string[];
+  /** Added to (and overriding) the image's Env. null: unset. */
+  env: Record<string, string | null>;
+  workingDir?: string;
+  user?: string;
+  hostname?: string;
+  domainname?: string;
+  tty?: boolean;
+  stdinOpen?: boolean;
+  init?: boolean;
+  readOnly?: boolean;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  sysctls?: Record<string, string>;
+  ulimits?: Record<string, { soft: number; hard: number }>;
+  resources?: {
+    nanoCpus?: number;
+    memoryBytes?: number;
+    memorySwapBytes?: number;
+    memoryReservationBytes?: number;
+    pidsLimit?: number;
+    cpuShares?: number;
+    cpusetCpus?: string;
+  };
+  shmSizeBytes?: number;
+  mounts?: MountSpec[];
+  /** Containers (id or name) whose volumes this one mounts, `name[:ro|rw]`. */
+  volumesFrom?: string[];
+  extraHosts?: Array<{ host: string; ip: string }>;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** 'none' | 'host' | 'bridge' | `container:<id>` | a network name. */
+  networkMode?: string;
+  networks?: Record<string, EndpointSpec>;
+  ports?: PortBinding[];
+  exposedPorts?: string[];
+  stopSignal?: string;
+  stopTimeoutSeconds?: number;
+  healthcheck?: HealthcheckSpec;
+  restartPolicy?: RestartPolicySpec;
+  securityOpt?: string[];
+  groupAdd?: string[];
+  devices?: Array<{ source: string; target: string; permissions: string }>;
+}
+
+export interface ContainerState {
+  status: ContainerStatus;
+  running: boolean;
+  paused: boolean;
+  restarting: boolean;
+  pid: number;
+  exitCode: number;
+  error?: string;
+  /** ISO 8601, or '0001-01-01T00:00:00Z' as Docker prints for never. */
+  startedAt: string;
+  finishedAt: string;
+  restartCount: number;
+  health?: { status: 'starting' | 'healthy' | 'unhealthy'; failingStreak: number; log: Array<{ start: string; end: string; exitCode: number; output: string }> };
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  labels: Record<string, string>;
+  created: string;
+  state: ContainerState;
+  ports: PortBinding[];
+  command: string[];
+}
+
+export interface ContainerDetails extends ContainerSummary {
+  spec: ContainerSpec;
+  /** Resolved process: entrypoint + command after image defaults. */
+  path: string;
+  args: string[];
+  logPath?: string;
+  mounts: Array<MountSpec & { resolvedSource?: string }>;
+}
+
+export interface ContainerFilter {
+  all?: boolean;
+  /** Every label must match; a value of undefined matches any value. */
+  labels?: Record<string, string | undefined>;
+  names?: string[];
+}
+
+export interface LogEntry {
+  /** ISO 8601 with nanoseconds, as conmon/Docker write it. */
+  time: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  tail?: number;
+  since?: string;
+  until?: string;
+  signal?: AbortSignal;
+}
+
+export interface ExecSpec {
+  cmd: string[];
+  env?: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  detach?: boolean;
+  privileged?: boolean;
+}
+
+export interface ExecStdio {
+  stdin?: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface ImageSummary {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  created: string;
+  size: number;
+}
+
+export interface ImageDetails extends ImageSummary {
+  architecture: string;
+  os: string;
+  config: {
+    Env?: string[];
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    WorkingDir?: string;
+    User?: string;
+    ExposedPorts?: Record<string, object>;
+    Volumes?: Record<string, object>;
+    Labels?: Record<string, string>;
+    StopSignal?: string;
+    Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number; StartInterval?: number };
+  };
+  rootfs: { type: 'layers'; diff_ids: string[] };
+}
+
+export interface VolumeSpec {
+  name: string;
+  driver?: string;
+  driverOpts?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+export interface VolumeDetails {
+  name: string;
+  driver: string;
+  mountpoint: string;
+  labels: Record<string, string>;
+  created: string;
+  options: Record<string, string>;
+}
+
+export interface NetworkSpec {
+  name: string;
+  driver?: string;
+  driverOpts?: Record<string, string>;
+  internal?: boolean;
+  attachable?: boolean;
+  enableIpv6?: boolean;
+  labels?: Record<string, string>;
+  ipam?: { driver?: string; config?: Array<{ subnet?: string; ipRange?: string; gateway?: string; auxAddresses?: Record<string, string> }> };
+}
+
+export interface NetworkDetails {
+  id: string;
+  name: string;
+  driver: string;
+  labels: Record<string, string>;
+  internal: boolean;
+  subnets: Array<{ subnet: string; gateway: string }>;
+}
+
+export interface ImageService {
+  inspect(ref: string): Promise<ImageDetails | undefined>;
+  list(): Promise<ImageSummary[]>;
+  remove(ref: string, opts?: { force?: boolean }): Promise<string[]>;
+  /** docker-archive or OCI layout tar; returns the loaded references. */
+  load(file: string): Promise<string[]>;
+  save(refs: string[], file: string): Promise<void>;
+  /** A root filesystem (tar or directory) as a one-layer image. */
+  importRootfs(source: string, ref: string): Promise<string>;
+  tag(source: string, target: string): Promise<void>;
+}
+
+export interface ContainerService {
+  create(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  stop(id: string, opts?: { timeoutSeconds?: number; signal?: string }): Promise<void>;
+  kill(id: string, signal?: string): Promise<void>;
+  remove(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+  list(filter?: ContainerFilter): Promise<ContainerSummary[]>;
+  inspect(id: string): Promise<ContainerDetails | undefined>;
+  logs(id: string, opts?: LogOptions): AsyncIterable<LogEntry>;
+  /** Resolves with the exit code once the container is not running. */
+  wait(id: string, opts?: { signal?: AbortSignal }): Promise<number>;
+  exec(id: string, spec: ExecSpec, stdio: ExecStdio): Promise<number>;
+  top(id: string): Promise<{ titles: string[]; processes: string[][] }>;
+  copyTo(id: string, hostPath: string, containerPath: string): Promise<void>;
+  copyFrom(id: string, containerPath: string, hostPath: string): Promise<void>;
+}
+
+export interface VolumeService {
+  create(spec: VolumeSpec): Promise<VolumeDetails>;
+  inspect(name: string): Promise<VolumeDetails | undefined>;
+  list(filter?: { labels?: Record<string, string | undefined> }): Promise<VolumeDetails[]>;
+  remove(name: string, opts?: { force?: boolean }): Promise<void>;
+}
+
+export interface NetworkService {
+  create(spec: NetworkSpec): Promise<NetworkDetails>;
+  inspect(name: string): Promise<NetworkDetails | undefined>;
+  list(filter?: { labels?: Record<string, string | undefined> }): Promise<NetworkDetails[]>;
+  remove(name: string): Promise<void>;
+}
+
+export interface Engine {
+  readonly name: 'embedded' | 'docker';
+  readonly images: ImageService;
+  readonly containers: ContainerService;
+  readonly volumes: VolumeService;
+  readonly networks: NetworkService;
+  /** Serializes commands on one project; resolves with a release function. */
+  lockProject(project: string, command: string): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

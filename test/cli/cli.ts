@@ -1,0 +1,20 @@
+// Runs the built CLI as a user would: a child process with its own cwd and environment.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = `${REPO}dist/bin.js`;
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }): CliResult {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does)`);
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...opts.env };
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, input: opts.input ?? '', encoding: 'utf8' });
+  return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+}
