@@ -111,9 +111,9 @@ export function loadProject(opts: LoadOptions): LoadResult {
         warn(`${displayName}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
         delete doc.version;
       }
-      if (interpolate) doc = interpolateTree(doc, (name) => fileEnv[name], { warn });
+      if (interpolate) doc = interpolateTree(doc, (name) => (Object.hasOwn(fileEnv, name) ? fileEnv[name] : undefined), { warn });
       validateComposeTree(doc, displayName);
-      doc = canonicalizeTree(doc, { lenient: !interpolate });
+      doc = canonicalizeTree(doc, { lenient: !interpolate, warn });
       merged = merged ? mergeTrees(merged, doc) : doc;
     }
     let tree = applyResets(merged!);
@@ -124,7 +124,8 @@ export function loadProject(opts: LoadOptions): LoadResult {
         projectDir: includeOpts.projectDir,
         workingDir: baseDir,
         envFiles: includeOpts.envFiles,
-        osEnv: opts.osEnv,
+        // An included project sees the including project's environment, which wins over its own files.
+        osEnv: fileEnv,
       });
       let result: ComposeMap | undefined;
       for (const f of includeFiles) {

@@ -289,7 +289,11 @@ export interface Engine {
   readonly containers: ContainerService;
   readonly volumes: VolumeService;
   readonly networks: NetworkService;
-  /** Serializes commands on one project; resolves with a release function. */
-  lockProject(project: string, command: string): Promise<() => Promise<void>>;
+  /**
+   * Serializes commands on one project; resolves with a release function.
+   * `onWait` tells the user who holds the lock while this command waits
+   * (`waiting for "up" (pid 1234) to finish on project "demo"`).
+   */
+  lockProject(project: string, command: string, opts?: { onWait?: (message: string) => void; timeoutMs?: number }): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

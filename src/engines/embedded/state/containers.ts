@@ -1,0 +1,202 @@
+// Container records under <root>/containers/<id>/: the immutable config.json
+// apart from the mutable state.json (as libpod keeps them), written atomically.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerSpec, ContainerState } from '../../../engine/types.js';
+import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
+import { TscError } from '../../../util/errors.js';
+import { checkContainerName, generateId, isFullId } from './ids.js';
+import { acquireLock } from './lock.js';
+import { hasMountsUnder } from './mountinfo.js';
+import { claimName, lookupName, releaseName } from './name-index.js';
+import { selfRef, type ProcessRef } from './process-ref.js';
+import type { StateRoot } from './root.js';
+
+export interface ContainerConfigRecord {
+  id: string;
+  /** Without Docker's leading '/'. */
+  name: string;
+  /** ISO 8601. */
+  created: string;
+  spec: ContainerSpec;
+  /** Engine data fixed at create time (image id, resolved process, ...). */
+  extra: Record<string, unknown>;
+}
+
+/** creating: being made (owner set); ready: usable; removing: being removed (owner set). */
+export type RecordPhase = 'creating' | 'ready' | 'removing';
+
+export interface ContainerStateRecord extends ContainerState {
+  phase: RecordPhase;
+  /** The command making or removing the record; a dead owner means it was killed half-way. */
+  owner?: ProcessRef;
+  /** Engine data that changes (conmon pid, bundle path, ...). */
+  extra: Record<string, unknown>;
+}
+
+export interface ContainerRecord {
+  dir: string;
+  config: ContainerConfigRecord;
+  state: ContainerStateRecord;
+}
+
+export const NEVER = '0001-01-01T00:00:00Z';
+
+export function initialState(): ContainerStateRecord {
+  return { phase: 'creating', status: 'created', running: false, paused: false, restarting: false, pid: 0, exitCode: 0, startedAt: NEVER, finishedAt: NEVER, restartCount: 0, extra: {} };
+}
+
+const CONFIG = 'config.json';
+const STATE = 'state.json';
+
+export interface CreateRecordOptions {
+  spec: ContainerSpec;
+  extra?: Record<string, unknown>;
+  /** Initial engine state data. */
+  stateExtra?: Record<string, unknown>;
+}
+
+/**
+ * Writes a new record in phase "creating", owned by this process, and claims
+ * its name. The engine calls `commitRecord` once everything else is made; a
+ * command killed before that leaves a record that `repairRecords` removes.
+ */
+export async function createRecord(root: StateRoot, opts: CreateRecordOptions): Promise<ContainerRecord> {
+  const id = generateId();
+  const name = checkContainerName(opts.spec.name || id.slice(0, 12));
+  const config: ContainerConfigRecord = { id, name, created: new Date().toISOString(), spec: { ...opts.spec, name }, extra: opts.extra ?? {} };
+  const state: ContainerStateRecord = { ...initialState(), owner: selfRef(), extra: opts.stateExtra ?? {} };
+  // Made in tmp/ and renamed into place, so containers/<id> always has both files.
+  const staging = join(root.tmp, `container-${id}-${process.pid}`);
+  mkdirSync(staging, { mode: 0o700 });
+  try {
+    writeJsonAtomic(join(staging, STATE), state);
+    writeJsonAtomic(join(staging, CONFIG), config);
+    renameSync(staging, root.container(id));
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  let holder = claimName(root, name, id);
+  if (holder && !existsSync(root.container(holder))) {
+    // A claim whose container is gone (records are renamed into place before
+    // their name is claimed, so this is damage, not a create in progress).
+    releaseName(root, name, holder);
+    holder = claimName(root, name, id);
+  }
+  if (holder) {
+    rmSync(root.container(id), { recursive: true, force: true });
+    throw nameConflict(name, holder);
+  }
+  return { dir: root.container(id), config, state };
+}
+
+export function nameConflict(name: string, holder: string): TscError {
+  return new TscError('NAME_CONFLICT', `Conflict. The container name "/${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
+}
+
+/** Marks a record made by `createRecord` as complete. */
+export function commitRecord(root: StateRoot, id: string): Promise<ContainerStateRecord> {
+  return updateState(root, id, (s) => ({ ...s, phase: 'ready', owner: undefined }));
+}
+
+/** The record with this full id; undefined when there is none or it is not complete. */
+export function readRecord(root: StateRoot, id: string): ContainerRecord | undefined {
+  if (!isFullId(id)) return undefined;
+  const dir = root.container(id);
+  let config: ContainerConfigRecord | undefined;
+  let state: ContainerStateRecord | undefined;
+  try {
+    config = readJson<ContainerConfigRecord>(join(dir, CONFIG));
+    state = readJson<ContainerStateRecord>(join(dir, STATE));
+  } catch (error) {
+    if (error instanceof SyntaxError || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  if (!config || !state) return undefined;
+  return { dir, config, state };
+}
+
+/**
+ * Read-modify-write of state.json under a per-container lock, so that a
+ * command and the agent updating one container at once lose nothing.
+ */
+export async function updateState(root: StateRoot, id: string, change: (state: ContainerStateRecord) => ContainerStateRecord): Promise<ContainerStateRecord> {
+  const lock = await acquireLock(root.lockFile(`container-${id}`), { command: 'update container state' }, { timeoutMs: 30_000, pollMs: 10 });
+  try {
+    const record = readRecord(root, id);
+    if (!record) throw noSuchContainer(id);
+    const next = change(record.state);
+    writeJsonAtomic(join(record.dir, STATE), next);
+    return next;
+  } finally {
+    await lock.release();
+  }
+}
+
+export interface ListRecordsOptions {
+  /** Also records still being created. */
+  includeCreating?: boolean;
+}
+
+export function listRecords(root: StateRoot, opts: ListRecordsOptions = {}): ContainerRecord[] {
+  const out: ContainerRecord[] = [];
+  for (const entry of readdirSync(root.containers)) {
+    const record = readRecord(root, entry);
+    if (!record) continue;
+    if (record.state.phase === 'creating' && !opts.includeCreating) continue;
+    out.push(record);
+  }
+  return out.sort((a, b) => a.config.created.localeCompare(b.config.created));
+}
+
+/** Full id, then exact name (with or without '/'), then unique id prefix: Docker's order. */
+export function resolveContainerId(root: StateRoot, ref: string): string {
+  if (isFullId(ref) && readRecord(root, ref)) return ref;
+  const byName = lookupName(root, ref.startsWith('/') ? ref.slice(1) : ref);
+  if (byName && readRecord(root, byName)) return byName;
+  if (/^[0-9a-f]+$/.test(ref)) {
+    const matches = readdirSync(root.containers).filter((e) => isFullId(e) && e.startsWith(ref));
+    if (matches.length > 1) throw new TscError('AMBIGUOUS_ID', `multiple IDs found with provided prefix: ${ref}`);
+    if (matches.length === 1 && readRecord(root, matches[0]!)) return matches[0]!;
+  }
+  throw noSuchContainer(ref);
+}
+
+export function findRecord(root: StateRoot, ref: string): ContainerRecord | undefined {
+  try {
+    return readRecord(root, resolveContainerId(root, ref));
+  } catch (error) {
+    if (error instanceof TscError && error.code === 'NO_SUCH_CONTAINER') return undefined;
+    throw error;
+  }
+}
+
+export function noSuchContainer(ref: string): TscError {
+  return new TscError('NO_SUCH_CONTAINER', `No such container: ${ref}`);
+}
+
+/** Marks a record "removing" (owned by this process) before the engine tears down what it holds. */
+export function beginRemove(root: StateRoot, id: string): Promise<ContainerStateRecord> {
+  return updateState(root, id, (s) => ({ ...s, phase: 'removing', status: 'removing', owner: selfRef() }));
+}
+
+/** Deletes the record and frees its name; refuses while anything is mounted under its directory. Idempotent. */
+export function removeRecord(root: StateRoot, id: string): void {
+  if (!isFullId(id)) throw noSuchContainer(id);
+  if (hasMountsUnder(root.container(id))) {
+    // rm -r through a mounted root filesystem or volume would delete its content.
+    throw new TscError('CONTAINER_BUSY', `cannot remove container ${id.slice(0, 12)}: something is still mounted under ${root.container(id)}; stop the container first`);
+  }
+  const record = readRecord(root, id);
+  if (record) releaseName(root, record.config.name, id);
+  // Renamed out of containers/ first: a half-deleted directory is never listed.
+  const trash = join(root.tmp, `removed-${id}-${process.pid}`);
+  try {
+    renameSync(root.container(id), trash);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  rmSync(trash, { recursive: true, force: true });
+}

@@ -1,0 +1,203 @@
+// Inter-process locks on the state root: a lock file created with link(2)
+// (atomic, fails when it exists) that records who holds it. A lock whose
+// holder is dead (pid gone, or pid reused: start time differs) is taken over.
+//
+// Why not flock(2): Node 20 has no flock, and the npm packages that add it
+// (fs-ext, os-lock, fd-lock) are native addons to build on every machine.
+// Why not proper-lockfile: it judges staleness by mtime, so it needs a
+// heartbeat and can steal the lock of a live but slow holder, and it records
+// no holder to tell the user about.
+import { closeSync, fstatSync, linkSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TscError } from '../../../util/errors.js';
+import { isAlive, selfRef, type ProcessRef } from './process-ref.js';
+import type { StateRoot } from './root.js';
+
+export interface LockHolder extends ProcessRef {
+  /** What the holder is doing: a command ("up") or an operation ("image store"). */
+  command: string;
+  /** The project, for project locks. */
+  project?: string;
+  /** ISO 8601. */
+  startedAt: string;
+  hostname: string;
+  token: string;
+}
+
+export interface LockOptions {
+  /** Give up after this long (default: 5 minutes for projects, 60 s for the global lock). */
+  timeoutMs?: number;
+  pollMs?: number;
+  /** Told when this command starts waiting, and again when the holder changes. */
+  onWait?: (message: string, holder: LockHolder) => void;
+  signal?: AbortSignal;
+}
+
+export interface Lock {
+  readonly path: string;
+  readonly holder: LockHolder;
+  /** Removes the lock file if it is still ours; safe to call twice. */
+  release(): Promise<void>;
+}
+
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+export async function acquireProjectLock(root: StateRoot, project: string, command: string, opts: LockOptions = {}): Promise<Lock> {
+  if (!PROJECT_NAME.test(project)) {
+    throw new TscError('INVALID_PROJECT_NAME', `invalid project name "${project}": it must contain only lowercase letters, digits, dashes and underscores, and start with a letter or digit`);
+  }
+  return acquireLock(root.lockFile(`project-${project}`), { command, project }, { timeoutMs: 5 * 60_000, ...opts });
+}
+
+/** A short lock for operations on the whole state root (image store writes, IP allocation). */
+export function acquireGlobalLock(root: StateRoot, operation: string, opts: LockOptions = {}): Promise<Lock> {
+  return acquireLock(root.lockFile('global'), { command: operation }, { timeoutMs: 60_000, ...opts });
+}
+
+export async function withGlobalLock<T>(root: StateRoot, operation: string, fn: () => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
+  const lock = await acquireGlobalLock(root, operation, opts);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
+/** `waiting for "up" (pid 1234) to finish on project "demo"` */
+export function describeWait(holder: LockHolder): string {
+  const on = holder.project ? `project "${holder.project}"` : 'the state root';
+  return `waiting for "${holder.command}" (pid ${holder.pid}${holder.hostname !== hostname() ? ` on ${holder.hostname}` : ''}) to finish on ${on}`;
+}
+
+export async function acquireLock(path: string, what: { command: string; project?: string }, opts: LockOptions = {}): Promise<Lock> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const pollMs = opts.pollMs ?? 100;
+  const deadline = Date.now() + timeoutMs;
+  const me: LockHolder = { ...selfRef(), command: what.command, project: what.project, startedAt: new Date().toISOString(), hostname: hostname(), token: randomBytes(8).toString('hex') };
+  let toldAbout: string | undefined;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    if (tryCreate(path, me)) return held(path, me);
+    const current = readLock(path);
+    if (!current) continue; // released between our attempt and the read
+    if (!current.holder || !isAlive(current.holder)) {
+      if (current.holder || Date.now() - current.mtimeMs > 5_000) removeIfSame(path, current.ino);
+      else await sleep(pollMs); // lock files appear whole (link): an unreadable one is damaged, but give it a moment
+      continue;
+    }
+    if (current.holder.token !== toldAbout) {
+      toldAbout = current.holder.token;
+      opts.onWait?.(describeWait(current.holder), current.holder);
+    }
+    if (Date.now() >= deadline) {
+      const h = current.holder;
+      const what = h.project ? `project "${h.project}"` : 'the state root';
+      throw new TscError('LOCK_TIMEOUT', `${what} is busy: "${h.command}" (pid ${h.pid}) has held it since ${h.startedAt}; gave up after ${Math.round(timeoutMs / 1000)}s. Wait for it to finish, or stop it (kill ${h.pid}) and try again`);
+    }
+    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())), undefined, { signal: opts.signal });
+  }
+}
+
+/** The current holder of the lock at `path`, if any (undefined holder: an unreadable lock file). */
+export function readLockHolder(path: string): LockHolder | undefined {
+  return readLock(path)?.holder;
+}
+
+function tryCreate(path: string, me: LockHolder): boolean {
+  const tmp = `${path}.${process.pid}.${me.token}.tmp`;
+  writeFileSync(tmp, JSON.stringify(me) + '\n', { mode: 0o600 });
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+interface LockFile {
+  holder: LockHolder | undefined;
+  ino: number;
+  mtimeMs: number;
+}
+
+function readLock(path: string): LockFile | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const st = fstatSync(fd);
+    const buf = Buffer.alloc(Math.min(st.size, 64 * 1024));
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    let holder: LockHolder | undefined;
+    try {
+      const parsed = JSON.parse(buf.subarray(0, n).toString('utf8')) as LockHolder;
+      if (Number.isInteger(parsed.pid) && typeof parsed.command === 'string') holder = parsed;
+    } catch { /* unreadable: judged by age */ }
+    return { holder, ino: st.ino, mtimeMs: st.mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Removes a dead holder's lock, and only that one: the file is renamed aside
+ * first (atomic), then compared with what was judged stale. Should another
+ * waiter have replaced it meanwhile, the live lock is linked back.
+ */
+function removeIfSame(path: string, staleIno: number): void {
+  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    if (lstatSync(aside).ino !== staleIno) {
+      try { linkSync(aside, path); } catch { /* a third waiter took it already */ }
+    }
+  } finally {
+    unlinkSync(aside);
+  }
+}
+
+const heldLocks = new Map<string, LockHolder>();
+let exitHookInstalled = false;
+
+function held(path: string, me: LockHolder): Lock {
+  heldLocks.set(path + '\0' + me.token, me);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // A command that exits without releasing (process.exit, Ctrl-C) leaves no lock behind.
+    process.on('exit', () => {
+      for (const key of heldLocks.keys()) unlinkIfOurs(key.split('\0')[0]!, heldLocks.get(key)!.token);
+    });
+  }
+  let released = false;
+  return {
+    path,
+    holder: me,
+    release: async () => {
+      if (released) return;
+      released = true;
+      heldLocks.delete(path + '\0' + me.token);
+      unlinkIfOurs(path, me.token);
+    },
+  };
+}
+
+function unlinkIfOurs(path: string, token: string): void {
+  const current = readLock(path);
+  if (current?.holder?.token !== token) return;
+  // Rename-then-check, as for stale locks: never remove a lock someone else just made.
+  removeIfSame(path, current.ino);
+}

@@ -1,0 +1,138 @@
+// What a command killed half-way leaves behind, found and put right by the
+// next command: half-made records, interrupted removals, temporary files,
+// names whose container is gone.
+import { existsSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
+import { isFullId } from './ids.js';
+import { hasMountsUnder } from './mountinfo.js';
+import { claimName, listNames, lookupName, releaseName } from './name-index.js';
+import { isAlive } from './process-ref.js';
+import { initialState, removeRecord, updateState, type ContainerConfigRecord, type ContainerStateRecord } from './containers.js';
+import type { StateRoot } from './root.js';
+
+export interface RepairReport {
+  /** Records deleted: their creation was interrupted. The engine frees what else it made for them (snapshot, bundle). */
+  removed: Array<{ id: string; reason: string }>;
+  /** Records kept but marked "dead" (removal interrupted, or state lost), so that `rm` can be run again. */
+  markedDead: Array<{ id: string; reason: string }>;
+  /** Names re-claimed for their container, or freed because their container is gone. */
+  namesFixed: string[];
+  tempFilesRemoved: number;
+}
+
+export interface RepairOptions {
+  /** Unowned leftovers younger than this are left alone: they may be in the making (default 60 s). */
+  graceMs?: number;
+}
+
+/** Temporary files of writeFileAtomic (`.<name>.<pid>.<ms>.tmp`) and of our locks/names (`...<pid>.<hex>.tmp`). */
+const TEMP = /\.(\d+)\.[0-9a-f]+\.(tmp|release)$|\.stale\.(\d+)\.[0-9a-f]+$/;
+
+export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): Promise<RepairReport> {
+  const graceMs = opts.graceMs ?? 60_000;
+  const report: RepairReport = { removed: [], markedDead: [], namesFixed: [], tempFilesRemoved: 0 };
+  const old = (path: string) => {
+    try {
+      return Date.now() - statSync(path).mtimeMs > graceMs;
+    } catch {
+      return false;
+    }
+  };
+
+  for (const entry of readdirSync(root.containers)) {
+    if (!isFullId(entry)) continue;
+    const dir = root.container(entry);
+    report.tempFilesRemoved += removeDeadTemps(dir, old);
+    const config = readQuietly<ContainerConfigRecord>(join(dir, 'config.json'));
+    const state = readQuietly<ContainerStateRecord>(join(dir, 'state.json'));
+    if (!config) {
+      if ((state?.owner && isAlive(state.owner)) || hasMountsUnder(dir)) continue;
+      if (!state && !old(dir)) continue;
+      removeRecord(root, entry);
+      report.removed.push({ id: entry, reason: 'config.json is missing or damaged' });
+      continue;
+    }
+    if (!state) {
+      // The container may exist in the runtime: keep the record for `rm` to clean.
+      writeJsonAtomic(join(dir, 'state.json'), { ...initialState(), phase: 'ready', status: 'dead', error: 'state lost (state.json missing or damaged)' } satisfies ContainerStateRecord);
+      report.markedDead.push({ id: entry, reason: 'state.json is missing or damaged' });
+      continue;
+    }
+    if (state.phase === 'creating' && !(state.owner && isAlive(state.owner))) {
+      const reason = `creation was interrupted (pid ${state.owner?.pid ?? '?'} is gone)`;
+      if (hasMountsUnder(dir)) {
+        // Something it made is still mounted: keep it for `rm` to tear down properly.
+        await updateState(root, entry, (s) => ({ ...s, phase: 'ready', status: 'dead', owner: undefined, error: reason }));
+        report.markedDead.push({ id: entry, reason });
+      } else {
+        removeRecord(root, entry);
+        report.removed.push({ id: entry, reason });
+      }
+      continue;
+    }
+    if (state.phase === 'removing' && !(state.owner && isAlive(state.owner))) {
+      await updateState(root, entry, (s) => ({ ...s, phase: 'ready', status: 'dead', running: false, owner: undefined, error: 'removal was interrupted' }));
+      report.markedDead.push({ id: entry, reason: `removal was interrupted (pid ${state.owner?.pid ?? '?'} is gone)` });
+    }
+    if (state.phase !== 'creating' && lookupName(root, config.name) === undefined && !claimName(root, config.name, entry)) {
+      report.namesFixed.push(config.name);
+    }
+  }
+
+  for (const { name, id } of listNames(root)) {
+    if (!existsSync(root.container(id))) {
+      releaseName(root, name, id);
+      report.namesFixed.push(name);
+    }
+  }
+  report.tempFilesRemoved += removeDeadTemps(join(root.containers, '.names'), old);
+  report.tempFilesRemoved += removeDeadTemps(root.locks, old);
+  report.tempFilesRemoved += removeDeadStaging(root);
+  return report;
+}
+
+function readQuietly<T>(path: string): T | undefined {
+  try {
+    return readJson<T>(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function removeDeadTemps(dir: string, old: (path: string) => boolean): number {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of entries) {
+    const m = TEMP.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1] ?? m[3]);
+    const path = join(dir, name);
+    if (isAlive({ pid }) && !old(path)) continue;
+    try {
+      unlinkSync(path);
+      removed++;
+    } catch { /* gone already */ }
+  }
+  return removed;
+}
+
+/** Staging and trash directories of records and volumes in tmp/ whose process is gone. */
+function removeDeadStaging(root: StateRoot): number {
+  let removed = 0;
+  for (const name of readdirSync(root.tmp)) {
+    const m = /^(?:container-[0-9a-f]{64}|removed-[0-9a-f]{64}|volume-[\w.-]+|removed-volume-[\w.-]+)-(\d+)$/.exec(name);
+    if (!m || isAlive({ pid: Number(m[1]) })) continue;
+    const path = join(root.tmp, name);
+    // Never delete through a mount (a bind volume's host directory).
+    if (hasMountsUnder(path)) continue;
+    rmSync(path, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}

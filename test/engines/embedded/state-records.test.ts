@@ -1,0 +1,241 @@
+import { suite } from '../../harness.js';
+import * as assert from 'uvu/assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ContainerSpec } from '../../../src/engine/types.js';
+import { DEFAULT_STATE_ROOT, openStateRoot, resolveStateRoot, type StateRoot } from '../../../src/engines/embedded/state/root.js';
+import { beginRemove, commitRecord, createRecord, findRecord, listRecords, readRecord, removeRecord, resolveContainerId, updateState } from '../../../src/engines/embedded/state/containers.js';
+import { generateId, shortId } from '../../../src/engines/embedded/state/ids.js';
+import { lookupName } from '../../../src/engines/embedded/state/name-index.js';
+import { repairRecords } from '../../../src/engines/embedded/state/repair.js';
+import { writeJsonAtomic } from '../../../src/util/atomic-file.js';
+import { TscError } from '../../../src/util/errors.js';
+
+const spec = (name: string): ContainerSpec => ({ name, image: 'busybox', labels: { 'com.docker.compose.project': 'demo' }, env: {} });
+
+/** A pid that certainly belonged to a process that is gone now. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  return Number(r.stdout.toString());
+}
+
+async function made(root: StateRoot, name: string) {
+  const record = await createRecord(root, { spec: spec(name) });
+  await commitRecord(root, record.config.id);
+  return record.config.id;
+}
+
+const r = suite('state: root');
+
+r('resolveStateRoot: --root, then TSCOMPOSE_ROOT, then /var/lib/tscompose', () => {
+  assert.is(resolveStateRoot({ flag: '/a', env: { TSCOMPOSE_ROOT: '/b' } }), '/a');
+  assert.is(resolveStateRoot({ env: { TSCOMPOSE_ROOT: '/b' } }), '/b');
+  assert.is(resolveStateRoot({ env: {} }), DEFAULT_STATE_ROOT);
+  assert.is(resolveStateRoot({ flag: '/x/../y/', env: {} }), '/y');
+});
+
+r('openStateRoot makes the layout with safe modes, and opens it again', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-root-'));
+  try {
+    const root = openStateRoot(join(dir, 'state'));
+    for (const d of ['images', 'snapshots', 'containers', 'volumes', 'runtime', 'locks', 'tmp']) assert.ok(statSync(join(root.path, d)).isDirectory(), d);
+    assert.is(statSync(root.containers).mode & 0o777, 0o700);
+    assert.is(statSync(root.locks).mode & 0o777, 0o700);
+    assert.is(statSync(root.volumes).mode & 0o077, 0o001, 'volumes: others may only traverse');
+    writeFileSync(join(root.containers, 'keep'), '');
+    const again = openStateRoot(join(dir, 'state'));
+    assert.ok(existsSync(join(again.containers, 'keep')));
+    assert.is(again.container('abc'), join(dir, 'state', 'containers', 'abc'));
+    rmSync(root.snapshots, { recursive: true });
+    writeFileSync(root.snapshots, '');
+    assert.throws(() => openStateRoot(join(dir, 'state')), /is not a directory/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+r.run();
+
+const s = suite('state: container records', { dir: '', root: undefined as unknown as StateRoot });
+
+s.before.each((ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'tsc-records-'));
+  ctx.root = openStateRoot(ctx.dir);
+});
+
+s.after.each((ctx) => {
+  rmSync(ctx.dir, { recursive: true, force: true });
+});
+
+s('ids are 64 hex digits, short ids 12', () => {
+  const id = generateId();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  assert.is(shortId(id), id.slice(0, 12));
+});
+
+s('create, read, update, list, remove', async ({ root }) => {
+  const rec = await createRecord(root, { spec: spec('demo-web-1'), extra: { imageId: 'sha256:x' } });
+  assert.is(rec.state.phase, 'creating');
+  assert.equal(listRecords(root), [], 'a record being made is not listed');
+  assert.is(listRecords(root, { includeCreating: true }).length, 1);
+  await commitRecord(root, rec.config.id);
+  const read = readRecord(root, rec.config.id)!;
+  assert.is(read.config.name, 'demo-web-1');
+  assert.is(read.config.extra.imageId, 'sha256:x');
+  assert.is(read.state.phase, 'ready');
+  assert.is(read.state.status, 'created');
+  assert.is(read.state.startedAt, '0001-01-01T00:00:00Z');
+  await updateState(root, rec.config.id, (st) => ({ ...st, status: 'running', running: true, pid: 42 }));
+  assert.is(readRecord(root, rec.config.id)!.state.pid, 42);
+  assert.is(readRecord(root, rec.config.id)!.config.spec.image, 'busybox', 'config is untouched by state updates');
+  assert.equal(listRecords(root).map((x) => x.config.name), ['demo-web-1']);
+  removeRecord(root, rec.config.id);
+  assert.equal(listRecords(root), []);
+  assert.is(lookupName(root, 'demo-web-1'), undefined);
+  removeRecord(root, rec.config.id); // idempotent
+  assert.equal(readdirSync(root.tmp), []);
+});
+
+s('names are unique, with Docker\'s conflict message, and free again after remove', async ({ root }) => {
+  const id = await made(root, 'web');
+  try {
+    await createRecord(root, { spec: spec('/web') });
+    assert.unreachable('name conflict expected');
+  } catch (error) {
+    assert.is((error as TscError).code, 'NAME_CONFLICT');
+    assert.is((error as Error).message, `Conflict. The container name "/web" is already in use by container "${id}". You have to remove (or rename) that container to be able to reuse that name.`);
+  }
+  assert.is(listRecords(root, { includeCreating: true }).length, 1, 'the losing record is not left behind');
+  removeRecord(root, id);
+  await made(root, 'web');
+});
+
+s('eight creates of one name at once: exactly one wins', async ({ root }) => {
+  const results = await Promise.allSettled(Array.from({ length: 8 }, () => createRecord(root, { spec: spec('same') })));
+  assert.is(results.filter((x) => x.status === 'fulfilled').length, 1);
+  assert.is(listRecords(root, { includeCreating: true }).length, 1);
+});
+
+s('invalid names are refused as Docker does', async ({ root }) => {
+  try {
+    await createRecord(root, { spec: spec('bad name') });
+    assert.unreachable();
+  } catch (error) {
+    assert.is((error as Error).message, 'Invalid container name (bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed');
+  }
+});
+
+s('lookup by full id, name, /name, and unique prefix; ambiguous prefix is an error', async ({ root }) => {
+  const a = await made(root, 'alpha');
+  const b = await made(root, 'beta');
+  assert.is(resolveContainerId(root, a), a);
+  assert.is(resolveContainerId(root, 'alpha'), a);
+  assert.is(resolveContainerId(root, '/beta'), b);
+  assert.is(resolveContainerId(root, shortId(a)), a);
+  assert.throws(() => resolveContainerId(root, 'nope'), /No such container: nope/);
+  assert.is(findRecord(root, 'nope'), undefined);
+  // A name that looks like a prefix of another container's id wins as a name.
+  const c = await made(root, a.slice(0, 6));
+  assert.is(resolveContainerId(root, a.slice(0, 6)), c);
+});
+
+s('ambiguous prefixes, with ids made to share one', async ({ root }) => {
+  const id1 = 'abc' + generateId().slice(3);
+  const id2 = 'abc' + generateId().slice(3);
+  for (const [id, name] of [[id1, 'one'], [id2, 'two']] as const) {
+    mkdirSync(root.container(id));
+    writeJsonAtomic(join(root.container(id), 'config.json'), { id, name, created: new Date().toISOString(), spec: spec(name), extra: {} });
+    writeJsonAtomic(join(root.container(id), 'state.json'), { phase: 'ready', status: 'created', extra: {} });
+  }
+  assert.throws(() => resolveContainerId(root, 'abc'), /multiple IDs found with provided prefix: abc/);
+  assert.is(resolveContainerId(root, id1.slice(0, 10)), id1);
+});
+
+s('a crashed atomic write leaves a temp file that readers ignore and repair removes', async ({ root }) => {
+  const id = await made(root, 'web');
+  const dir = root.container(id);
+  const pid = deadPid();
+  // What writeFileAtomic leaves when killed between write and rename.
+  writeFileSync(join(dir, `.state.json.${pid}.${Date.now()}.tmp`), '{"phase": "ready", "status": "runn');
+  assert.is(readRecord(root, id)!.state.status, 'created');
+  assert.is(listRecords(root).length, 1);
+  const report = await repairRecords(root);
+  assert.is(report.tempFilesRemoved, 1);
+  assert.equal(readdirSync(dir).sort(), ['config.json', 'state.json']);
+});
+
+s('repair removes a record whose creator was killed, keeps one still being made', async ({ root }) => {
+  const dead = await createRecord(root, { spec: spec('half') });
+  await updateState(root, dead.config.id, (st) => ({ ...st, owner: { pid: deadPid() } }));
+  const alive = await createRecord(root, { spec: spec('in-progress') });
+  const ready = await made(root, 'ready');
+  const report = await repairRecords(root);
+  assert.equal(report.removed.map((x) => x.id), [dead.config.id]);
+  assert.match(report.removed[0]!.reason, /creation was interrupted/);
+  assert.not.ok(existsSync(dead.dir));
+  assert.is(lookupName(root, 'half'), undefined, 'its name is free again');
+  assert.ok(readRecord(root, alive.config.id), 'a live creator is left alone');
+  assert.ok(readRecord(root, ready));
+  await createRecord(root, { spec: spec('half') });
+});
+
+s('repair marks an interrupted removal, and a record without state, as dead', async ({ root }) => {
+  const removing = await made(root, 'going');
+  await beginRemove(root, removing);
+  await updateState(root, removing, (st) => ({ ...st, owner: { pid: deadPid() } }));
+  const stateless = await made(root, 'stateless');
+  rmSync(join(root.container(stateless), 'state.json'));
+  assert.is(findRecord(root, 'stateless'), undefined, 'not tripped over: just not listed');
+  const report = await repairRecords(root);
+  assert.equal(report.markedDead.map((x) => x.id).sort(), [removing, stateless].sort());
+  assert.is(readRecord(root, removing)!.state.status, 'dead');
+  assert.is(readRecord(root, removing)!.state.phase, 'ready');
+  assert.is(readRecord(root, stateless)!.state.status, 'dead');
+  assert.is(listRecords(root).length, 2);
+});
+
+s('repair removes a damaged record without config, a dangling name, and dead staging dirs', async ({ root }) => {
+  const broken = generateId();
+  mkdirSync(root.container(broken));
+  writeFileSync(join(root.container(broken), 'config.json'), '{"id": "trunc');
+  writeJsonAtomic(join(root.container(broken), 'state.json'), { phase: 'ready', status: 'created', extra: {} });
+  mkdirSync(join(root.containers, '.names'), { recursive: true });
+  writeFileSync(join(root.containers, '.names', 'ghost'), generateId());
+  mkdirSync(join(root.tmp, `container-${generateId()}-${deadPid()}`));
+  const report = await repairRecords(root);
+  assert.equal(report.removed.map((x) => x.id), [broken]);
+  assert.ok(report.namesFixed.includes('ghost'));
+  assert.equal(readdirSync(root.tmp), []);
+  assert.equal(readdirSync(root.containers).filter((e) => e !== '.names'), []);
+  // and the name can be used
+  await made(root, 'ghost');
+});
+
+s('a record with something mounted under it is not deleted, by remove or by repair', async ({ root }) => {
+  if (process.getuid?.() !== 0) {
+    if (process.env.CI === 'true') throw new Error('mounting tmpfs needs root (run the tests as root)');
+    console.log('  (skipped: mounting tmpfs needs root)');
+    return;
+  }
+  const rec = await createRecord(root, { spec: spec('mounted') });
+  const target = join(rec.dir, 'rootfs');
+  mkdirSync(target);
+  execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', target]);
+  try {
+    writeFileSync(join(target, 'precious'), 'x');
+    assert.throws(() => removeRecord(root, rec.config.id), /something is still mounted under/);
+    await updateState(root, rec.config.id, (st) => ({ ...st, owner: { pid: deadPid() } }));
+    const report = await repairRecords(root);
+    assert.equal(report.removed, []);
+    assert.equal(report.markedDead.map((x) => x.id), [rec.config.id]);
+    assert.ok(existsSync(join(target, 'precious')));
+  } finally {
+    execFileSync('umount', [target]);
+  }
+  removeRecord(root, rec.config.id);
+  assert.not.ok(existsSync(rec.dir));
+});
+
+s.run();
