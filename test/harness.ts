@@ -1,6 +1,7 @@
 // Thin layer over uvu's `suite`: hooks that throw are recorded so the runner
 // can count them as failures (uvu swallows errors thrown in before/after hooks).
 import { suite as uvuSuite } from 'uvu';
+import type { Callback } from 'uvu';
 
 export interface HookFailure {
   suite: string;
@@ -10,10 +11,10 @@ export interface HookFailure {
 
 const failures: HookFailure[] = ((globalThis as Record<string, unknown>).__tscHookFailures ??= []) as HookFailure[];
 
-type Hook<T> = (context: T) => void | Promise<void>;
+type Hook<T> = Callback<T>;
 
 function guard<T>(name: string, hook: string, fn: Hook<T>): Hook<T> {
-  return async (context: T) => {
+  return async (context) => {
     try {
       await fn(context);
     } catch (error) {

@@ -1,0 +1,74 @@
+// `<root>/images/index.json`: which references name which image, and what
+// each image is made of. Written atomically; changed only under the store lock.
+import { join } from 'node:path';
+import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
+import { acquireLock } from '../state/lock.js';
+
+export interface LayerRecord {
+  /** `sha256:` digest of the uncompressed tar (the config's diff_ids entry). */
+  diffId: string;
+  /** The blob as stored (maybe gzip). */
+  blob: string;
+  mediaType: string;
+  /** Bytes of the blob. */
+  blobSize: number;
+}
+
+export interface ImageRecord {
+  /** Image ID: `sha256:` digest of the config JSON. */
+  id: string;
+  /** Digest of the manifest blob kept for the image. */
+  manifest: string;
+  layers: LayerRecord[];
+  /** From the config (ISO 8601), or when the image was added. */
+  created: string;
+  /** Sum of the regular files of all layers. */
+  size: number;
+  /** `name@sha256:...` of manifests pulled from or pushed to registries. */
+  repoDigests: string[];
+}
+
+export interface IndexFile {
+  version: 1;
+  /** Full reference (`docker.io/library/busybox:latest`) → image ID. */
+  refs: Record<string, string>;
+  images: Record<string, ImageRecord>;
+}
+
+export class ImageIndexFile {
+  private readonly file: string;
+  private readonly lockFile: string;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(imagesDir: string) {
+    this.file = join(imagesDir, 'index.json');
+    this.lockFile = join(imagesDir, 'store.lock');
+  }
+
+  read(): IndexFile {
+    return readJson<IndexFile>(this.file) ?? { version: 1, refs: {}, images: {} };
+  }
+
+  /**
+   * Runs `fn` holding the store lock (one writer at a time, in this process
+   * and across processes); `fn` may change the index it is given, which is
+   * then written back.
+   */
+  update<T>(operation: string, fn: (index: IndexFile) => Promise<T> | T): Promise<T> {
+    const run = async () => {
+      const lock = await acquireLock(this.lockFile, { command: operation }, { timeoutMs: 30 * 60_000 });
+      try {
+        const index = this.read();
+        const before = JSON.stringify(index);
+        const result = await fn(index);
+        if (JSON.stringify(index) !== before) writeJsonAtomic(this.file, index);
+        return result;
+      } finally {
+        await lock.release();
+      }
+    };
+    const job = this.queue.then(run, run);
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+}

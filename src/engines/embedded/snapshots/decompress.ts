@@ -1,0 +1,45 @@
+// Tars arrive plain or compressed; the first bytes say which.
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { TscError } from '../../../util/errors.js';
+
+export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
+
+export function detectCompression(head: Buffer): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.readUInt32LE(0) === 0xfd2fb528 && head.length >= 4) return 'zstd';
+  if (head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  return 'none';
+}
+
+export async function fileCompression(file: string): Promise<Compression> {
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await fh.read(head, 0, 8, 0);
+    return bytesRead < 4 ? 'none' : detectCompression(head.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The uncompressed bytes of `file` as a stream. */
+export async function openDecompressed(file: string): Promise<Readable> {
+  const compression = await fileCompression(file);
+  const raw = createReadStream(file);
+  switch (compression) {
+    case 'none':
+      return raw;
+    case 'gzip': {
+      const gunzip = createGunzip();
+      raw.on('error', (e) => gunzip.destroy(e));
+      return raw.pipe(gunzip);
+    }
+    default:
+      raw.destroy();
+      throw new TscError('COMPRESSION_UNSUPPORTED', `${file} is ${compression}-compressed, which is not supported yet: decompress it first (or use gzip)`);
+  }
+}

@@ -1,0 +1,113 @@
+// Unpacked layers, shared by every image that has them:
+// `<root>/snapshots/layers/<diff ID hex>/diff` is a directory for overlayfs'
+// lowerdir, `layer.json` beside it says what it is. A layer is unpacked into a
+// temporary directory and renamed into place, so a killed unpack leaves no half
+// layer under a real name (the leftovers are removed by `removeLeftovers`).
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
+import { TscError } from '../../../util/errors.js';
+import { openDecompressed } from './decompress.js';
+import { unpackTar, type UnpackResult } from './unpack-tar.js';
+
+export interface LayerInfo extends UnpackResult {
+  /** Absolute path of the unpacked content (overlayfs lowerdir). */
+  dir: string;
+}
+
+const TEMP_PREFIX = '.tmp-';
+const DELETING_PREFIX = '.del-';
+
+export class LayerStore {
+  private readonly inFlight = new Map<string, Promise<LayerInfo>>();
+
+  /** `root` is `<state root>/snapshots/layers`. */
+  constructor(readonly root: string) {}
+
+  dir(diffId: string): string {
+    return join(this.root, hexOf(diffId), 'diff');
+  }
+
+  /** The layer's record when it is unpacked, else undefined. */
+  get(diffId: string): LayerInfo | undefined {
+    const meta = readJson<UnpackResult>(join(this.root, hexOf(diffId), 'layer.json'));
+    return meta && { ...meta, dir: this.dir(diffId) };
+  }
+
+  /** Unpacks the layer tar `blobFile` (plain or gzip) unless `expectedDiffId` is already there. */
+  ensure(blobFile: string, expectedDiffId?: string): Promise<LayerInfo> {
+    if (expectedDiffId) {
+      const have = this.get(expectedDiffId);
+      if (have) return Promise.resolve(have);
+    }
+    const key = expectedDiffId ?? blobFile;
+    let job = this.inFlight.get(key);
+    if (!job) {
+      job = this.unpack(blobFile, expectedDiffId).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, job);
+    }
+    return job;
+  }
+
+  async list(): Promise<string[]> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
+  }
+
+  async remove(diffId: string): Promise<void> {
+    const aside = join(this.root, `${DELETING_PREFIX}${hexOf(diffId)}-${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(join(this.root, hexOf(diffId)), aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await rm(aside, { recursive: true, force: true });
+  }
+
+  /** Removes half-made and half-removed layers left by processes that are gone. */
+  async removeLeftovers(isAlive: (pid: number) => boolean): Promise<void> {
+    for (const name of await readdir(this.root).catch(() => [] as string[])) {
+      const pid = Number(/^\.(?:tmp|del)-(\d+)-/.exec(name)?.[1] ?? NaN);
+      if (name.startsWith(DELETING_PREFIX) || (name.startsWith(TEMP_PREFIX) && !isAlive(pid))) {
+        await rm(join(this.root, name), { recursive: true, force: true });
+      }
+    }
+  }
+
+  private async unpack(blobFile: string, expectedDiffId?: string): Promise<LayerInfo> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    const tmp = join(this.root, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+    const diff = join(tmp, 'diff');
+    await mkdir(diff, { recursive: true });
+    await chmod(diff, 0o755);
+    try {
+      const result = await unpackTar(await openDecompressed(blobFile), diff);
+      if (expectedDiffId && result.diffId !== expectedDiffId) {
+        throw new TscError('LAYER_DIGEST_MISMATCH', `layer ${blobFile} has diff ID ${result.diffId}, but the image config says ${expectedDiffId}: the image is damaged; load or pull it again`);
+      }
+      writeJsonAtomic(join(tmp, 'layer.json'), result);
+      const final = join(this.root, hexOf(result.diffId));
+      try {
+        await rename(tmp, final);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // Someone else unpacked the same layer meanwhile: theirs is as good.
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+        await rm(tmp, { recursive: true, force: true });
+      }
+      return { ...result, dir: join(final, 'diff') };
+    } catch (error) {
+      await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+export function hexOf(digest: string): string {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
+  if (!m) throw new TscError('DIGEST_INVALID', `invalid digest "${digest}": expected sha256:<64 hex digits>`);
+  return m[1]!;
+}
+
