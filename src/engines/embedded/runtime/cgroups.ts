@@ -1,0 +1,88 @@
+// cgroups of our containers: which version the host runs, where a
+// container's cgroup directories are, and removing them after runc.
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { listMounts } from '../snapshots/mount.js';
+
+export type CgroupVersion = 1 | 2;
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** v2 when /sys/fs/cgroup itself is the unified hierarchy; a v2 tree beside v1 controllers ("hybrid") is v1. */
+export function detectCgroupVersion(root = CGROUP_ROOT): CgroupVersion {
+  return existsSync(join(root, 'cgroup.controllers')) ? 2 : 1;
+}
+
+/** The cgroupfs path runc creates for a container (relative to each hierarchy's root). */
+export function cgroupsPathFor(id: string): string {
+  return `/tscompose/${id}`;
+}
+
+interface Hierarchy {
+  mountPoint: string;
+  version: CgroupVersion;
+  controllers: string[];
+}
+
+export function listHierarchies(): Hierarchy[] {
+  return listMounts()
+    .filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2')
+    .map((m) => ({
+      mountPoint: m.mountPoint,
+      version: m.fsType === 'cgroup2' ? 2 : 1,
+      controllers: m.fsType === 'cgroup2' ? readControllers(m.mountPoint) : m.options.split(',').filter((o) => !['rw', 'ro'].includes(o) && !o.includes('=')),
+    }));
+}
+
+function readControllers(mountPoint: string): string[] {
+  try {
+    return readFileSync(join(mountPoint, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Every existing directory of `cgroupsPath`, one per hierarchy (v1 controllers, the unified tree). */
+export function cgroupDirs(cgroupsPath: string): string[] {
+  const seen = new Set<string>();
+  for (const h of listHierarchies()) {
+    const dir = join(h.mountPoint, cgroupsPath);
+    if (existsSync(dir)) seen.add(dir);
+  }
+  return [...seen];
+}
+
+/** The directory of `controller` for a cgroup path (v1), or the unified one (v2). */
+export function controllerDir(cgroupsPath: string, controller: string): string | undefined {
+  const hierarchies = listHierarchies();
+  const h = hierarchies.find((x) => x.version === 1 && x.controllers.includes(controller)) ?? hierarchies.find((x) => x.version === 2 && x.controllers.includes(controller));
+  return h ? join(h.mountPoint, cgroupsPath) : undefined;
+}
+
+export function readCgroupFile(cgroupsPath: string, controller: string, file: string): string | undefined {
+  const dir = controllerDir(cgroupsPath, controller);
+  if (!dir) return undefined;
+  try {
+    return readFileSync(join(dir, file), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes the container's cgroup directories that runc left (it removes them
+ * itself on a clean delete). A cgroup that still has processes stays
+ * (EBUSY); returns those.
+ */
+export function removeCgroups(cgroupsPath: string): string[] {
+  const busy: string[] = [];
+  for (const dir of cgroupDirs(cgroupsPath)) {
+    try {
+      rmdirSync(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') busy.push(dir);
+    }
+  }
+  return busy;
+}

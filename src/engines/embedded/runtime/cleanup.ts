@@ -1,0 +1,62 @@
+// Repairs the runtime after a crash or a reboot: runtime containers whose
+// conmon is gone have nobody to log them or record their exit, so they are
+// killed and deleted (an exit file says so), their cgroups removed and their
+// root filesystems unmounted.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../../util/atomic-file.js';
+import { isAlive } from '../state/process-ref.js';
+import { mountsUnder, unmount } from '../snapshots/mount.js';
+import { removeCgroups } from './cgroups.js';
+import { ContainerRuntime, runtimePaths } from './container-runtime.js';
+import { openRuntime, type RuntimeName } from './runc.js';
+
+export interface CleanupReport {
+  /** Runtime containers deleted because their conmon was gone. */
+  deleted: string[];
+  unmounted: string[];
+  /** What could not be repaired, in words. */
+  problems: string[];
+}
+
+/** Exit code recorded for a container killed by cleanup: 128 + SIGKILL, as Docker reports a kill. */
+export const ORPHAN_EXIT_CODE = 137;
+
+export async function cleanupLeftovers(stateRoot: string, runtimeName: RuntimeName = 'runc'): Promise<CleanupReport> {
+  const report: CleanupReport = { deleted: [], unmounted: [], problems: [] };
+  const runtime = openRuntime(stateRoot, runtimeName);
+  if (!runtime.path || !existsSync(runtime.root)) return report;
+  for (const rs of await runtime.list()) {
+    const ctr = new ContainerRuntime({ stateRoot, id: rs.id, runtime: runtimeName });
+    const ref = ctr.conmonRef();
+    if (ref && isAlive(ref)) continue;
+    try {
+      const paths = runtimePaths(stateRoot, rs.id);
+      if (rs.status !== 'stopped') await runtime.kill(rs.id, 'SIGKILL').catch(() => undefined);
+      if (!ctr.exitCode() && existsSync(paths.dir)) {
+        writeFileAtomic(paths.exitFile, String(rs.status === 'stopped' ? -1 : ORPHAN_EXIT_CODE));
+      }
+      await runtime.delete(rs.id, { force: true });
+      const busy = removeCgroups(ctr.cgroupsPath);
+      if (busy.length) report.problems.push(`${rs.id}: cgroups still busy: ${busy.join(', ')}`);
+      report.deleted.push(rs.id);
+      if (rs.rootfs && rs.rootfs.startsWith(stateRoot)) {
+        for (const m of mountsUnder(rs.rootfs)) {
+          await unmount(m);
+          report.unmounted.push(m);
+        }
+      }
+    } catch (error) {
+      report.problems.push(`${rs.id}: ${(error as Error).message}`);
+    }
+  }
+  // Process files of execs interrupted by a crash.
+  const containersDir = join(stateRoot, 'runtime', 'containers');
+  if (existsSync(containersDir)) {
+    for (const id of readdirSync(containersDir)) {
+      const dir = join(containersDir, id);
+      for (const f of readdirSync(dir)) if (/^exec-\d+-/.test(f) && !isAlive({ pid: Number(f.split('-')[1]) })) rmSync(join(dir, f), { force: true });
+    }
+  }
+  return report;
+}

@@ -1,0 +1,244 @@
+// One container's life in the runtime: bundle → conmon → runc, and its state
+// read back from runc and conmon's exit file. Holds no state in memory: a new
+// object for the same id (in another process) sees the same container.
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecSpec } from '../../../engine/types.js';
+import { TscError } from '../../../util/errors.js';
+import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
+import { isAlive, readStartTicks, currentBootId, type ProcessRef } from '../state/process-ref.js';
+import { cgroupsPathFor, removeCgroups } from './cgroups.js';
+import { buildConmonArgs, findConmon, launchConmon } from './conmon.js';
+import { buildExecProcess } from './exec-process.js';
+import type { OciSpec } from './oci-types.js';
+import { openRuntime, type ExecStreams, type OciRuntime, type RuntimeName } from './runc.js';
+
+export interface ContainerRuntimeOptions {
+  stateRoot: string;
+  id: string;
+  name?: string;
+  runtime?: RuntimeName;
+  /** Run by conmon when the container exits (absolute program, then arguments). */
+  exitCommand?: string[];
+  logSizeMax?: number;
+}
+
+export type RuntimeContainerStatus = 'unknown' | 'created' | 'running' | 'paused' | 'exited';
+
+export interface ContainerRuntimeState {
+  status: RuntimeContainerStatus;
+  pid: number;
+  /** From conmon's exit file; undefined while not exited or when conmon died without writing it. */
+  exitCode?: number;
+  finishedAt?: string;
+  conmonAlive: boolean;
+}
+
+export interface RuntimePaths {
+  dir: string;
+  logPath: string;
+  exitFile: string;
+  pidFile: string;
+  conmonPidFile: string;
+  conmonRecord: string;
+  exitDir: string;
+  socketDir: string;
+}
+
+export function runtimePaths(stateRoot: string, id: string): RuntimePaths {
+  const base = join(stateRoot, 'runtime');
+  const dir = join(base, 'containers', id);
+  return {
+    dir,
+    logPath: join(dir, 'ctr.log'),
+    exitDir: join(base, 'exits'),
+    exitFile: join(base, 'exits', id),
+    pidFile: join(dir, 'pidfile'),
+    conmonPidFile: join(dir, 'conmon.pid'),
+    conmonRecord: join(dir, 'conmon.json'),
+    socketDir: join(base, 'sockets'),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class ContainerRuntime {
+  readonly id: string;
+  readonly paths: RuntimePaths;
+  readonly cgroupsPath: string;
+  readonly runtime: OciRuntime;
+
+  constructor(private readonly opts: ContainerRuntimeOptions) {
+    this.id = opts.id;
+    this.paths = runtimePaths(opts.stateRoot, opts.id);
+    this.cgroupsPath = cgroupsPathFor(opts.id);
+    this.runtime = openRuntime(opts.stateRoot, opts.runtime ?? 'runc');
+  }
+
+  /** Writes `config.json` into the bundle and has conmon create the container; resolves with its pid. */
+  async create(bundleDir: string, spec: OciSpec): Promise<number> {
+    if (!this.runtime.path) await this.runtime.state(this.id); // throws "runc not found"
+    const conmon = findConmon();
+    const p = this.paths;
+    for (const d of [p.dir, p.exitDir, p.socketDir, this.runtime.root, bundleDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    rmSync(p.exitFile, { force: true });
+    rmSync(p.pidFile, { force: true });
+    writeJsonAtomic(join(bundleDir, 'config.json'), spec);
+    const args = buildConmonArgs({
+      id: this.id, name: this.opts.name ?? this.id, runtimePath: this.runtime.path, runtimeArgs: this.runtime.globalArgs(),
+      bundleDir, pidFile: p.pidFile, conmonPidFile: p.conmonPidFile, exitDir: p.exitDir, logPath: p.logPath,
+      socketDir: p.socketDir, tty: spec.process.terminal, exitCommand: this.opts.exitCommand, logSizeMax: this.opts.logSizeMax,
+    });
+    const pid = await launchConmon(conmon, args, { cwd: bundleDir });
+    const conmonPid = Number(readFileSync(p.conmonPidFile, 'utf8').trim());
+    const ref: ProcessRef = { pid: conmonPid, startTicks: readStartTicks(conmonPid), bootId: currentBootId() };
+    writeJsonAtomic(p.conmonRecord, ref);
+    return pid;
+  }
+
+  async start(): Promise<void> {
+    await this.runtime.start(this.id);
+  }
+
+  conmonRef(): ProcessRef | undefined {
+    return readJson<ProcessRef>(this.paths.conmonRecord);
+  }
+
+  exitCode(): { code: number; finishedAt: string } | undefined {
+    try {
+      const text = readFileSync(this.paths.exitFile, 'utf8').trim();
+      return { code: Number(text), finishedAt: statSync(this.paths.exitFile).mtime.toISOString() };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async state(): Promise<ContainerRuntimeState> {
+    const ref = this.conmonRef();
+    const conmonAlive = ref ? isAlive(ref) : false;
+    const exit = this.exitCode();
+    if (exit) return { status: 'exited', pid: 0, exitCode: exit.code, finishedAt: exit.finishedAt, conmonAlive };
+    const rs = await this.runtime.state(this.id);
+    if (!rs) return { status: ref ? 'exited' : 'unknown', pid: 0, conmonAlive };
+    switch (rs.status) {
+      case 'creating':
+      case 'created':
+        return { status: 'created', pid: rs.pid, conmonAlive };
+      case 'running':
+        return { status: 'running', pid: rs.pid, conmonAlive };
+      case 'paused':
+        return { status: 'paused', pid: rs.pid, conmonAlive };
+      default:
+        return { status: 'exited', pid: 0, conmonAlive };
+    }
+  }
+
+  async kill(signal = 'SIGKILL'): Promise<void> {
+    const s = await this.state();
+    if (s.status !== 'running' && s.status !== 'paused' && s.status !== 'created') {
+      throw new TscError('CONTAINER_NOT_RUNNING', `container ${this.opts.name ?? this.id} is not running`);
+    }
+    await this.runtime.kill(this.id, signal);
+  }
+
+  /** Resolves with the exit code once conmon has written it, or undefined at the deadline. */
+  async wait(timeoutMs = Infinity, signal?: AbortSignal): Promise<number | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const exit = this.exitCode();
+      if (exit) return exit.code;
+      if (Date.now() >= deadline || signal?.aborted) return undefined;
+      const ref = this.conmonRef();
+      if (ref && !isAlive(ref) && !this.exitCode()) {
+        // conmon is gone without an exit file: nothing will ever write it.
+        const rs = await this.runtime.state(this.id);
+        if (!rs || rs.status === 'stopped') return undefined;
+      }
+      await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  /** Docker's stop: the stop signal, up to `timeoutSeconds` for the exit, then SIGKILL. */
+  async stop(timeoutSeconds = 10, signal = 'SIGTERM'): Promise<number | undefined> {
+    const s = await this.state();
+    if (s.status === 'exited' || s.status === 'unknown') return s.exitCode;
+    if (s.status === 'paused') await this.runtime.resume(this.id).catch(() => undefined);
+    if (timeoutSeconds !== 0) {
+      await this.runtime.kill(this.id, signal).catch(() => undefined);
+      const code = await this.wait(timeoutSeconds < 0 ? Infinity : timeoutSeconds * 1000);
+      if (code !== undefined) return code;
+    }
+    await this.runtime.kill(this.id, 'SIGKILL').catch(() => undefined);
+    return this.wait(10_000);
+  }
+
+  /**
+   * Removes the runtime's container, conmon, the cgroups and our files (the
+   * log too: Docker removes it with the container). `force` kills a running one.
+   */
+  async delete(opts: { force?: boolean } = {}): Promise<void> {
+    const s = await this.state();
+    if ((s.status === 'running' || s.status === 'paused') && !opts.force) {
+      throw new TscError('CONTAINER_RUNNING', `container ${this.opts.name ?? this.id} is running: stop it first, or remove it with force`);
+    }
+    if (s.status === 'running' || s.status === 'paused' || s.status === 'created') {
+      await this.runtime.kill(this.id, 'SIGKILL').catch(() => undefined);
+      await this.wait(5000);
+    }
+    await this.runtime.delete(this.id, { force: true });
+    await this.reapConmon();
+    const busy = removeCgroups(this.cgroupsPath);
+    rmSync(this.paths.dir, { recursive: true, force: true });
+    rmSync(this.paths.exitFile, { force: true });
+    if (busy.length) throw new TscError('CGROUP_BUSY', `cgroups of ${this.id} still have processes and were left: ${busy.join(', ')}`);
+  }
+
+  /** Waits briefly for conmon to finish after its container, then kills it. */
+  private async reapConmon(): Promise<void> {
+    const ref = this.conmonRef();
+    if (!ref) return;
+    for (let i = 0; i < 50 && isAlive(ref); i++) await sleep(100);
+    if (isAlive(ref)) {
+      try {
+        process.kill(ref.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+
+  async pause(): Promise<void> {
+    await this.runtime.pause(this.id);
+  }
+
+  async resume(): Promise<void> {
+    await this.runtime.resume(this.id);
+  }
+
+  async ps(): Promise<number[]> {
+    return this.runtime.ps(this.id);
+  }
+
+  /** Runs a command in the running container and resolves with its exit code. */
+  async exec(bundleDir: string, spec: ExecSpec, streams: ExecStreams = {}): Promise<number> {
+    const s = await this.state();
+    if (s.status !== 'running') throw new TscError('CONTAINER_NOT_RUNNING', `container ${this.opts.name ?? this.id} is not running`);
+    const config = readJson<OciSpec>(join(bundleDir, 'config.json'));
+    if (!config) throw new TscError('BUNDLE_MISSING', `no config.json in ${bundleDir}`);
+    const processFile = join(this.paths.dir, `exec-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+    writeJsonAtomic(processFile, buildExecProcess(config, spec));
+    try {
+      return await this.runtime.exec(this.id, { processFile, tty: spec.tty, streams });
+    } finally {
+      try {
+        unlinkSync(processFile);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  hasLog(): boolean {
+    return existsSync(this.paths.logPath);
+  }
+}

@@ -1,0 +1,181 @@
+// A thin, stateless interface over the OCI runtime binary (runc or crun).
+// Our containers live under their own --root so they never mix with others.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { TscError } from '../../../util/errors.js';
+import { execFile, ProcessError, type ExecOptions } from '../../../util/exec.js';
+
+export type RuntimeName = 'runc' | 'crun';
+
+export type RuntimeStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+export interface RuntimeState {
+  id: string;
+  pid: number;
+  status: RuntimeStatus;
+  bundle: string;
+  rootfs?: string;
+  created?: string;
+}
+
+export interface ExecStreams {
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+export interface RuntimeExecOptions {
+  /** Path of a process.json (OCI process object). */
+  processFile: string;
+  tty?: boolean;
+  streams?: ExecStreams;
+}
+
+export interface OciRuntime {
+  readonly name: RuntimeName;
+  /** Absolute path of the binary (conmon needs it). */
+  readonly path: string;
+  readonly root: string;
+  start(id: string): Promise<void>;
+  state(id: string): Promise<RuntimeState | undefined>;
+  list(): Promise<RuntimeState[]>;
+  kill(id: string, signal: string, opts?: { all?: boolean }): Promise<void>;
+  delete(id: string, opts?: { force?: boolean }): Promise<void>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  ps(id: string): Promise<number[]>;
+  /** Runs a process in the container in the foreground; resolves with its exit code. */
+  exec(id: string, opts: RuntimeExecOptions): Promise<number>;
+  /** The global arguments (`--root ...`) conmon passes to the runtime. */
+  globalArgs(): string[];
+}
+
+export function findInPath(name: string, pathEnv = process.env.PATH ?? ''): string | undefined {
+  for (const dir of pathEnv.split(delimiter).concat(['/usr/sbin', '/sbin'])) {
+    if (!dir) continue;
+    const full = join(dir, name);
+    try {
+      accessSync(full, constants.X_OK);
+      return full;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+/** The runtime under `<stateRoot>/runtime/<name>`, or one whose every call fails saying how to install it. */
+export function openRuntime(stateRoot: string, name: RuntimeName = 'runc'): OciRuntime {
+  const root = join(stateRoot, 'runtime', name);
+  const path = findInPath(name);
+  return path ? new CliRuntime(name, path, root) : missingRuntime(name, root);
+}
+
+export function missingRuntime(name: RuntimeName, root: string): OciRuntime {
+  const fail = async (): Promise<never> => {
+    throw new TscError('RUNTIME_NOT_FOUND', `${name} not found in PATH: \`apt-get install ${name}\`, or use \`--engine docker\``);
+  };
+  return {
+    name, path: '', root,
+    start: fail, state: fail, list: fail, kill: fail, delete: fail, pause: fail, resume: fail, ps: fail, exec: fail,
+    globalArgs: () => ['--root', root],
+  };
+}
+
+const NOT_FOUND = /does not exist|not found|No such file|container .* not exist/i;
+
+class CliRuntime implements OciRuntime {
+  constructor(readonly name: RuntimeName, readonly path: string, readonly root: string) {}
+
+  globalArgs(): string[] {
+    return ['--root', this.root];
+  }
+
+  private run(args: string[], opts: ExecOptions = {}) {
+    return execFile([this.path, ...this.globalArgs(), ...args], opts);
+  }
+
+  async start(id: string): Promise<void> {
+    await this.run(['start', id]);
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    try {
+      const { stdout } = await this.run(['state', id]);
+      return JSON.parse(stdout) as RuntimeState;
+    } catch (error) {
+      if (error instanceof ProcessError && NOT_FOUND.test(error.stderr)) return undefined;
+      throw error;
+    }
+  }
+
+  async list(): Promise<RuntimeState[]> {
+    const { stdout } = await this.run(['list', '--format', 'json']);
+    return (JSON.parse(stdout.trim() || 'null') as RuntimeState[] | null) ?? [];
+  }
+
+  async kill(id: string, signal: string, opts: { all?: boolean } = {}): Promise<void> {
+    await this.run(['kill', ...(opts.all ? ['--all'] : []), id, signal.replace(/^SIG/, '')]);
+  }
+
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    try {
+      await this.run(['delete', ...(opts.force ? ['--force'] : []), id]);
+    } catch (error) {
+      if (error instanceof ProcessError && NOT_FOUND.test(error.stderr)) return;
+      throw error;
+    }
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.run(['pause', id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.run(['resume', id]);
+  }
+
+  async ps(id: string): Promise<number[]> {
+    const { stdout } = await this.run(['ps', '--format', 'json', id]);
+    return (JSON.parse(stdout.trim() || '[]') as number[] | null) ?? [];
+  }
+
+  exec(id: string, opts: RuntimeExecOptions): Promise<number> {
+    const argv = [this.path, ...this.globalArgs(), 'exec', '--process', opts.processFile, ...(opts.tty ? ['--tty'] : []), id];
+    return runForeground(argv, opts.streams);
+  }
+}
+
+/** Runs with the given streams; the exit code is the result (128+n for a signal), not a failure. */
+function runForeground(argv: string[], streams: ExecStreams = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    if (streams.stdin) streams.stdin.pipe(child.stdin!);
+    const forward = (from: NodeJS.ReadableStream, to?: NodeJS.WritableStream) => (to ? from.on('data', (d: Buffer) => to.write(d)) : from.resume());
+    forward(child.stdout!, streams.stdout);
+    forward(child.stderr!, streams.stderr);
+    child.on('error', (e) => reject(new ProcessError(argv, null, null, '', e.message)));
+    // Background processes of the exec may keep its stdout open: end with the
+    // process, after a short drain, instead of waiting for the pipes to close.
+    child.on('exit', (code, signal) => {
+      const done = () => {
+        if (streams.stdin) streams.stdin.unpipe(child.stdin!);
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        resolve(signal ? 128 + (osConstants.signals[signal] ?? 0) : code ?? 1);
+      };
+      let open = 2;
+      const timer = setTimeout(done, 200);
+      const ended = () => {
+        if (--open === 0) {
+          clearTimeout(timer);
+          done();
+        }
+      };
+      if (child.stdout!.readableEnded) ended(); else child.stdout!.once('end', ended);
+      if (child.stderr!.readableEnded) ended(); else child.stderr!.once('end', ended);
+    });
+  });
+}

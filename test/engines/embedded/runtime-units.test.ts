@@ -1,0 +1,86 @@
+import { suite } from '../../harness.js';
+import * as assert from 'uvu/assert';
+import { parseK8sLog, parseK8sLogLine } from '../../../src/engines/embedded/runtime/k8s-log.js';
+import { buildConmonArgs } from '../../../src/engines/embedded/runtime/conmon.js';
+import { missingRuntime } from '../../../src/engines/embedded/runtime/runc.js';
+import { commonDir, overlayOptions, parseMountInfo } from '../../../src/engines/embedded/snapshots/mount.js';
+import { cgroupsPathFor, detectCgroupVersion } from '../../../src/engines/embedded/runtime/cgroups.js';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const s = suite('runtime-units');
+
+s('parseK8sLogLine: full, partial, empty, malformed', () => {
+  assert.equal(parseK8sLogLine('2024-05-01T10:00:00.123456789+02:00 stdout F hello world'), { time: '2024-05-01T10:00:00.123456789+02:00', stream: 'stdout', partial: false, text: 'hello world' });
+  assert.equal(parseK8sLogLine('2024-05-01T10:00:00.1Z stderr P part '), { time: '2024-05-01T10:00:00.1Z', stream: 'stderr', partial: true, text: 'part ' });
+  assert.equal(parseK8sLogLine('2024-05-01T10:00:00.1Z stdout F'), { time: '2024-05-01T10:00:00.1Z', stream: 'stdout', partial: false, text: '' });
+  assert.is(parseK8sLogLine('garbage'), undefined);
+});
+
+s('parseK8sLog: joins partial records per stream', () => {
+  const text = ['t1 stdout P ab', 't2 stderr F e1', 't3 stdout P cd', 't4 stdout F ef', 't5 stdout P tail', ''].join('\n');
+  assert.equal(parseK8sLog(text), [
+    { time: 't2', stream: 'stderr', line: 'e1' },
+    { time: 't1', stream: 'stdout', line: 'abcdef' },
+    { time: 't5', stream: 'stdout', line: 'tail' },
+  ]);
+});
+
+s('buildConmonArgs: Podman-style argv', () => {
+  const args = buildConmonArgs({
+    id: 'c1', name: 'web-1', runtimePath: '/usr/sbin/runc', runtimeArgs: ['--root', '/s/runtime/runc'], bundleDir: '/b', pidFile: '/d/pidfile',
+    conmonPidFile: '/d/conmon.pid', exitDir: '/s/exits', logPath: '/d/ctr.log', socketDir: '/s/sockets', tty: true,
+    exitCommand: ['/usr/bin/node', '/app/exit.js', 'c1'],
+  });
+  const text = args.join(' ');
+  assert.ok(text.startsWith('--api-version 1 -c c1 -u c1 -r /usr/sbin/runc -b /b -p /d/pidfile -n web-1 --exit-dir /s/exits --full-attach'));
+  assert.ok(text.includes('-l k8s-file:/d/ctr.log'));
+  assert.ok(text.includes('--conmon-pidfile /d/conmon.pid'));
+  assert.ok(text.includes('--runtime-arg --root --runtime-arg /s/runtime/runc'));
+  assert.ok(text.includes(' -t'));
+  assert.ok(text.endsWith('--exit-command /usr/bin/node --exit-command-arg /app/exit.js --exit-command-arg c1'));
+});
+
+s('missing runtime fails with the install hint', async () => {
+  const rt = missingRuntime('runc', '/x');
+  try {
+    await rt.state('a');
+    assert.unreachable();
+  } catch (error) {
+    assert.match((error as Error).message, 'runc not found in PATH: `apt-get install runc`');
+  }
+});
+
+s('overlayOptions: absolute, then relative to a common parent when too long', () => {
+  assert.equal(overlayOptions({ lowerDirs: ['/a/l2', '/a/l1'], upperDir: '/a/u', workDir: '/a/w', target: '/m' }), { data: 'lowerdir=/a/l2:/a/l1,upperdir=/a/u,workdir=/a/w' });
+  const base = '/var/lib/tscompose/snapshots/' + 'x'.repeat(40);
+  const lowers = Array.from({ length: 80 }, (_, i) => `${base}/${i}/fs`);
+  const r = overlayOptions({ lowerDirs: lowers, upperDir: `${base}/u/fs`, workDir: `${base}/u/work`, target: '/m' });
+  assert.is(r.cwd, base);
+  assert.ok(r.data.startsWith('lowerdir=0/fs:1/fs:'));
+  assert.ok(r.data.endsWith(',upperdir=u/fs,workdir=u/work'));
+  assert.ok(r.data.length < 4096);
+  assert.throws(() => overlayOptions({ lowerDirs: ['/a,b'], upperDir: '/u', workDir: '/w', target: '/m' }), /may not contain/);
+  assert.is(commonDir(['/a/b/c', '/a/b/d', '/a/x']), '/a');
+});
+
+s('parseMountInfo: escaped mount points and fs types', () => {
+  const m = parseMountInfo('36 35 0:30 / /tmp/with\\040space rw,relatime shared:1 - overlay overlay rw,lowerdir=/l,upperdir=/u,workdir=/w\n');
+  assert.equal(m, [{ mountPoint: '/tmp/with space', fsType: 'overlay', source: 'overlay', options: 'rw,lowerdir=/l,upperdir=/u,workdir=/w' }]);
+});
+
+s('cgroups: version detection and path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-cg-'));
+  try {
+    assert.is(detectCgroupVersion(dir), 1);
+    mkdirSync(join(dir, 'v2'));
+    writeFileSync(join(dir, 'v2', 'cgroup.controllers'), 'cpu memory pids\n');
+    assert.is(detectCgroupVersion(join(dir, 'v2')), 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.is(cgroupsPathFor('abc'), '/tscompose/abc');
+});
+
+s.run();
