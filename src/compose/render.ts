@@ -99,8 +99,47 @@ export function orderTree(value: unknown, path: string[] = []): unknown {
   return out;
 }
 
+/**
+ * Where compose-go marshals a value differently from how we hold it:
+ * `create_host_path: true` is its default and is left out, `extra_hosts` is a
+ * sorted list of `host=ip`.
+ */
+function toOutputForm(tree: ComposeMap): ComposeMap {
+  const services = tree.services;
+  if (!isMap(services)) return tree;
+  const outServices: ComposeMap = {};
+  for (const [name, svc] of Object.entries(services)) {
+    if (!isMap(svc)) {
+      outServices[name] = svc;
+      continue;
+    }
+    const out: ComposeMap = { ...svc };
+    if (Array.isArray(svc.volumes)) {
+      out.volumes = svc.volumes.map((v) => {
+        if (!isMap(v) || !isMap(v.bind) || v.bind.create_host_path !== true) return v;
+        const { create_host_path: _default, ...bind } = v.bind;
+        return { ...v, bind };
+      });
+    }
+    if (isMap(svc.extra_hosts)) out.extra_hosts = hostsList(svc.extra_hosts);
+    if (isMap(svc.build) && isMap(svc.build.extra_hosts)) out.build = { ...svc.build, extra_hosts: hostsList(svc.build.extra_hosts) };
+    outServices[name] = out;
+  }
+  return { ...tree, services: outServices };
+}
+
+function hostsList(hosts: ComposeMap): string[] {
+  const out: string[] = [];
+  for (const [host, ips] of Object.entries(hosts)) {
+    for (const ip of Array.isArray(ips) ? ips : [ips]) out.push(`${host}=${String(ip)}`);
+  }
+  return out.sort();
+}
+
 export function renderYaml(tree: ComposeMap): string {
-  return stringify(orderTree(tree), {
+  return stringify(orderTree(toOutputForm(tree)), {
+    // YAML 1.1 rules for quoting, as Go's yaml.v3 quotes `yes`, `on`, `12:30`.
+    version: '1.1',
     indent: 2,
     indentSeq: true,
     lineWidth: 0,
@@ -114,5 +153,5 @@ export function renderYaml(tree: ComposeMap): string {
 }
 
 export function renderJson(tree: ComposeMap): string {
-  return JSON.stringify(orderTree(tree), null, 4) + '\n';
+  return JSON.stringify(orderTree(toOutputForm(tree)), null, 4) + '\n';
 }
