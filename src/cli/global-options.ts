@@ -12,6 +12,10 @@ export interface GlobalOptions {
   ansi: 'never' | 'always' | 'auto';
   progress: string;
   dryRun: boolean;
+  /** Backend: embedded (default) or docker; also TSCOMPOSE_ENGINE. */
+  engine?: string;
+  /** State root of the embedded engine; also TSCOMPOSE_ROOT. */
+  root?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -25,7 +29,9 @@ export function addGlobalOptions(program: Command): Command {
     .option('--profile <profile>', 'Specify a profile to enable', collect, [])
     .option('--ansi <when>', 'Control when to print ANSI control characters ("never"|"always"|"auto")', 'auto')
     .option('--progress <type>', 'Set type of progress output (auto, tty, plain, json, quiet)', 'auto')
-    .option('--dry-run', 'Execute command in dry run mode', false);
+    .option('--dry-run', 'Execute command in dry run mode', false)
+    .option('--engine <engine>', 'Container engine: embedded (no daemon) or docker (env TSCOMPOSE_ENGINE)')
+    .option('--root <dir>', 'State root of the embedded engine (env TSCOMPOSE_ROOT, default /var/lib/tscompose)');
 }
 
 export function loadOptionsFrom(globals: GlobalOptions, extra: Partial<LoadOptions> = {}): LoadOptions {
