@@ -9,7 +9,7 @@ import { resolveComposeFiles, STDIN } from './files.js';
 import { buildDependencyGraph } from './graph.js';
 import { applyIncludes } from './include.js';
 import { interpolateTree } from './interpolate.js';
-import { applyResets, mergeTrees } from './merge.js';
+import { applyResets, enforceUnicity, mergeTrees } from './merge.js';
 import { toModel } from './model.js';
 import type { Project } from './model.js';
 import { normalizeProject } from './normalize.js';
@@ -98,11 +98,8 @@ export function loadProject(opts: LoadOptions): LoadResult {
     }
   };
 
-  // One file: parse → interpolate → validate → canonical → extends → include.
-  const loadFile = (file: string, fileEnv: Record<string, string | undefined>, loading: string[]): ComposeMap => {
-    if (loading.includes(file)) {
-      throw new TscError('COMPOSE_INCLUDE_CYCLE', `include cycle: ${[...loading, file].join(' → ')}`);
-    }
+  // One file as written: parse → interpolate → validate → canonical, its documents merged.
+  const loadRawFile = (file: string, fileEnv: Record<string, string | undefined>): ComposeMap => {
     const displayName = file === STDIN ? '(stdin)' : file;
     const docs = parseComposeYaml(readSource(file), displayName);
     let merged: ComposeMap | undefined;
@@ -113,12 +110,18 @@ export function loadProject(opts: LoadOptions): LoadResult {
       }
       if (interpolate) doc = interpolateTree(doc, (name) => (Object.hasOwn(fileEnv, name) ? fileEnv[name] : undefined), { warn });
       validateComposeTree(doc, displayName);
-      doc = canonicalizeTree(doc, { lenient: !interpolate, warn });
+      doc = enforceUnicity(canonicalizeTree(doc, { lenient: !interpolate, warn }));
       merged = merged ? mergeTrees(merged, doc) : doc;
     }
-    let tree = applyResets(merged!);
+    return merged!;
+  };
+
+  // A file of the project: as written, then its includes, then its extends
+  // (extends resolves other files itself, and their cycles).
+  const loadFile = (file: string, fileEnv: Record<string, string | undefined>): ComposeMap => {
+    const displayName = file === STDIN ? '(stdin)' : file;
     const baseDir = file === STDIN ? projectDir : dirname(file);
-    tree = applyExtends(tree, displayName, (other) => loadFile(other, fileEnv, [...loading, file]));
+    let tree = applyResets(loadRawFile(file, fileEnv));
     tree = applyIncludes(tree, displayName, (includeFiles, includeOpts) => {
       const inc = resolveProjectEnvironment({
         projectDir: includeOpts.projectDir,
@@ -129,17 +132,18 @@ export function loadProject(opts: LoadOptions): LoadResult {
       });
       let result: ComposeMap | undefined;
       for (const f of includeFiles) {
-        const t = loadFile(f, inc.env, [...loading, file]);
+        const t = loadFile(f, inc.env);
         result = result ? mergeTrees(result, t) : t;
       }
       return resolveRelativePaths(result ?? {}, includeOpts.projectDir);
-    });
+    }, { baseDir });
+    tree = applyExtends(tree, displayName, (other) => loadRawFile(other, fileEnv), { baseDir });
     return tree;
   };
 
   let tree: ComposeMap | undefined;
   for (const file of files) {
-    const t = loadFile(file, env, []);
+    const t = loadFile(file, env);
     tree = tree ? mergeTrees(tree, t) : t;
   }
   tree = applyResets(tree!);
