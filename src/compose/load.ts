@@ -156,16 +156,18 @@ export function loadProject(opts: LoadOptions): LoadResult {
     pos: entryPos(tree, 'name'),
   });
 
+  const profileList = opts.profiles && opts.profiles.length > 0
+    ? opts.profiles
+    : (env.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+
   if (!normalize) {
-    const out: ComposeMap = { name, ...tree };
-    if (resolvePaths) return { tree: resolveRelativePaths(out, projectDir), name, files, projectDir, env };
+    // Not normalized, but only the active services, as compose-go applies profiles in any case.
+    let out: ComposeMap = applyProfiles({ name, ...tree }, { profiles: profileList, services: opts.services });
+    if (resolvePaths) out = resolveRelativePaths(out, projectDir);
     return { tree: out, name, files, projectDir, env };
   }
 
   let normalized = normalizeProject(tree, { projectName: name, projectDir, env, resolvePaths });
-  const profileList = opts.profiles && opts.profiles.length > 0
-    ? opts.profiles
-    : (env.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
   normalized = applyProfiles(normalized, { profiles: profileList, services: opts.services });
   const project = toModel(normalized);
   buildDependencyGraph(project);

@@ -66,8 +66,8 @@ function runConfig(services: string[], opts: ConfigOptions, globals: GlobalOptio
     interpolate: opts.interpolate && !opts.variables,
     normalize: (opts.normalize || listing) && !opts.variables,
     resolvePaths: opts.pathResolution,
-    // Listing profiles needs every service, whatever profile is active.
-    profiles: opts.profiles ? ['*'] : globals.profile,
+    // Listing profiles or variables needs every service, whatever profile is active.
+    profiles: opts.profiles || opts.variables ? ['*'] : globals.profile,
   }));
   const out = (text: string) => {
     if (opts.output) writeFileSync(opts.output, text);
