@@ -113,6 +113,7 @@ const SERVICE_RULES: ServiceRule[] = [
   environment,
   implicitDependencies,
   volumeTargets,
+  secretTargets,
   labelsAsText,
   commands,
 ];
@@ -268,6 +269,16 @@ function volumeTargets(service: ComposeMap): void {
   if (!Array.isArray(service.volumes)) return;
   for (const volume of service.volumes) {
     if (isMap(volume) && typeof volume.target === 'string' && volume.target !== '') volume.target = cleanPath(volume.target);
+  }
+}
+
+/** A secret without a target is mounted at `/run/secrets/<source>` (compose-go sets it on load). */
+function secretTargets(service: ComposeMap): void {
+  if (!Array.isArray(service.secrets)) return;
+  for (const secret of service.secrets) {
+    if (isMap(secret) && typeof secret.source === 'string' && (secret.target === undefined || secret.target === '')) {
+      secret.target = `/run/secrets/${secret.source}`;
+    }
   }
 }
 

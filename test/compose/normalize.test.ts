@@ -37,6 +37,21 @@ function errorOf(fn: () => unknown): string {
   throw new Error('expected an error');
 }
 
+s('a secret without a target goes to /run/secrets/<source>', () => {
+  const out = normalize(`services:
+  web:
+    image: a
+    secrets:
+      - source: token
+      - source: cert
+        target: /etc/cert.pem
+secrets:
+  token: {file: ./token}
+  cert: {file: ./cert}
+`);
+  assert.equal(out.services.web.secrets, [{ source: 'token', target: '/run/secrets/token' }, { source: 'cert', target: '/etc/cert.pem' }]);
+});
+
 s('sets the project name first and leaves the input tree alone', () => {
   const input = yaml('name: other\nservices:\n  web:\n    image: nginx\n');
   const out = normalizeProject(input, { projectName: 'demo', projectDir: '/proj', env: {}, resolvePaths: false });
