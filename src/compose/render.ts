@@ -75,15 +75,61 @@ function fieldRank(path: string[]): Map<string, number> | undefined {
   return undefined;
 }
 
-/** Go's yaml sorts map keys with digit runs compared as numbers. */
-const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
-function compareKeys(a: string, b: string): number {
-  return natural.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+const isDigit = (c: string) => c >= '0' && c <= '9';
+const isLetter = (c: string) => /\p{L}/u.test(c);
+
+/**
+ * The order Go's yaml.v3 gives map keys (its `keyList.Less`): letters by code
+ * point, other characters before letters, digit runs compared as numbers.
+ */
+export function compareYamlKeys(a: string, b: string): number {
+  const ar = [...a];
+  const br = [...b];
+  let digits = false;
+  for (let i = 0; i < ar.length && i < br.length; i++) {
+    const ac = ar[i]!;
+    const bc = br[i]!;
+    if (ac === bc) {
+      digits = isDigit(ac);
+      continue;
+    }
+    const al = isLetter(ac);
+    const bl = isLetter(bc);
+    if (al && bl) return ac < bc ? -1 : 1;
+    if (al || bl) {
+      if (digits) return al ? -1 : 1;
+      return bl ? -1 : 1;
+    }
+    let an = 0;
+    let bn = 0;
+    if (ac === '0' || bc === '0') {
+      for (let j = i - 1; j >= 0 && isDigit(ar[j]!); j--) {
+        if (ar[j] !== '0') {
+          an = 1;
+          bn = 1;
+          break;
+        }
+      }
+    }
+    let ai = i;
+    let bi = i;
+    for (; ai < ar.length && isDigit(ar[ai]!); ai++) an = an * 10 + Number(ar[ai]);
+    for (; bi < br.length && isDigit(br[bi]!); bi++) bn = bn * 10 + Number(br[bi]);
+    if (an !== bn) return an < bn ? -1 : 1;
+    if (ai !== bi) return ai < bi ? -1 : 1;
+    return ac < bc ? -1 : 1;
+  }
+  return ar.length - br.length;
+}
+
+/** Go's encoding/json sorts map keys by their bytes. */
+function compareJsonKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** A plain copy of the tree with keys in `docker compose config` order. */
-export function orderTree(value: unknown, path: string[] = []): unknown {
-  if (Array.isArray(value)) return value.map((v, i) => orderTree(v, [...path, String(i)]));
+export function orderTree(value: unknown, path: string[] = [], compareKeys = compareYamlKeys): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => orderTree(v, [...path, String(i)], compareKeys));
   if (!isMap(value)) return value;
   const rank = fieldRank(path);
   const keys = Object.keys(value).sort((a, b) => {
@@ -95,7 +141,7 @@ export function orderTree(value: unknown, path: string[] = []): unknown {
     return compareKeys(a, b);
   });
   const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = orderTree(value[k], [...path, k]);
+  for (const k of keys) out[k] = orderTree(value[k], [...path, k], compareKeys);
   return out;
 }
 
@@ -153,5 +199,5 @@ export function renderYaml(tree: ComposeMap): string {
 }
 
 export function renderJson(tree: ComposeMap): string {
-  return JSON.stringify(orderTree(toOutputForm(tree)), null, 4) + '\n';
+  return JSON.stringify(orderTree(toOutputForm(tree), [], compareJsonKeys), null, 4) + '\n';
 }
