@@ -9,6 +9,7 @@ import { parseComposeYaml } from '../../src/compose/parse.js';
 import { locate, tagOf } from '../../src/compose/source.js';
 import type { ComposeMap } from '../../src/compose/source.js';
 import { ComposeError, ComposeErrors } from '../../src/util/errors.js';
+import { errorOf } from './errors.js';
 
 const s = suite('canonical');
 
@@ -16,15 +17,6 @@ function canon(yaml: string, opts: { lenient?: boolean; warn?: (m: string) => vo
   return canonicalizeTree(parseComposeYaml(yaml, 'compose.yaml')[0]!, opts);
 }
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ComposeError || e instanceof ComposeErrors) return e.format();
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 const web = (tree: ComposeMap) => (tree.services as any).web;
 

@@ -8,6 +8,7 @@ import { parseComposeYaml } from '../../src/compose/parse.js';
 import { locate } from '../../src/compose/source.js';
 import type { ComposeMap } from '../../src/compose/source.js';
 import { ComposeError, ComposeErrors } from '../../src/util/errors.js';
+import { errorOf } from './errors.js';
 
 const s = suite('extends');
 const FIXTURES = fileURLToPath(new URL('../fixtures/extends/', import.meta.url));
@@ -28,15 +29,6 @@ function loader(calls: string[] = []) {
   };
 }
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ComposeError || e instanceof ComposeErrors) return e.format();
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 s('same file: base merged under the service, extends removed', () => {
   const file = '/proj/compose.yaml';

@@ -6,6 +6,7 @@ import { normalizeProject } from '../../src/compose/normalize.js';
 import { parseComposeYaml } from '../../src/compose/parse.js';
 import { splitShellWords } from '../../src/compose/shell-words.js';
 import { ComposeError } from '../../src/util/errors.js';
+import { errorOf } from './errors.js';
 
 const s = suite('graph');
 
@@ -14,15 +15,6 @@ function project(text: string) {
   return toModel(normalizeProject(tree, { projectName: 'demo', projectDir: '/proj', env: {}, resolvePaths: false }));
 }
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ComposeError) return e.format();
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 const STACK = `services:
   web:

@@ -10,6 +10,7 @@ import { parseComposeYaml } from '../../src/compose/parse.js';
 import { locate } from '../../src/compose/source.js';
 import type { ComposeMap } from '../../src/compose/source.js';
 import { ComposeError, ComposeErrors } from '../../src/util/errors.js';
+import { errorOf } from './errors.js';
 
 const s = suite('include');
 const FIXTURES = fileURLToPath(new URL('../fixtures/include/', import.meta.url));
@@ -18,15 +19,6 @@ function plain(value: unknown): any {
   return JSON.parse(JSON.stringify(value));
 }
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ComposeError || e instanceof ComposeErrors) return e.format();
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 /** Reads `KEY=VALUE` lines. */
 function readEnv(file: string): Record<string, string> {

@@ -9,6 +9,7 @@ import type { NormalizeOptions } from '../../src/compose/normalize.js';
 import { keyPos } from '../../src/compose/source.js';
 import type { ComposeMap } from '../../src/compose/source.js';
 import { ComposeError, ComposeErrors } from '../../src/util/errors.js';
+import { errorOf } from './errors.js';
 
 const s = suite('normalize');
 
@@ -27,15 +28,6 @@ function normalize(text: string, opts: Partial<NormalizeOptions> = {}): any {
   return normalizeProject(yaml(text), { projectName: 'demo', projectDir: '/proj', env: {}, resolvePaths: false, readFile: files({}), ...opts });
 }
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ComposeError || e instanceof ComposeErrors) return e.format();
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 s('a secret without a target goes to /run/secrets/<source>', () => {
   const out = normalize(`services:

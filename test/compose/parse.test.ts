@@ -3,18 +3,10 @@ import { suite } from '../harness.js';
 import { parseComposeYaml } from '../../src/compose/parse.js';
 import { keyPos, locate, tagOf } from '../../src/compose/source.js';
 import { ComposeError, ComposeErrors } from '../../src/util/errors.js';
+import { errorOf } from './errors.js';
 
 const s = suite('parse');
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ComposeError || e instanceof ComposeErrors) return e.format();
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 s('plain mapping keeps values and positions', () => {
   const [tree] = parseComposeYaml('services:\n  web:\n    image: nginx\n    ports:\n      - "8080:80"\n', 'c.yaml');

@@ -4,6 +4,7 @@ import { parseComposeYaml } from '../../src/compose/parse.js';
 import { applyProfiles, listProfiles } from '../../src/compose/profiles.js';
 import type { ComposeMap } from '../../src/compose/source.js';
 import { ComposeError, ComposeErrors } from '../../src/util/errors.js';
+import { errorOf } from './errors.js';
 
 const s = suite('profiles');
 
@@ -31,15 +32,6 @@ function active(opts: { profiles: string[]; services?: string[] }, text = PROJEC
   return Object.keys(applyProfiles(tree(text), opts).services as ComposeMap).sort();
 }
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ComposeError || e instanceof ComposeErrors) return e.format();
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 s('services without profiles are always active; others are removed', () => {
   assert.equal(active({ profiles: [] }), ['web']);

@@ -2,20 +2,12 @@ import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
 import { normalizeProjectName, resolveProjectName } from '../../src/compose/project-name.js';
 import { ComposeError } from '../../src/util/errors.js';
+import { errorOf } from './errors.js';
 
 const s = suite('project-name');
 
 const base = { env: {}, projectDir: '/work/My App' };
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ComposeError) return e.format();
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 s('-p wins over COMPOSE_PROJECT_NAME, name: and the directory', () => {
   assert.is(resolveProjectName({ ...base, flag: 'flag', env: { COMPOSE_PROJECT_NAME: 'env' }, nameField: 'field' }), 'flag');
