@@ -1,5 +1,20 @@
-// STUB (helper I implements it): the embedded engine behind the Engine interface.
+// The embedded engine behind the Engine interface: images, volumes,
+// containers and (records of) networks over one state root.
 import type { Engine } from '../../engine/types.js';
+import { EmbeddedContainerService } from './containers/service.js';
+import type { ContainerContext } from './containers/context.js';
+import { configExtra, containerLayout } from './containers/layout.js';
+import { isActive, syncRecord } from './containers/sync.js';
+import { ImageStore } from './images/store.js';
+import { NetworkRecordStore } from './networks/store.js';
+import { cleanupLeftovers, type CleanupReport } from './runtime/cleanup.js';
+import type { RuntimeName } from './runtime/runc.js';
+import { mountsUnder, unmount } from './snapshots/mount.js';
+import { listRecords } from './state/containers.js';
+import { acquireProjectLock } from './state/lock.js';
+import { repairRecords, type RepairReport } from './state/repair.js';
+import { openStateRoot, type StateRoot } from './state/root.js';
+import { LocalVolumeStore } from './volumes/store.js';
 
 export interface EmbeddedEngineOptions {
   /** State root directory (created when missing). */
@@ -8,7 +23,75 @@ export interface EmbeddedEngineOptions {
   runtime?: 'runc' | 'crun';
 }
 
+/** State roots repaired by this process: repair runs once per process and root. */
+const repaired = new Map<string, Promise<unknown>>();
+
 export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<Engine> {
-  void opts;
-  throw new Error('not implemented');
+  const root = openStateRoot(opts.root);
+  const runtime: RuntimeName = opts.runtime ?? 'runc';
+  const images = new ImageStore({
+    root: root.path,
+    isInUse: (imageId) => listRecords(root, { includeCreating: true }).some((r) => configExtra(r.config.extra).imageId === imageId),
+  });
+  const volumes = new LocalVolumeStore(root, {
+    isInUse: (name) => listRecords(root, { includeCreating: true })
+      .filter((r) => (configExtra(r.config.extra).mounts ?? []).some((m) => m.type === 'volume' && m.source === name))
+      .map((r) => r.config.id),
+  });
+  const ctx: ContainerContext = { root, images, volumes, runtime };
+  const networks = new NetworkRecordStore(root, {
+    isInUse: (name) => listRecords(root).filter((r) => r.config.spec.networks?.[name] !== undefined || r.config.spec.networkMode === name).map((r) => r.config.id),
+  });
+  if (!repaired.has(root.path)) repaired.set(root.path, repairStateRoot(ctx));
+  await repaired.get(root.path);
+  return {
+    name: 'embedded',
+    images,
+    volumes,
+    networks,
+    containers: new EmbeddedContainerService(ctx),
+    async lockProject(project, command, lockOpts = {}) {
+      const lock = await acquireProjectLock(root, project, command, { onWait: lockOpts.onWait && ((message) => lockOpts.onWait!(message)), timeoutMs: lockOpts.timeoutMs });
+      return () => lock.release();
+    },
+    async close() {
+      // Nothing is held open between calls.
+    },
+  };
+}
+
+export interface StateRootRepairReport {
+  records: RepairReport;
+  runtime: CleanupReport;
+  /** Containers found exited (or with a dead monitor) and brought up to date. */
+  synced: string[];
+  unmounted: string[];
+}
+
+/**
+ * What a killed command or a crash leaves: half-made records (state/repair),
+ * runtime containers without conmon (runtime/cleanup: killed, exit 137), runs
+ * that ended unobserved (released and marked exited), and root filesystems
+ * left mounted on stopped containers.
+ */
+export async function repairStateRoot(ctx: ContainerContext): Promise<StateRootRepairReport> {
+  const records = await repairRecords(ctx.root);
+  const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime);
+  const report: StateRootRepairReport = { records, runtime, synced: [], unmounted: [] };
+  for (const record of listRecords(ctx.root)) {
+    const now = await syncRecord(ctx, record);
+    if (now !== record) report.synced.push(record.config.id);
+    if (isActive(now) || now.state.status === 'dead' || now.state.status === 'removing') continue;
+    for (const m of mountsUnder(containerLayout(now.dir).rootfs)) {
+      await unmount(m).catch(() => unmount(m, { lazy: true }));
+      report.unmounted.push(m);
+    }
+  }
+  return report;
+}
+
+/** For tests and `system` commands: the context of an engine's containers over `root`. */
+export function openContainerContext(root: StateRoot | string, runtime: RuntimeName = 'runc'): ContainerContext {
+  const stateRoot = typeof root === 'string' ? openStateRoot(root) : root;
+  return { root: stateRoot, images: new ImageStore({ root: stateRoot.path }), volumes: new LocalVolumeStore(stateRoot), runtime };
 }

@@ -1,0 +1,33 @@
+// What the container service's parts share: the state root, the image and
+// volume stores, the OCI runtime to use, and a per-container operation lock.
+import type { ImageStore } from '../images/store.js';
+import type { RuntimeName } from '../runtime/runc.js';
+import { ContainerRuntime } from '../runtime/container-runtime.js';
+import { acquireLock } from '../state/lock.js';
+import type { StateRoot } from '../state/root.js';
+import type { LocalVolumeStore } from '../volumes/store.js';
+
+export interface ContainerContext {
+  root: StateRoot;
+  images: ImageStore;
+  volumes: LocalVolumeStore;
+  runtime: RuntimeName;
+}
+
+export function runtimeOf(ctx: ContainerContext, id: string, name?: string): ContainerRuntime {
+  return new ContainerRuntime({ stateRoot: ctx.root.path, id, name, runtime: ctx.runtime });
+}
+
+/**
+ * Serializes start/stop/remove/state sync of one container across commands
+ * (the agent and a CLI command may act on it at once). Not reentrant: never
+ * call one locked operation from another.
+ */
+export async function withContainerLock<T>(ctx: ContainerContext, id: string, what: string, fn: () => Promise<T>): Promise<T> {
+  const lock = await acquireLock(ctx.root.lockFile(`container-op-${id}`), { command: what }, { timeoutMs: 5 * 60_000, pollMs: 20 });
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}

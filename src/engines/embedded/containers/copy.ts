@@ -1,0 +1,67 @@
+// `cp` into and out of a container. A running container is reached through
+// /proc/<pid>/root (its mounts included); a stopped one through its overlay
+// rootfs, mounted for the copy, with volume and bind targets mapped to their
+// host directories. Paths are resolved inside the container's root: symlinks
+// are followed as the container would see them, never out to the host.
+import { lstatSync, statSync } from 'node:fs';
+import { basename, dirname, posix } from 'node:path';
+import { execFile } from '../../../util/exec.js';
+import { TscError } from '../../../util/errors.js';
+import { resolveInRoot } from '../volumes/scoped-path.js';
+import type { EffectiveMount } from './layout.js';
+
+export interface CopyRoot {
+  /** Host directory that is the container's `/`. */
+  dir: string;
+  /** Mounts to map by hand (stopped container); empty when `dir` shows them already. */
+  mounts: Array<EffectiveMount & { hostDir: string }>;
+  readOnly: boolean;
+  /** Container name, for messages. */
+  name: string;
+}
+
+/** The host path of `containerPath`, resolved inside the root (or inside the mount that holds it). */
+export function hostPathIn(root: CopyRoot, containerPath: string): string {
+  const path = posix.resolve('/', containerPath);
+  const mount = root.mounts
+    .filter((m) => path === m.target || path.startsWith(m.target === '/' ? '/' : `${m.target}/`))
+    .sort((a, b) => b.target.length - a.target.length)[0];
+  if (mount) return resolveInRoot(mount.hostDir, posix.relative(mount.target, path));
+  return resolveInRoot(root.dir, path);
+}
+
+function kind(path: string): 'dir' | 'other' | undefined {
+  try {
+    return statSync(path).isDirectory() ? 'dir' : 'other';
+  } catch {
+    try {
+      lstatSync(path);
+      return 'other';
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Docker's rule: into an existing directory as its base name, else to that path (whose parent must exist). */
+function destination(source: string, dest: string, destShown: string): string {
+  if (kind(dest) === 'dir') return `${dest}/${basename(source)}`;
+  if (kind(dirname(dest)) !== 'dir') throw new TscError('NO_SUCH_PATH', `no such directory: ${dirname(destShown)}`);
+  return dest;
+}
+
+export async function copyToRoot(root: CopyRoot, hostPath: string, containerPath: string): Promise<void> {
+  if (root.readOnly) throw new TscError('READ_ONLY', `container rootfs is marked read-only: cannot copy to ${root.name}:${containerPath}`);
+  if (!kind(hostPath)) throw new TscError('NO_SUCH_PATH', `no such file or directory: ${hostPath}`);
+  const contentsOnly = /\/\.$/.test(hostPath);
+  const dest = hostPathIn(root, containerPath);
+  const target = contentsOnly ? dest : destination(hostPath, dest, containerPath);
+  await execFile(['cp', '-a', '-T', '--', hostPath.replace(/\/\.$/, ''), target]);
+}
+
+export async function copyFromRoot(root: CopyRoot, containerPath: string, hostPath: string): Promise<void> {
+  const source = hostPathIn(root, containerPath);
+  if (!kind(source)) throw new TscError('NO_SUCH_PATH', `Could not find the file ${containerPath} in container ${root.name}`);
+  const target = /\/\.$/.test(containerPath) ? hostPath : destination(containerPath, hostPath, hostPath);
+  await execFile(['cp', '-a', '-T', '--', source, target]);
+}

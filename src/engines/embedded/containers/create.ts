@@ -1,0 +1,136 @@
+// `create`: a record with the immutable spec and what was resolved from the
+// image, the container's directory (overlay upper/work, rootfs mount point,
+// bundle, hosts/hostname/resolv.conf) and the volumes it needs. Anything made
+// is undone when a later step fails.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { join, posix } from 'node:path';
+import type { ContainerSpec, MountSpec } from '../../../engine/types.js';
+import { writeJsonAtomic } from '../../../util/atomic-file.js';
+import { TscError } from '../../../util/errors.js';
+import type { ResolvedImage } from '../images/store.js';
+import { resolveProcessArgs } from '../runtime/process-args.js';
+import { commitRecord, createRecord, findRecord, noSuchContainer, removeRecord, type ContainerRecord } from '../state/containers.js';
+import type { ContainerContext } from './context.js';
+import { buildHostnameFile, buildHostsFile, buildResolvConf, readHostHosts, readHostResolvConf } from './etc-files.js';
+import { configExtra, containerLayout, type ContainerConfigExtra, type EffectiveMount } from './layout.js';
+
+export async function createContainer(ctx: ContainerContext, spec: ContainerSpec): Promise<string> {
+  const image = await ctx.images.resolveImage(spec.image);
+  const processArgs = resolveProcessArgs(spec.entrypoint, spec.command, image.config);
+  checkMountTargets(spec.mounts ?? []);
+  const peer = networkPeer(ctx, spec.networkMode);
+  const record = await createRecord(ctx.root, { spec, extra: {} });
+  const madeVolumes: string[] = [];
+  try {
+    const { mounts, anonymousVolumes } = await resolveCreateMounts(ctx, spec, image, madeVolumes);
+    const hostname = spec.hostname || (peer ? configExtra(peer.config.extra).hostname : spec.networkMode === 'host' ? osHostname() : record.config.id.slice(0, 12));
+    const extra: ContainerConfigExtra = {
+      imageId: image.id, imageConfig: image.config, hostname,
+      path: processArgs[0]!, args: processArgs.slice(1), mounts, anonymousVolumes,
+    };
+    writeJsonAtomic(join(record.dir, 'config.json'), { ...record.config, extra });
+    writeEtcFiles(record, spec, hostname, peer);
+    await commitRecord(ctx.root, record.config.id);
+    return record.config.id;
+  } catch (error) {
+    removeRecord(ctx.root, record.config.id);
+    for (const name of madeVolumes) await ctx.volumes.remove(name, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+function checkMountTargets(mounts: MountSpec[]): void {
+  const seen = new Set<string>();
+  for (const m of mounts) {
+    if (!m.target.startsWith('/')) throw new TscError('INVALID_MOUNT', `invalid mount config: mount path must be absolute: ${m.target}`);
+    const target = posix.normalize(m.target);
+    if (seen.has(target)) throw new TscError('INVALID_MOUNT', `Duplicate mount point: ${target}`);
+    seen.add(target);
+  }
+}
+
+/** `network_mode: container:<x>` shares x's hostname and /etc files. */
+function networkPeer(ctx: ContainerContext, mode: string | undefined): ContainerRecord | undefined {
+  if (!mode?.startsWith('container:')) return undefined;
+  const ref = mode.slice('container:'.length);
+  const peer = findRecord(ctx.root, ref);
+  if (!peer) throw noSuchContainer(ref);
+  return peer;
+}
+
+/**
+ * The spec's mounts (missing named volumes created, anonymous ones made),
+ * then `volumes_from`, then an anonymous volume for each image VOLUME that no
+ * mount covers, as Docker does.
+ */
+async function resolveCreateMounts(ctx: ContainerContext, spec: ContainerSpec, image: ResolvedImage, made: string[]) {
+  const mounts: EffectiveMount[] = [];
+  const anonymousVolumes: string[] = [];
+  const anonymous = async () => {
+    const v = await ctx.volumes.create({ name: '' });
+    made.push(v.name);
+    anonymousVolumes.push(v.name);
+    return v.name;
+  };
+  for (const m of spec.mounts ?? []) {
+    const target = posix.normalize(m.target);
+    if (m.type === 'volume') {
+      let source = m.source;
+      if (!source) source = await anonymous();
+      else if (!(await ctx.volumes.inspect(source))) {
+        await ctx.volumes.create({ name: source, labels: m.volume?.labels });
+        made.push(source);
+      }
+      mounts.push({ ...m, target, source });
+    } else if (m.type === 'bind') {
+      if (!m.source?.startsWith('/')) throw new TscError('INVALID_MOUNT', `invalid mount config for type "bind": invalid mount path: '${m.source ?? ''}' mount path must be absolute`);
+      mounts.push({ ...m, target, source: posix.normalize(m.source) });
+    } else {
+      mounts.push({ ...m, target, source: '' });
+    }
+  }
+  const taken = new Set(mounts.map((m) => m.target));
+  for (const item of spec.volumesFrom ?? []) {
+    const [ref, mode] = splitVolumesFrom(item);
+    const from = findRecord(ctx.root, ref);
+    if (!from) throw noSuchContainer(ref);
+    for (const m of configExtra(from.config.extra).mounts ?? []) {
+      if (m.type === 'tmpfs' || taken.has(m.target)) continue;
+      taken.add(m.target);
+      mounts.push({ ...m, readOnly: mode === undefined ? m.readOnly : mode === 'ro' });
+    }
+  }
+  for (const path of Object.keys(image.config.Volumes ?? {})) {
+    const target = posix.normalize(path);
+    if (taken.has(target)) continue;
+    taken.add(target);
+    mounts.push({ type: 'volume', source: await anonymous(), target });
+  }
+  return { mounts, anonymousVolumes };
+}
+
+function splitVolumesFrom(item: string): [string, 'ro' | 'rw' | undefined] {
+  const m = /^(.*):(ro|rw|z|Z)$/.exec(item);
+  if (!m) return [item, undefined];
+  return [m[1]!, m[2] === 'ro' ? 'ro' : m[2] === 'rw' ? 'rw' : undefined];
+}
+
+function writeEtcFiles(record: ContainerRecord, spec: ContainerSpec, hostname: string, peer: ContainerRecord | undefined): void {
+  const l = containerLayout(record.dir);
+  for (const d of [l.upper, l.work, l.rootfs, l.bundle]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  if (peer) {
+    const p = containerLayout(peer.dir);
+    copyFileSync(p.hosts, l.hosts);
+    copyFileSync(p.hostname, l.hostname);
+    copyFileSync(p.resolvConf, l.resolvConf);
+    return;
+  }
+  const hostNetwork = spec.networkMode === 'host';
+  const hosts = hostNetwork
+    ? readHostHosts() + (spec.extraHosts ?? []).map((h) => `${h.ip}\t${h.host}\n`).join('')
+    : buildHostsFile({ hostname, domainname: spec.domainname, extraHosts: spec.extraHosts });
+  writeFileSync(l.hosts, hosts, { mode: 0o644 });
+  writeFileSync(l.hostname, buildHostnameFile(hostname), { mode: 0o644 });
+  writeFileSync(l.resolvConf, buildResolvConf({ host: readHostResolvConf(), dns: spec.dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions, hostNetwork }), { mode: 0o644 });
+}

@@ -1,0 +1,57 @@
+// What the embedded engine keeps for one container beside its records, and
+// the engine data in those records (config.extra fixed at create, state.extra
+// changing with each start/stop).
+import { join } from 'node:path';
+import type { ImageDetails, MountSpec } from '../../../engine/types.js';
+
+export interface ContainerLayout {
+  dir: string;
+  upper: string;
+  work: string;
+  rootfs: string;
+  bundle: string;
+  hosts: string;
+  hostname: string;
+  resolvConf: string;
+}
+
+export function containerLayout(dir: string): ContainerLayout {
+  return {
+    dir,
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+    rootfs: join(dir, 'rootfs'),
+    bundle: join(dir, 'bundle'),
+    hosts: join(dir, 'hosts'),
+    hostname: join(dir, 'hostname'),
+    resolvConf: join(dir, 'resolv.conf'),
+  };
+}
+
+/** A mount as the container will get it: anonymous volumes named, `volumes_from` mounts included. */
+export type EffectiveMount = MountSpec & { source: string };
+
+export interface ContainerConfigExtra {
+  imageId: string;
+  imageConfig: ImageDetails['config'];
+  hostname: string;
+  /** Resolved process (entrypoint + command after image defaults). */
+  path: string;
+  args: string[];
+  mounts: EffectiveMount[];
+  /** Anonymous volumes made for this container, removed with `rm -v`. */
+  anonymousVolumes: string[];
+}
+
+export interface ContainerStateExtra {
+  /** Volume names mounted for the running container (to unmount on stop). */
+  mountedVolumes?: string[];
+}
+
+export function configExtra(extra: Record<string, unknown>): ContainerConfigExtra {
+  return extra as unknown as ContainerConfigExtra;
+}
+
+export function stateExtra(extra: Record<string, unknown>): ContainerStateExtra {
+  return extra as ContainerStateExtra;
+}

@@ -1,0 +1,219 @@
+// The embedded engine's ContainerService: Docker's container semantics over
+// records (state/), overlay snapshots, and conmon + runc (runtime/).
+import { posix } from 'node:path';
+import type {
+  ContainerDetails, ContainerFilter, ContainerService, ContainerSpec, ContainerSummary, ExecSpec, ExecStdio, LogEntry, LogOptions,
+} from '../../../engine/types.js';
+import { TscError } from '../../../util/errors.js';
+import { isMounted, mountOverlay, unmount } from '../snapshots/mount.js';
+import {
+  beginRemove, findRecord, listRecords, noSuchContainer, readRecord, removeRecord, resolveContainerId, updateState, type ContainerRecord,
+} from '../state/containers.js';
+import { runtimeOf, withContainerLock, type ContainerContext } from './context.js';
+import { copyFromRoot, copyToRoot, type CopyRoot } from './copy.js';
+import { createContainer } from './create.js';
+import { toDetails, toSummary } from './details.js';
+import { execIn } from './exec.js';
+import { configExtra, containerLayout } from './layout.js';
+import { readLogs } from './logs.js';
+import { startContainer } from './start.js';
+import { finalizeRun, isActive, releaseMounts, syncLocked, syncRecord } from './sync.js';
+import { topOf } from './top.js';
+
+export class EmbeddedContainerService implements ContainerService {
+  constructor(private readonly ctx: ContainerContext) {}
+
+  create(spec: ContainerSpec): Promise<string> {
+    return createContainer(this.ctx, spec);
+  }
+
+  async start(ref: string): Promise<void> {
+    const id = this.idOf(ref);
+    await withContainerLock(this.ctx, id, 'start container', async () => {
+      const record = await syncLocked(this.ctx, id);
+      if (!record) throw noSuchContainer(ref);
+      const { status } = record.state;
+      if (status === 'running' || status === 'restarting') return;
+      if (status === 'paused') throw new TscError('CONTAINER_PAUSED', 'cannot start a paused container, try unpause instead');
+      if (status === 'removing' || status === 'dead') throw new TscError('CONTAINER_DEAD', `container ${record.config.name} is marked for removal and cannot be started: remove it (rm -f) and create it again`);
+      await startContainer(this.ctx, record);
+      await updateState(this.ctx.root, id, (s) => ({ ...s, extra: { ...s.extra, stoppedByUser: false } }));
+    });
+  }
+
+  async stop(ref: string, opts: { timeoutSeconds?: number; signal?: string } = {}): Promise<void> {
+    const id = this.idOf(ref);
+    await withContainerLock(this.ctx, id, 'stop container', async () => {
+      const record = await syncLocked(this.ctx, id);
+      if (!record || !isActive(record)) return;
+      const { spec } = record.config;
+      const ctr = runtimeOf(this.ctx, id, record.config.name);
+      const signal = opts.signal ?? spec.stopSignal ?? configExtra(record.config.extra).imageConfig.StopSignal ?? 'SIGTERM';
+      const code = await ctr.stop(opts.timeoutSeconds ?? spec.stopTimeoutSeconds ?? 10, signal);
+      const exit = ctr.exitCode();
+      await finalizeRun(this.ctx, record, { code: code ?? exit?.code ?? 137, finishedAt: exit?.finishedAt ?? new Date().toISOString() });
+      // Restart policies other than "always" leave a container stopped by the user alone.
+      await updateState(this.ctx.root, id, (s) => ({ ...s, extra: { ...s.extra, stoppedByUser: true } }));
+    });
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const record = await this.synced(ref);
+    if (!isActive(record)) throw new TscError('CONTAINER_NOT_RUNNING', `Cannot kill container: ${ref}: container ${record.config.id} is not running`);
+    const ctr = runtimeOf(this.ctx, record.config.id, record.config.name);
+    await ctr.runtime.kill(record.config.id, signal);
+    if (!/^(SIG)?KILL$|^9$/.test(signal.toUpperCase())) return;
+    // A frozen process takes its SIGKILL when thawed.
+    if (record.state.paused) await ctr.resume().catch(() => undefined);
+    await ctr.wait(5000);
+    await syncRecord(this.ctx, readRecord(this.ctx.root, record.config.id) ?? record);
+  }
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const id = this.idOf(ref);
+    const anonymous = await withContainerLock(this.ctx, id, 'remove container', async () => {
+      const record = await syncLocked(this.ctx, id);
+      if (!record) throw noSuchContainer(ref);
+      if (isActive(record) && !opts.force) {
+        throw new TscError('CONTAINER_RUNNING', `cannot remove container "/${record.config.name}": container is running: stop the container before removing or force remove`);
+      }
+      await beginRemove(this.ctx.root, id);
+      const ctr = runtimeOf(this.ctx, id, record.config.name);
+      if (record.state.paused) await ctr.resume().catch(() => undefined);
+      await ctr.delete({ force: true });
+      await releaseMounts(this.ctx, record);
+      removeRecord(this.ctx.root, id);
+      return configExtra(record.config.extra).anonymousVolumes ?? [];
+    });
+    if (!opts.volumes) return;
+    // As Docker: a volume still used by another container stays.
+    for (const name of anonymous) await this.ctx.volumes.remove(name, { force: true }).catch(() => undefined);
+  }
+
+  async pause(ref: string): Promise<void> {
+    const id = this.idOf(ref);
+    await withContainerLock(this.ctx, id, 'pause container', async () => {
+      const record = await syncLocked(this.ctx, id);
+      if (!record || record.state.status !== 'running') {
+        throw new TscError(record?.state.paused ? 'CONTAINER_PAUSED' : 'CONTAINER_NOT_RUNNING', record?.state.paused ? `Container ${id} is already paused` : `Container ${id} is not running`);
+      }
+      await runtimeOf(this.ctx, id).pause();
+      await updateState(this.ctx.root, id, (s) => ({ ...s, status: 'paused', paused: true }));
+    });
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const id = this.idOf(ref);
+    await withContainerLock(this.ctx, id, 'unpause container', async () => {
+      const record = await syncLocked(this.ctx, id);
+      if (!record || record.state.status !== 'paused') throw new TscError('CONTAINER_NOT_PAUSED', `Container ${id} is not paused`);
+      await runtimeOf(this.ctx, id).resume();
+      await updateState(this.ctx.root, id, (s) => ({ ...s, status: 'running', paused: false }));
+    });
+  }
+
+  /** Newest first, as `docker ps`; names match exactly (with or without the leading '/'). */
+  async list(filter: ContainerFilter = {}): Promise<ContainerSummary[]> {
+    const out: ContainerSummary[] = [];
+    const names = filter.names?.map((n) => n.replace(/^\//, ''));
+    for (const found of listRecords(this.ctx.root).reverse()) {
+      if (names && !names.includes(found.config.name)) continue;
+      const labels = found.config.spec.labels ?? {};
+      if (filter.labels && !Object.entries(filter.labels).every(([k, v]) => k in labels && (v === undefined || labels[k] === v))) continue;
+      const record = await syncRecord(this.ctx, found);
+      if (!filter.all && !isActive(record)) continue;
+      out.push(toSummary(record));
+    }
+    return out;
+  }
+
+  async inspect(ref: string): Promise<ContainerDetails | undefined> {
+    const found = findRecord(this.ctx.root, ref);
+    if (!found) return undefined;
+    const record = await syncRecord(this.ctx, found);
+    return toDetails(record, runtimeOf(this.ctx, record.config.id).paths.logPath, (name) => this.ctx.volumes.mountpoint(name));
+  }
+
+  async *logs(ref: string, opts: LogOptions = {}): AsyncIterable<LogEntry> {
+    const id = this.idOf(ref);
+    const isRunning = async () => {
+      const record = readRecord(this.ctx.root, id);
+      return record ? isActive(await syncRecord(this.ctx, record)) : false;
+    };
+    yield* readLogs({ path: runtimeOf(this.ctx, id).paths.logPath, isRunning }, opts);
+  }
+
+  async wait(ref: string, opts: { signal?: AbortSignal } = {}): Promise<number> {
+    const id = this.idOf(ref);
+    const ctr = runtimeOf(this.ctx, id);
+    let last = 0;
+    for (;;) {
+      const found = readRecord(this.ctx.root, id);
+      if (!found) return last; // removed meanwhile (e.g. `run --rm`)
+      const record = await syncRecord(this.ctx, found);
+      last = record.state.exitCode;
+      if (!isActive(record)) return last;
+      opts.signal?.throwIfAborted();
+      await ctr.wait(1000, opts.signal);
+    }
+  }
+
+  async exec(ref: string, spec: ExecSpec, stdio: ExecStdio): Promise<number> {
+    const record = await this.synced(ref);
+    if (record.state.paused) throw new TscError('CONTAINER_PAUSED', `Container ${record.config.id} is paused, unpause the container before exec`);
+    if (record.state.status !== 'running') throw new TscError('CONTAINER_NOT_RUNNING', `Container ${record.config.id} is not running`);
+    const ctr = runtimeOf(this.ctx, record.config.id, record.config.name);
+    return execIn(ctr, containerLayout(record.dir).bundle, spec, stdio);
+  }
+
+  async top(ref: string): Promise<{ titles: string[]; processes: string[][] }> {
+    const record = await this.synced(ref);
+    if (!isActive(record)) throw new TscError('CONTAINER_NOT_RUNNING', `Container ${record.config.id} is not running`);
+    return topOf(await runtimeOf(this.ctx, record.config.id).ps());
+  }
+
+  async copyTo(ref: string, hostPath: string, containerPath: string): Promise<void> {
+    await this.withCopyRoot(ref, containerPath, (root) => copyToRoot(root, hostPath, containerPath));
+  }
+
+  async copyFrom(ref: string, containerPath: string, hostPath: string): Promise<void> {
+    await this.withCopyRoot(ref, containerPath, (root) => copyFromRoot(root, containerPath, hostPath));
+  }
+
+  private async withCopyRoot(ref: string, containerPath: string, fn: (root: CopyRoot) => Promise<void>): Promise<void> {
+    const record = await this.synced(ref);
+    const { spec, name } = record.config;
+    const mounts = configExtra(record.config.extra).mounts;
+    const path = posix.resolve('/', containerPath);
+    const inMount = mounts.find((m) => path === m.target || path.startsWith(`${m.target}/`));
+    const readOnly = inMount ? inMount.readOnly === true : spec.readOnly === true;
+    if (isActive(record) && record.state.pid > 0) return fn({ dir: `/proc/${record.state.pid}/root`, mounts: [], readOnly, name });
+    // Stopped: mount the rootfs for the copy, holding the lock so that no start races it.
+    await withContainerLock(this.ctx, record.config.id, 'copy files', async () => {
+      const layout = containerLayout(record.dir);
+      const mountedHere = !isMounted(layout.rootfs);
+      if (mountedHere) {
+        const image = await this.ctx.images.resolveImage(configExtra(record.config.extra).imageId);
+        await mountOverlay({ lowerDirs: [...image.layerDirs].reverse(), upperDir: layout.upper, workDir: layout.work, target: layout.rootfs });
+      }
+      try {
+        const hostMounts = mounts
+          .filter((m) => m.type !== 'tmpfs')
+          .map((m) => ({ ...m, hostDir: m.type === 'volume' ? this.ctx.volumes.mountpoint(m.source) : m.source }));
+        await fn({ dir: layout.rootfs, mounts: hostMounts, readOnly, name });
+      } finally {
+        if (mountedHere) await unmount(layout.rootfs);
+      }
+    });
+  }
+
+  private idOf(ref: string): string {
+    return resolveContainerId(this.ctx.root, ref);
+  }
+
+  private async synced(ref: string): Promise<ContainerRecord> {
+    const found = findRecord(this.ctx.root, ref);
+    if (!found) throw noSuchContainer(ref);
+    return syncRecord(this.ctx, found);
+  }
+}

@@ -1,0 +1,71 @@
+// Container state as the runtime sees it, folded into the record: a container
+// whose process ended (conmon's exit file) becomes `exited` with its code, and
+// what its run held (rootfs, volume mounts, runtime state) is released. Nobody
+// is watching when a container exits on its own, so whoever looks next does this.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { unmount } from '../snapshots/mount.js';
+import { readRecord, updateState, type ContainerRecord } from '../state/containers.js';
+import { isAlive } from '../state/process-ref.js';
+import { runtimeOf, withContainerLock, type ContainerContext } from './context.js';
+import { containerLayout, stateExtra } from './layout.js';
+import { resetRuntime } from './runtime-reset.js';
+import { unmountVolumes } from './start-mounts.js';
+
+const ACTIVE = new Set(['running', 'paused', 'restarting']);
+
+export function isActive(record: ContainerRecord): boolean {
+  return ACTIVE.has(record.state.status);
+}
+
+/** Exit code Docker reports for a container whose monitor died with it: killed (128 + SIGKILL). */
+export const LOST_MONITOR_EXIT = 137;
+
+/** Whether the record says running but the runtime says otherwise (cheap: a file read and a kill(0)). */
+export function needsSync(ctx: ContainerContext, record: ContainerRecord): boolean {
+  if (!isActive(record)) return false;
+  const ctr = runtimeOf(ctx, record.config.id);
+  if (ctr.exitCode()) return true;
+  const ref = ctr.conmonRef();
+  return !ref || !isAlive(ref);
+}
+
+/** The record, brought up to date; takes the container's lock only when something changed. */
+export async function syncRecord(ctx: ContainerContext, record: ContainerRecord): Promise<ContainerRecord> {
+  if (!needsSync(ctx, record)) return record;
+  return withContainerLock(ctx, record.config.id, 'sync container state', () => syncLocked(ctx, record.config.id));
+}
+
+/** As syncRecord, for a caller that holds the container's lock. */
+export async function syncLocked(ctx: ContainerContext, id: string): Promise<ContainerRecord> {
+  const record = readRecord(ctx.root, id);
+  if (!record || !needsSync(ctx, record)) return record!;
+  const ctr = runtimeOf(ctx, id);
+  let exit = ctr.exitCode();
+  if (!exit) {
+    // conmon is gone without writing the exit file: give it a moment (it may be
+    // writing it now), then nothing will ever report this run's end.
+    await sleep(100);
+    exit = ctr.exitCode();
+  }
+  await finalizeRun(ctx, record, exit ? { code: exit.code, finishedAt: exit.finishedAt } : { code: LOST_MONITOR_EXIT, finishedAt: new Date().toISOString(), error: 'the container monitor (conmon) exited unexpectedly' });
+  return readRecord(ctx.root, id)!;
+}
+
+/** Releases what a finished run held and records how it ended. Call with the container's lock held. */
+export async function finalizeRun(ctx: ContainerContext, record: ContainerRecord, end: { code: number; finishedAt: string; error?: string }): Promise<void> {
+  const id = record.config.id;
+  await resetRuntime(runtimeOf(ctx, id));
+  await releaseMounts(ctx, record);
+  await updateState(ctx.root, id, (s) => ({
+    ...s, status: 'exited', running: false, paused: false, restarting: false, pid: 0,
+    exitCode: end.code, finishedAt: end.finishedAt, ...(end.error ? { error: end.error } : {}),
+    extra: { ...s.extra, mountedVolumes: [] },
+  }));
+}
+
+/** Unmounts the rootfs and the volumes the run mounted (the upper dir stays). */
+export async function releaseMounts(ctx: ContainerContext, record: ContainerRecord): Promise<void> {
+  const rootfs = containerLayout(record.dir).rootfs;
+  await unmount(rootfs).catch(() => unmount(rootfs, { lazy: true }));
+  await unmountVolumes(ctx, stateExtra(record.state.extra).mountedVolumes ?? []);
+}

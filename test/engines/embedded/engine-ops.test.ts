@@ -1,0 +1,192 @@
+// The embedded engine's container operations with real containers: logs
+// (follow, restarts), wait, exec, pause, top, cp, surviving the caller, repair.
+import { suite } from '../../harness.js';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openContainerContext, repairStateRoot } from '../../../src/engines/embedded/engine.js';
+import { runtimeOf } from '../../../src/engines/embedded/containers/context.js';
+import { isMounted, mountOverlay } from '../../../src/engines/embedded/snapshots/mount.js';
+import { closeTestEngine, collector, hostReady, logLines, openTestEngine, rejects, spec, type TestEngine } from './engine-helpers.js';
+
+const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const s = suite('engine-ops');
+let t: TestEngine | undefined;
+const ready = hostReady('engine integration tests');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+s.before(async () => {
+  if (ready) t = await openTestEngine();
+});
+s.after(async () => {
+  await closeTestEngine(t);
+});
+
+const test = (name: string, fn: (t: TestEngine) => Promise<void>) => s(name, async () => {
+  if (ready) await fn(t!);
+});
+
+test('logs keep stdout and stderr apart, tail and since, and every run of a restarted container', async ({ engine }) => {
+  const id = await engine.containers.create(spec({ command: ['sh', '-c', 'echo out-$$; echo err >&2'] }));
+  await engine.containers.start(id);
+  assert.is(await engine.containers.wait(id), 0);
+  await engine.containers.start(id);
+  assert.is(await engine.containers.wait(id), 0);
+  const lines = await logLines(engine, id);
+  assert.equal(lines.filter((l) => l.stream === 'stderr').map((l) => l.line), ['err', 'err']);
+  assert.equal(lines.filter((l) => l.stream === 'stdout').map((l) => l.line), ['out-1', 'out-1']);
+  const tail: string[] = [];
+  for await (const e of engine.containers.logs(id, { tail: 1 })) tail.push(e.line);
+  assert.is(tail.length, 1);
+  const future: string[] = [];
+  for await (const e of engine.containers.logs(id, { since: new Date(Date.now() + 60_000).toISOString() })) future.push(e.line);
+  assert.equal(future, []);
+  const recent: string[] = [];
+  for await (const e of engine.containers.logs(id, { since: '10m' })) recent.push(e.line);
+  assert.is(recent.length, 4);
+});
+
+test('logs follow: new lines as they come, ends when the container stops', async ({ engine }) => {
+  const id = await engine.containers.create(spec({ command: ['sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.3; done'] }));
+  await engine.containers.start(id);
+  const seen: Array<{ line: string; at: number }> = [];
+  const t0 = Date.now();
+  for await (const e of engine.containers.logs(id, { follow: true })) seen.push({ line: e.line, at: Date.now() - t0 });
+  assert.equal(seen.map((x) => x.line), ['line1', 'line2', 'line3']);
+  assert.ok(seen[2]!.at - seen[0]!.at >= 300, 'lines arrived while the container ran');
+  assert.is((await engine.containers.inspect(id))?.state.status, 'exited');
+});
+
+test('logs follow stops on abort', async ({ engine }) => {
+  const id = await engine.containers.create(spec({ command: ['sh', '-c', 'echo first; sleep 300'] }));
+  await engine.containers.start(id);
+  const ac = new AbortController();
+  const seen: string[] = [];
+  setTimeout(() => ac.abort(), 700);
+  for await (const e of engine.containers.logs(id, { follow: true, signal: ac.signal })) seen.push(e.line);
+  assert.equal(seen, ['first']);
+  await engine.containers.remove(id, { force: true });
+});
+
+test('wait returns the exit code; exec passes exit codes, output, user, env, workdir, tty and detach', async ({ engine }) => {
+  const id = await engine.containers.create(spec({ command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'] }));
+  const waited = engine.containers.wait(id);
+  await engine.containers.start(id);
+  const c = engine.containers;
+  assert.is(await c.exec(id, { cmd: ['sh', '-c', 'exit 7'] }, { stdout: collector().stream, stderr: collector().stream }), 7);
+  const out = collector();
+  assert.is(await c.exec(id, { cmd: ['sh', '-c', 'echo $(id -u) $FOO $(pwd)'], user: 'nobody', env: { FOO: 'bar' }, workingDir: '/tmp' }, { stdout: out.stream, stderr: out.stream }), 0);
+  assert.is(out.text().trim(), '65534 bar /tmp');
+  const tty = collector();
+  assert.is(await c.exec(id, { cmd: ['sh', '-c', 'test -t 1 && echo is-a-tty'], tty: true }, { stdout: tty.stream, stderr: tty.stream }), 0);
+  assert.match(tty.text(), /is-a-tty/);
+  assert.is(await c.exec(id, { cmd: ['sh', '-c', 'sleep 0.3; touch /tmp/detached'], detach: true }, { stdout: collector().stream, stderr: collector().stream }), 0);
+  await sleep(800);
+  assert.is(await c.exec(id, { cmd: ['test', '-f', '/tmp/detached'] }, { stdout: collector().stream, stderr: collector().stream }), 0);
+  assert.not.ok(await c.exec(id, { cmd: ['/no/such'] }, { stdout: collector().stream, stderr: collector().stream }) === 0);
+  await c.stop(id);
+  assert.is(await waited, 0);
+  await rejects(c.exec(id, { cmd: ['true'] }, { stdout: collector().stream, stderr: collector().stream }), /is not running/);
+});
+
+test('pause and unpause; top lists the processes in ps -ef columns', async ({ engine }) => {
+  const id = await engine.containers.create(spec({ command: ['sh', '-c', 'while true; do sleep 1; done'] }));
+  await engine.containers.start(id);
+  const top = await engine.containers.top(id);
+  assert.equal(top.titles, ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD']);
+  assert.ok(top.processes.some((p) => p[0] === 'root' && /while true/.test(p[7]!)), JSON.stringify(top));
+  await engine.containers.pause(id);
+  assert.is((await engine.containers.inspect(id))?.state.status, 'paused');
+  await rejects(engine.containers.start(id), /cannot start a paused container/);
+  await engine.containers.unpause(id);
+  const d = await engine.containers.inspect(id);
+  assert.is(d?.state.status, 'running');
+  assert.is(d?.state.paused, false);
+  await engine.containers.kill(id);
+  assert.is((await engine.containers.inspect(id))?.state.exitCode, 137);
+});
+
+test('copyTo and copyFrom, running and stopped, never out through a symlink', async ({ engine, root }) => {
+  const host = join(root, 'cp');
+  mkdirSync(host);
+  writeFileSync(join(host, 'in.txt'), 'to the container');
+  const vol = [{ type: 'volume' as const, source: 'tsc-cp', target: '/vol' }];
+  const id = await engine.containers.create(spec({ mounts: vol, command: ['sh', '-c', 'echo made > /made.txt; ln -s /etc /escape; while true; do sleep 1; done'] }));
+  await engine.containers.start(id);
+  await sleep(300);
+  await engine.containers.copyTo(id, join(host, 'in.txt'), '/tmp');
+  await engine.containers.copyTo(id, join(host, 'in.txt'), '/vol/renamed.txt');
+  await engine.containers.copyFrom(id, '/made.txt', host);
+  assert.is(readFileSync(join(host, 'made.txt'), 'utf8'), 'made\n');
+  const out = collector();
+  await engine.containers.exec(id, { cmd: ['cat', '/tmp/in.txt', '/vol/renamed.txt'] }, { stdout: out.stream, stderr: out.stream });
+  assert.is(out.text(), 'to the containerto the container');
+  // /escape -> /etc is the container's /etc, not the host's.
+  await engine.containers.copyFrom(id, '/escape/passwd', join(host, 'passwd'));
+  assert.is(readFileSync(join(host, 'passwd'), 'utf8'), readFileSync(join(host, 'passwd'), 'utf8'));
+  assert.not.match(readFileSync(join(host, 'passwd'), 'utf8'), /^daemon:/m);
+  await engine.containers.stop(id, { timeoutSeconds: 0 });
+  await engine.containers.copyTo(id, join(host, 'in.txt'), '/stopped.txt');
+  await engine.containers.copyFrom(id, '/vol/renamed.txt', join(host, 'from-volume.txt'));
+  assert.is(readFileSync(join(host, 'from-volume.txt'), 'utf8'), 'to the container');
+  await engine.containers.copyFrom(id, '/stopped.txt', join(host, 'back.txt'));
+  assert.is(readFileSync(join(host, 'back.txt'), 'utf8'), 'to the container');
+  assert.not.ok(isMounted(join(root, 'containers', id, 'rootfs')), 'the rootfs mounted for the copy is unmounted');
+  await rejects(engine.containers.copyFrom(id, '/nope', host), /Could not find the file \/nope/);
+  await engine.containers.remove(id);
+  await engine.volumes.remove('tsc-cp');
+});
+
+test('a container keeps running after the process that started it is SIGKILLed', async ({ engine, root }) => {
+  const script = join(root, 'starter.mts');
+  writeFileSync(script, `
+    import { createEmbeddedEngine } from ${JSON.stringify(join(repoRoot, 'src/engines/embedded/engine.ts'))};
+    const engine = await createEmbeddedEngine({ root: ${JSON.stringify(root)} });
+    const id = await engine.containers.create({ name: 'survivor', image: 'busybox', labels: {}, env: {}, command: ['sleep', '300'] });
+    await engine.containers.start(id);
+    console.log(id);
+    process.kill(process.pid, 'SIGKILL');
+  `);
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const signal = await new Promise<string | null>((res) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); res('timeout'); }, 60_000);
+    child.on('exit', (_c, sig) => { clearTimeout(timer); res(sig); });
+  });
+  assert.is(signal, 'SIGKILL', out);
+  const d = await engine.containers.inspect('survivor');
+  assert.is(d?.state.status, 'running', out);
+  assert.ok(existsSync(`/proc/${d!.state.pid}`));
+  await engine.containers.remove('survivor', { force: true });
+});
+
+test('repair after a crash: conmon killed, a rootfs left mounted', async ({ engine, root }) => {
+  const ctx = openContainerContext(root);
+  const id = await engine.containers.create(spec({ command: ['sleep', '300'] }));
+  await engine.containers.start(id);
+  const ref = runtimeOf(ctx, id).conmonRef()!;
+  process.kill(ref.pid, 'SIGKILL');
+  for (let i = 0; i < 50 && existsSync(`/proc/${ref.pid}`); i++) await sleep(50);
+  // A stopped container whose rootfs a killed `cp` left mounted.
+  const other = await engine.containers.create(spec({ command: ['true'] }));
+  const dir = join(root, 'containers', other);
+  const image = await ctx.images.resolveImage('busybox');
+  await mountOverlay({ lowerDirs: [...image.layerDirs].reverse(), upperDir: join(dir, 'upper'), workDir: join(dir, 'work'), target: join(dir, 'rootfs') });
+  const report = await repairStateRoot(ctx);
+  assert.ok(report.runtime.deleted.includes(id), JSON.stringify(report));
+  assert.ok(report.unmounted.includes(join(dir, 'rootfs')), JSON.stringify(report));
+  const d = await engine.containers.inspect(id);
+  assert.is(d?.state.status, 'exited');
+  assert.is(d?.state.exitCode, 137);
+  assert.not.ok(isMounted(join(root, 'containers', id, 'rootfs')));
+  await engine.containers.start(id);
+  assert.is((await engine.containers.inspect(id))?.state.status, 'running', 'it starts again after repair');
+  await engine.containers.remove(id, { force: true });
+  await engine.containers.remove(other);
+});
+
+s.run();
