@@ -19,7 +19,8 @@ export function reportError(error: unknown): number {
     return error.exitCode;
   }
   if (error instanceof TscError) {
-    process.stderr.write(`${error.format()}\n`);
+    const message = error.format();
+    if (message !== '') process.stderr.write(`${message}\n`);
     return error.exitCode;
   }
   // Not a user mistake: a bug of ours. Show everything that helps fix it.

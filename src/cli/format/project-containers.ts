@@ -2,7 +2,7 @@
 // `web-1` in output, picked by service and `--index`.
 import type { ContainerSummary, Engine } from '../../engine/types.js';
 import { LABEL } from '../../stack/labels.js';
-import { TscError } from '../../util/errors.js';
+import { ExitCodeError, TscError } from '../../util/errors.js';
 import { loadProjectFor, projectNameHint } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 
@@ -81,5 +81,5 @@ export function parseIndex(value: string | undefined): number | undefined {
 /** Closes the engine, then exits with `code` when it is not 0 (main() would report 0). */
 export async function finish(engine: Engine, code = 0): Promise<void> {
   await engine.close();
-  if (code !== 0) process.exit(code);
+  if (code !== 0) throw new ExitCodeError(code);
 }

@@ -1,0 +1,165 @@
+// `tscompose up`: create and start the stack; attached, follow its output
+// until Ctrl-C (which stops it) or until its containers exit.
+import type { Command } from 'commander';
+import { dependenciesFromProject, transitiveDependencies } from '../../stack/dependencies.js';
+import { planKill, planStop } from '../../stack/plan-lifecycle.js';
+import { planUp } from '../../stack/plan-up.js';
+import type { UpPlanOptions } from '../../stack/plan-up.js';
+import type { GlobalOptions } from '../global-options.js';
+import { attachContainers } from '../progress/attach.js';
+import type { AttachedContainer } from '../progress/attach.js';
+import { ExitCodeError, TscError } from '../../util/errors.js';
+import { lockedObserve, parseTimeout, runPlan, withEngine } from '../progress/stack-command.js';
+import type { OpenStack } from '../progress/stack-command.js';
+
+export interface CreateFlags {
+  forceRecreate: boolean;
+  recreate: boolean;
+  alwaysRecreateDeps: boolean;
+  removeOrphans: boolean;
+  scale: string[];
+  deps?: boolean;
+}
+
+interface UpFlags extends CreateFlags {
+  detach: boolean;
+  abortOnContainerExit: boolean;
+  exitCodeFrom?: string;
+  start: boolean;
+  timeout?: string;
+  logPrefix: boolean;
+  build?: boolean;
+  pull?: string;
+  wait?: boolean;
+}
+
+export const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The flags `up` and `create` share. */
+export function addCreateFlags(cmd: Command): Command {
+  return cmd
+    .option('--force-recreate', 'Recreate containers even if their configuration and image haven\'t changed', false)
+    .option('--no-recreate', 'If containers already exist, don\'t recreate them. Incompatible with --force-recreate.')
+    .option('--always-recreate-deps', 'Recreate dependent containers. Incompatible with --no-recreate.', false)
+    .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
+    .option('--scale <scale>', 'Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.', collect, [])
+    .option('--build', 'Build images before starting containers (not supported yet: images must exist)')
+    .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")');
+}
+
+/** `--scale web=3` (repeatable) → `{ web: 3 }`. */
+export function parseScale(flags: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const flag of flags) {
+    const m = /^([^=]+)=(\d+)$/.exec(flag);
+    if (!m) throw new TscError('CLI_USAGE', `invalid --scale "${flag}": use SERVICE=NUM, e.g. --scale web=3`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+export function upPlanOptions(services: string[], flags: CreateFlags, extra: Partial<UpPlanOptions> = {}): UpPlanOptions {
+  if (flags.forceRecreate && !flags.recreate) throw new TscError('CLI_USAGE', '--force-recreate and --no-recreate are incompatible');
+  const env = process.env.COMPOSE_REMOVE_ORPHANS;
+  return {
+    services,
+    noDeps: flags.deps === false,
+    forceRecreate: flags.forceRecreate,
+    noRecreate: !flags.recreate,
+    alwaysRecreateDeps: flags.alwaysRecreateDeps,
+    removeOrphans: flags.removeOrphans || env === 'true' || env === '1',
+    scale: parseScale(flags.scale),
+    ...extra,
+  };
+}
+
+export function registerUp(program: Command): void {
+  addCreateFlags(program
+    .command('up')
+    .description('Create and start containers')
+    .argument('[services...]', 'Services to start (and their dependencies)'))
+    .option('-d, --detach', 'Detached mode: Run containers in the background', false)
+    .option('--abort-on-container-exit', 'Stops all containers if any container was stopped. Incompatible with -d', false)
+    .option('--exit-code-from <service>', 'Return the exit code of the selected service container. Implies --abort-on-container-exit')
+    .option('--no-deps', 'Don\'t start linked services')
+    .option('--no-start', 'Don\'t start the services after creating them')
+    .option('-t, --timeout <seconds>', 'Use this timeout in seconds for container shutdown when attached or when containers are already running')
+    .option('--no-log-prefix', 'Don\'t print prefix in logs')
+    .action(async (services: string[], flags: UpFlags, cmd: Command) => {
+      await runUp(services, flags, cmd.optsWithGlobals() as GlobalOptions);
+    });
+}
+
+async function runUp(services: string[], flags: UpFlags, globals: GlobalOptions): Promise<void> {
+  const abortOnExit = flags.abortOnContainerExit || flags.exitCodeFrom !== undefined;
+  if (flags.detach && abortOnExit) throw new TscError('CLI_USAGE', '--abort-on-container-exit and --detach are incompatible');
+  const timeout = parseTimeout(flags.timeout);
+  const opts = upPlanOptions(services, flags, { noStart: !flags.start, timeout });
+  const attach = !flags.detach && flags.start && !globals.dryRun;
+  await withEngine(globals, { command: 'up', services }, async (open) => {
+    const stack = open.stack!;
+    if (flags.exitCodeFrom && !(flags.exitCodeFrom in stack.project.services)) throw new TscError('NO_SUCH_SERVICE', `no such service: ${flags.exitCodeFrom}`);
+    const attached = await lockedObserve(open, 'up', async (ctx) => {
+      const plan = planUp(stack, ctx.observed, opts);
+      const since = new Date().toISOString();
+      const result = await runPlan(ctx, plan);
+      if (!result || !attach) return [];
+      const targets = new Set(services.length > 0 ? services : Object.keys(stack.project.services));
+      return plan.steps.filter((s) => s.kind === 'Container' && s.service && targets.has(s.service) && s.action.op !== 'container-remove')
+        .map((s): AttachedContainer => {
+          const a = s.action;
+          const id = a.op === 'container-create' || a.op === 'container-recreate' ? result.created[s.name]! : 'container' in a ? a.container.id : '';
+          return { id, name: s.name, service: s.service!, ...(a.op !== 'container-running' ? { since } : {}) };
+        }).filter((c) => c.id);
+    });
+    if (!attach) return;
+    const code = await followUntilDone(open, attached, services, flags, abortOnExit, timeout);
+    if (code !== 0) throw new ExitCodeError(code);
+  });
+}
+
+/** Attached mode; resolves with the exit code `up` should have. */
+async function followUntilDone(open: OpenStack, containers: AttachedContainer[], services: string[], flags: UpFlags, abortOnExit: boolean, timeout?: number): Promise<number> {
+  const project = open.stack!.project;
+  process.stdout.write(`Attaching to ${containers.map((c) => c.name.replace(`${open.name}-`, '')).join(', ')}\n`);
+  const interrupt = new AbortController();
+  const force = new AbortController();
+  const saved = process.listeners('SIGINT');
+  process.removeAllListeners('SIGINT');
+  const onSigint = () => {
+    if (!interrupt.signal.aborted) {
+      process.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
+      interrupt.abort();
+    } else force.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await attachContainers(open.engine, {
+      project: open.name, containers, color: open.globals.ansi !== 'never' && !!process.stdout.isTTY,
+      noPrefix: !flags.logPrefix, abortOnExit, signal: interrupt.signal,
+    });
+    if (result.reason === 'container-exit') process.stderr.write('Aborting on container exit...\n');
+    if (result.reason !== 'all-exited') {
+      const selected = new Set(services);
+      if (flags.deps !== false) {
+        const deps = dependenciesFromProject(project);
+        for (const s of services) for (const d of transitiveDependencies(deps, s)) selected.add(d);
+      }
+      const only = selected.size > 0 ? [...selected] : undefined;
+      const kill = () => lockedObserve(open, 'kill', (ctx) => runPlan(ctx, planKill(project, ctx.observed, { services: only }), 'Killing'));
+      force.signal.addEventListener('abort', () => { void kill().catch(() => undefined); });
+      await lockedObserve(open, 'stop', (ctx) => runPlan(ctx, planStop(project, ctx.observed, { services: only, timeout }), 'Stopping'));
+    }
+    if (result.reason === 'interrupted') return 130;
+    if (flags.exitCodeFrom) {
+      const exit = result.exits.find((e) => e.service === flags.exitCodeFrom);
+      if (exit) return exit.code;
+      const c = containers.find((x) => x.service === flags.exitCodeFrom);
+      return c ? open.engine.containers.wait(c.id) : 0;
+    }
+    return result.reason === 'container-exit' ? result.exits[0]?.code ?? 0 : 0;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    for (const l of saved) process.on('SIGINT', l as () => void);
+  }
+}

@@ -1,0 +1,68 @@
+// Resource limits, ulimits, healthcheck and restart policy of a service.
+import type { ServiceConfig } from '../compose/model.js';
+import type { ContainerSpec, HealthcheckSpec, RestartPolicySpec } from '../engine/types.js';
+import { TscError } from '../util/errors.js';
+import { parseBytes, parseDurationMs } from './units.js';
+
+export function serviceResources(service: ServiceConfig): ContainerSpec['resources'] {
+  const limits = service.deploy?.resources?.limits;
+  const reservations = service.deploy?.resources?.reservations;
+  const cpus = service.cpus ?? (limits?.cpus !== undefined ? Number(limits.cpus) : undefined);
+  const memory = service.mem_limit ?? limits?.memory;
+  const reservation = service.mem_reservation ?? reservations?.memory;
+  const resources: NonNullable<ContainerSpec['resources']> = {};
+  if (cpus) resources.nanoCpus = Math.round(cpus * 1e9);
+  if (memory !== undefined) resources.memoryBytes = parseBytes(memory);
+  if (service.memswap_limit !== undefined) resources.memorySwapBytes = parseBytes(service.memswap_limit);
+  if (reservation !== undefined) resources.memoryReservationBytes = parseBytes(reservation);
+  const pids = service.pids_limit ?? limits?.pids;
+  if (pids !== undefined) resources.pidsLimit = pids;
+  if (typeof service.cpu_shares === 'number') resources.cpuShares = service.cpu_shares;
+  if (typeof service.cpuset === 'string') resources.cpusetCpus = service.cpuset;
+  return Object.keys(resources).length > 0 ? resources : undefined;
+}
+
+export function serviceUlimits(service: ServiceConfig): ContainerSpec['ulimits'] {
+  if (!service.ulimits) return undefined;
+  const out: NonNullable<ContainerSpec['ulimits']> = {};
+  for (const [name, value] of Object.entries(service.ulimits)) {
+    out[name] = typeof value === 'number' ? { soft: value, hard: value } : { soft: value.soft, hard: value.hard };
+  }
+  return out;
+}
+
+export function serviceHealthcheck(service: ServiceConfig): HealthcheckSpec | undefined {
+  const hc = service.healthcheck;
+  if (!hc) return undefined;
+  if (hc.disable) return { test: ['NONE'] };
+  const spec: HealthcheckSpec = { test: [...(hc.test ?? [])] };
+  if (hc.interval) spec.intervalMs = parseDurationMs(hc.interval);
+  if (hc.timeout) spec.timeoutMs = parseDurationMs(hc.timeout);
+  if (hc.retries !== undefined) spec.retries = hc.retries;
+  if (hc.start_period) spec.startPeriodMs = parseDurationMs(hc.start_period);
+  if (hc.start_interval) spec.startIntervalMs = parseDurationMs(hc.start_interval);
+  return spec;
+}
+
+/** `restart:` wins; else deploy.restart_policy (any → always, none → no), as Compose does. */
+export function serviceRestartPolicy(service: ServiceConfig): RestartPolicySpec | undefined {
+  if (service.restart) {
+    const [name, count] = service.restart.split(':');
+    if (name !== 'no' && name !== 'always' && name !== 'on-failure' && name !== 'unless-stopped') {
+      throw new TscError('INVALID_RESTART', `service "${service.name}": invalid restart policy "${service.restart}": use no, always, on-failure[:N] or unless-stopped`);
+    }
+    return count !== undefined ? { name, maximumRetryCount: Number(count) } : { name };
+  }
+  const policy = service.deploy?.restart_policy;
+  if (!policy) return undefined;
+  switch (policy.condition) {
+    case 'none': return { name: 'no' };
+    case 'on-failure': return policy.max_attempts !== undefined ? { name: 'on-failure', maximumRetryCount: policy.max_attempts } : { name: 'on-failure' };
+    default: return { name: 'always' };
+  }
+}
+
+/** stop_grace_period in whole seconds, as Docker's StopTimeout. */
+export function serviceStopTimeout(service: ServiceConfig): number | undefined {
+  return service.stop_grace_period ? Math.floor(parseDurationMs(service.stop_grace_period) / 1000) : undefined;
+}

@@ -1,0 +1,204 @@
+import * as assert from 'uvu/assert';
+import { suite } from '../harness.js';
+import { executePlan } from '../../src/stack/execute.js';
+import { observeProject } from '../../src/stack/observe.js';
+import { planDown } from '../../src/stack/plan-down.js';
+import { formatPlan } from '../../src/stack/plan-format.js';
+import { planUp } from '../../src/stack/plan-up.js';
+import type { UpPlanOptions } from '../../src/stack/plan-up.js';
+import type { StackProject } from '../../src/stack/stack-project.js';
+import { FakeEngine } from './fake-engine.js';
+import { loadStack } from './helpers.js';
+
+const s = suite('stack plan');
+
+const DEMO = (level = 'info', extra = '') => `
+name: demo
+services:
+  db:
+    image: busybox
+    command: sleep 1000
+    volumes: [data:/data]
+  web:
+    image: busybox
+    command: sleep 1000
+    environment: { LOG_LEVEL: ${level} }
+    ports: ["8080:80"]
+    depends_on: [db]
+${extra}
+volumes:
+  data: {}
+`;
+
+async function up(engine: FakeEngine, stack: StackProject, opts: UpPlanOptions = {}): Promise<string> {
+  const plan = planUp(stack, await observeProject(engine, stack.project.name, stack.project), opts);
+  await executePlan(engine, plan);
+  return formatPlan(plan);
+}
+
+s('fresh up creates networks, volumes and containers, dependencies first', async () => {
+  const engine = new FakeEngine();
+  const text = await up(engine, loadStack(DEMO()));
+  assert.is(text, [
+    'Network demo_default  Create',
+    'Volume demo_data  Create',
+    'Container demo-db-1  Create, Start',
+    'Container demo-web-1  Create, Start',
+    '',
+  ].join('\n'));
+  assert.ok(engine.calls.indexOf('start demo-db-1') < engine.calls.indexOf('create demo-web-1'));
+});
+
+s('a second up with no change plans nothing but Running', async () => {
+  const engine = new FakeEngine();
+  const stack = loadStack(DEMO());
+  await up(engine, stack);
+  engine.calls.length = 0;
+  assert.is(await up(engine, stack), 'Container demo-db-1  Running\nContainer demo-web-1  Running\n');
+  assert.equal(engine.calls, []);
+});
+
+s('a changed env var recreates only that service, and says why', async () => {
+  const engine = new FakeEngine();
+  await up(engine, loadStack(DEMO('info')));
+  assert.is(await up(engine, loadStack(DEMO('warn'))), [
+    'Container demo-db-1  Running',
+    'Container demo-web-1  Recreate, Start',
+    '    environment.LOG_LEVEL: info → warn',
+    '',
+  ].join('\n'));
+});
+
+s('a changed port says which', async () => {
+  const engine = new FakeEngine();
+  const stack = loadStack(DEMO());
+  await up(engine, stack);
+  const changed = loadStack(DEMO().replace('8080:80', '8081:80'));
+  const plan = planUp(changed, await observeProject(engine, 'demo', changed.project));
+  assert.match(formatPlan(plan), '    ports[0].published: "8080" → "8081"\n');
+});
+
+s('stopped containers are started', async () => {
+  const engine = new FakeEngine();
+  const stack = loadStack(DEMO());
+  await up(engine, stack);
+  for (const c of engine.containersById.values()) c.status = 'exited';
+  assert.is(await up(engine, stack), 'Container demo-db-1  Start\nContainer demo-web-1  Start\n');
+});
+
+s('scale up then down: new numbers, highest removed first', async () => {
+  const engine = new FakeEngine();
+  const stack = loadStack(DEMO());
+  await up(engine, stack);
+  assert.is(await up(engine, stack, { scale: { web: 3 } }), [
+    'Container demo-db-1  Running',
+    'Container demo-web-1  Running',
+    'Container demo-web-2  Create, Start',
+    'Container demo-web-3  Create, Start',
+    '',
+  ].join('\n'));
+  assert.is(await up(engine, stack, { scale: { web: 1 } }), [
+    'Container demo-db-1  Running',
+    'Container demo-web-3  Stop, Remove (scale down)',
+    'Container demo-web-2  Stop, Remove (scale down)',
+    'Container demo-web-1  Running',
+    '',
+  ].join('\n'));
+});
+
+s('deploy.replicas sets the count', async () => {
+  const stack = loadStack('name: r\nservices:\n  w:\n    image: busybox\n    deploy: {replicas: 2}\n');
+  const plan = planUp(stack, await observeProject(new FakeEngine(), 'r', stack.project));
+  assert.is(formatPlan(plan), 'Network r_default  Create\nContainer r-w-1  Create, Start\nContainer r-w-2  Create, Start\n');
+});
+
+s('orphans: a warning, removed with --remove-orphans', async () => {
+  const engine = new FakeEngine();
+  await up(engine, loadStack(DEMO('info', '  old:\n    image: busybox\n')));
+  const stack = loadStack(DEMO());
+  const plan = planUp(stack, await observeProject(engine, 'demo', stack.project));
+  assert.equal(plan.warnings, ['Found orphan containers ([demo-old-1]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.']);
+  assert.is(await up(engine, stack, { removeOrphans: true }), [
+    'Container demo-old-1  Stop, Remove (orphan)',
+    'Container demo-db-1  Running',
+    'Container demo-web-1  Running',
+    '',
+  ].join('\n'));
+});
+
+s('--no-deps leaves dependencies out; without it they come first', async () => {
+  const stack = loadStack(DEMO());
+  const observed = await observeProject(new FakeEngine(), 'demo', stack.project);
+  assert.is(formatPlan(planUp(stack, observed, { services: ['web'], noDeps: true })),
+    'Network demo_default  Create\nVolume demo_data  Create\nContainer demo-web-1  Create, Start\n');
+  assert.match(formatPlan(planUp(stack, observed, { services: ['web'] })), 'Container demo-db-1  Create, Start\nContainer demo-web-1');
+});
+
+s('--force-recreate recreates the named services only; --no-recreate never', async () => {
+  const engine = new FakeEngine();
+  const stack = loadStack(DEMO());
+  await up(engine, stack);
+  const observed = await observeProject(engine, 'demo', stack.project);
+  assert.is(formatPlan(planUp(stack, observed, { services: ['web'], forceRecreate: true })),
+    'Container demo-db-1  Running\nContainer demo-web-1  Recreate, Start\n    --force-recreate\n');
+  const changed = loadStack(DEMO('warn'));
+  assert.is(formatPlan(planUp(changed, observed, { noRecreate: true })), 'Container demo-db-1  Running\nContainer demo-web-1  Running\n');
+});
+
+s('--no-start creates without starting', async () => {
+  const stack = loadStack(DEMO());
+  const plan = planUp(stack, await observeProject(new FakeEngine(), 'demo', stack.project), { noStart: true });
+  assert.match(formatPlan(plan), 'Container demo-db-1  Create\nContainer demo-web-1  Create\n');
+});
+
+s('an external network that is missing is an error', async () => {
+  const stack = loadStack('name: x\nservices:\n  a:\n    image: busybox\n    networks: [ext]\nnetworks:\n  ext: {external: true, name: outside}\n');
+  const observed = await observeProject(new FakeEngine(), 'x', stack.project);
+  assert.throws(() => planUp(stack, observed), /network outside declared as external, but could not be found/);
+});
+
+s('down: dependents first, networks after, volumes only with -v', async () => {
+  const engine = new FakeEngine();
+  const stack = loadStack(DEMO());
+  await up(engine, stack);
+  const observed = await observeProject(engine, 'demo', stack.project);
+  assert.is(formatPlan(planDown(stack, observed)), [
+    'Container demo-web-1  Stop, Remove',
+    'Container demo-db-1  Stop, Remove',
+    'Network demo_default  Remove',
+    '',
+  ].join('\n'));
+  const withVolumes = planDown(stack, observed, { volumes: true });
+  assert.match(formatPlan(withVolumes), 'Network demo_default  Remove\nVolume demo_data  Remove\n');
+  await executePlan(engine, withVolumes);
+  assert.ok(engine.calls.indexOf('remove demo-web-1') < engine.calls.indexOf('stop demo-db-1'));
+  assert.is(engine.containersById.size + engine.networkMap.size + engine.volumeMap.size, 0);
+});
+
+s('down without a Compose file uses the labels', async () => {
+  const engine = new FakeEngine();
+  await up(engine, loadStack(DEMO()));
+  const plan = planDown(undefined, await observeProject(engine, 'demo'), { volumes: true });
+  assert.is(formatPlan(plan), [
+    'Container demo-web-1  Stop, Remove',
+    'Container demo-db-1  Stop, Remove',
+    'Network demo_default  Remove',
+    'Volume demo_data  Remove',
+    '',
+  ].join('\n'));
+});
+
+s('a failure skips dependents, lets independent work finish, reports the first error', async () => {
+  const engine = new FakeEngine();
+  engine.failures.add('start demo-db-1');
+  const stack = loadStack(DEMO('info', '  other:\n    image: busybox\n'));
+  const plan = planUp(stack, await observeProject(engine, 'demo', stack.project));
+  const events: string[] = [];
+  const error = await executePlan(engine, plan, { onEvent: (e) => events.push(`${e.name} ${e.status}`) }).then(() => undefined, (e: Error) => e);
+  assert.match(String(error), /start demo-db-1 failed/);
+  assert.ok(events.includes('demo-db-1 Error'));
+  assert.ok(events.includes('demo-other-1 Started'));
+  assert.not.ok(engine.calls.includes('create demo-web-1'));
+});
+
+s.run();
