@@ -1,0 +1,165 @@
+// Our iptables rules live in chains of our own, each jumped to from a
+// built-in chain by exactly one rule, so teardown removes them whole. Every
+// rule carries a comment tag (`tsc:<id12>` or `tsc:<id12>+<id12>`) naming the
+// network(s) or container it belongs to, which is how rules are found again.
+import { execFile, ProcessError } from '../../../util/exec.js';
+import { TscError } from '../../../util/errors.js';
+import { ignoreGone } from './commands.js';
+
+export type FirewallBackend = 'iptables-nft' | 'iptables-legacy' | 'nft';
+export type Table = 'filter' | 'nat';
+export type Chain = 'TSC-FORWARD' | 'TSC-ISOLATION' | 'TSC-NAT' | 'TSC-POSTROUTING';
+
+export interface Rule {
+  table: Table;
+  chain: Chain;
+  args: string[];
+  tag: string;
+}
+
+export const CHAINS: Array<{ table: Table; chain: Chain }> = [
+  { table: 'filter', chain: 'TSC-ISOLATION' },
+  { table: 'filter', chain: 'TSC-FORWARD' },
+  { table: 'nat', chain: 'TSC-NAT' },
+  { table: 'nat', chain: 'TSC-POSTROUTING' },
+];
+
+/** The one jump into each chain of ours, in the order they are inserted at the top (the last one ends up first). */
+const JUMPS: Array<{ table: Table; from: string; args: string[] }> = [
+  { table: 'filter', from: 'FORWARD', args: ['-j', 'TSC-FORWARD'] },
+  { table: 'filter', from: 'FORWARD', args: ['-j', 'TSC-ISOLATION'] },
+  { table: 'nat', from: 'PREROUTING', args: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'TSC-NAT'] },
+  { table: 'nat', from: 'OUTPUT', args: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'TSC-NAT'] },
+  { table: 'nat', from: 'POSTROUTING', args: ['-j', 'TSC-POSTROUTING'] },
+];
+
+let detected: Promise<FirewallBackend> | undefined;
+
+/** Which tool programs the firewall: `iptables` in its nf_tables or legacy flavour. */
+export function firewallBackend(): Promise<FirewallBackend> {
+  detected ??= (async () => {
+    try {
+      const { stdout } = await execFile(['iptables', '--version']);
+      return /legacy/.test(stdout) ? 'iptables-legacy' : 'iptables-nft';
+    } catch (error) {
+      detected = undefined;
+      if (error instanceof ProcessError && error.exitCode_ === null) {
+        const nft = await execFile(['nft', '--version']).then(() => true, () => false);
+        throw new TscError('NO_IPTABLES', `iptables not found in PATH${nft ? ' (only nft is installed, which the embedded engine does not program directly yet)' : ''}: \`apt-get install iptables\``);
+      }
+      throw error;
+    }
+  })();
+  return detected;
+}
+
+async function iptables(table: Table, ...args: string[]): Promise<string> {
+  await firewallBackend();
+  return (await execFile(['iptables', '-w', '5', '-t', table, ...args])).stdout;
+}
+
+async function has(table: Table, chain: string, args: string[]): Promise<boolean> {
+  try {
+    await iptables(table, '-C', chain, ...args);
+    return true;
+  } catch (error) {
+    if (error instanceof ProcessError && error.exitCode_ === 1) return false;
+    throw error;
+  }
+}
+
+/** Creates our chains and their jumps where missing; idempotent. */
+export async function ensureChains(): Promise<void> {
+  for (const { table, chain } of CHAINS) {
+    try {
+      await iptables(table, '-N', chain);
+    } catch (error) {
+      if (!(error instanceof ProcessError && /exists/i.test(error.stderr))) throw error;
+    }
+  }
+  const missing = [];
+  for (const j of JUMPS) if (!(await has(j.table, j.from, j.args))) missing.push(j);
+  // The two FORWARD jumps keep their order (isolation first): re-insert both if either is missing.
+  const forward = missing.some((j) => j.from === 'FORWARD') ? JUMPS.filter((j) => j.from === 'FORWARD') : [];
+  for (const j of forward) await ignoreGone(() => iptables(j.table, '-D', j.from, ...j.args));
+  for (const j of [...forward, ...missing.filter((m) => m.from !== 'FORWARD')]) await iptables(j.table, '-I', j.from, '1', ...j.args);
+}
+
+function withTag(rule: Rule): string[] {
+  return [...rule.args, '-m', 'comment', '--comment', rule.tag];
+}
+
+/** Appends the rules; if one fails, the ones added are removed again before the error is thrown. */
+export async function addRules(rules: Rule[]): Promise<void> {
+  const added: Rule[] = [];
+  try {
+    for (const r of rules) {
+      await iptables(r.table, '-A', r.chain, ...withTag(r));
+      added.push(r);
+    }
+  } catch (error) {
+    for (const r of added.reverse()) await ignoreGone(() => iptables(r.table, '-D', r.chain, ...withTag(r))).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The rules of one of our chains as `iptables -S` prints them, split into
+ * arguments; none when the chain does not exist. (The whole table is listed:
+ * iptables-nft 1.8.9 calls a missing chain "incompatible".)
+ */
+async function listRules(table: Table, chain: Chain): Promise<string[][]> {
+  const out = await iptables(table, '-S');
+  return out.split('\n').filter((l) => l.startsWith(`-A ${chain} `)).map((l) => l.split(/\s+/).map((a) => a.replace(/^"(.*)"$/, '$1')));
+}
+
+async function chainExists(table: Table, chain: Chain): Promise<boolean> {
+  return (await iptables(table, '-S')).split('\n').includes(`-N ${chain}`);
+}
+
+function tagOf(args: string[]): string | undefined {
+  const i = args.indexOf('--comment');
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** Deletes every rule of ours whose tag names `id` (a network or container short id); goes on after a failure and throws the first. */
+export async function deleteTagged(id: string): Promise<void> {
+  let first: unknown;
+  for (const { table, chain } of CHAINS) {
+    for (const args of await listRules(table, chain)) {
+      const tag = tagOf(args);
+      if (!tag?.startsWith('tsc:') || !tag.slice(4).split('+').includes(id)) continue;
+      await ignoreGone(() => iptables(table, '-D', ...args.slice(1))).catch((e) => { first ??= e; });
+    }
+  }
+  if (first) throw first;
+}
+
+/** Removes the jumps and our chains when no rule is left in them (another state root may still use them). */
+export async function removeChainsIfEmpty(): Promise<boolean> {
+  for (const { table, chain } of CHAINS) if ((await listRules(table, chain)).length) return false;
+  let first: unknown;
+  const step = (fn: () => Promise<unknown>) => ignoreGone(fn).catch((e) => { first ??= e; });
+  for (const j of JUMPS) {
+    // A jump added twice by a racing process: remove all copies.
+    while (await has(j.table, j.from, j.args).catch(() => false)) {
+      const before = first;
+      await step(() => iptables(j.table, '-D', j.from, ...j.args));
+      if (first !== before) break;
+    }
+  }
+  for (const { table, chain } of CHAINS) {
+    if (!(await chainExists(table, chain))) continue;
+    await step(() => iptables(table, '-F', chain));
+    await step(() => iptables(table, '-X', chain));
+  }
+  if (first) throw first;
+  return true;
+}
+
+/** Lines of `iptables-save` that are ours (for checks and tests). */
+export async function ourFirewallLines(): Promise<string[]> {
+  await firewallBackend();
+  const { stdout } = await execFile(['iptables-save']);
+  return stdout.split('\n').filter((l) => /TSC-|tsc:/.test(l));
+}

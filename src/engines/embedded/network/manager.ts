@@ -1,0 +1,123 @@
+// NetworkManager: the embedded engine's container networking (bridges, IPAM,
+// sandboxes with veths, NAT, published ports). State-root-wide changes run
+// under the global lock; records live under <root>/network/.
+import type { PortBinding } from '../../../engine/types.js';
+import { withGlobalLock } from '../state/lock.js';
+import type { StateRoot } from '../state/root.js';
+import { listLinks } from './commands.js';
+import { openNetContext, type NetContext } from './context.js';
+import { firewallBackend, removeChainsIfEmpty, type FirewallBackend } from './firewall.js';
+import { deleteLink } from './links.js';
+import { createNetworkLocked, removeNetworkLocked, removeNetworkParts, type CreateNetworkSpec } from './network-ops.js';
+import { checkPortsFreeFor, publishPortsLocked, unpublishPortsLocked } from './port-ops.js';
+import type { EndpointRecord, NetworkRecord } from './records.js';
+import {
+  connectLocked, createSandboxLocked, destroySandboxLocked, disconnectLocked,
+  type ConnectEndpoint, type ConnectResult, type SandboxInfo,
+} from './sandbox-ops.js';
+import { StepErrors } from './steps.js';
+
+export class NetworkManager {
+  private readonly ctx: NetContext;
+
+  constructor(root: StateRoot) {
+    this.ctx = openNetContext(root);
+  }
+
+  /** Where the records are: `<root>/network`. */
+  get recordsDir(): string {
+    return this.ctx.records.dir;
+  }
+
+  firewallBackend(): Promise<FirewallBackend> {
+    return firewallBackend();
+  }
+
+  private locked<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return withGlobalLock(this.ctx.root, operation, fn);
+  }
+
+  /** Creates a bridge network; with `external`, only looks it up (and fails if it is missing). */
+  createNetwork(spec: CreateNetworkSpec): Promise<NetworkRecord> {
+    return this.locked('create network', () => createNetworkLocked(this.ctx, spec));
+  }
+
+  getNetwork(name: string): NetworkRecord | undefined {
+    return this.ctx.records.network(name);
+  }
+
+  listNetworks(): NetworkRecord[] {
+    return this.ctx.records.networks();
+  }
+
+  /** Refuses while containers are attached. */
+  removeNetwork(name: string): Promise<void> {
+    return this.locked('remove network', () => removeNetworkLocked(this.ctx, name));
+  }
+
+  /** The named netns `tsc-<id12>` with `lo` up; idempotent. */
+  createSandbox(containerId: string, opts: { containerName?: string } = {}): Promise<SandboxInfo> {
+    return this.locked('create sandbox', () => createSandboxLocked(this.ctx, containerId, opts.containerName ?? ''));
+  }
+
+  connect(containerId: string, network: string, endpoint: ConnectEndpoint): Promise<ConnectResult> {
+    return this.locked('connect', () => connectLocked(this.ctx, containerId, network, endpoint));
+  }
+
+  disconnect(containerId: string, network: string): Promise<void> {
+    return this.locked('disconnect', () => disconnectLocked(this.ctx, containerId, network));
+  }
+
+  /** Unpublishes the ports, deletes the veths and the netns, releases the addresses. */
+  destroySandbox(containerId: string): Promise<void> {
+    return this.locked('destroy sandbox', async () => {
+      const steps = new StepErrors();
+      await steps.run(() => unpublishPortsLocked(this.ctx, containerId));
+      await steps.run(() => destroySandboxLocked(this.ctx, containerId));
+      steps.throwFirst();
+    });
+  }
+
+  endpoints(containerId: string): EndpointRecord | undefined {
+    return this.ctx.records.endpoint(containerId);
+  }
+
+  /** Resolves empty host ports to free ones and adds the DNAT rules; returns the bindings as published. */
+  publishPorts(containerId: string, containerIp: string, bindings: PortBinding[]): Promise<PortBinding[]> {
+    return this.locked('publish ports', () => publishPortsLocked(this.ctx, containerId, containerIp, bindings));
+  }
+
+  unpublishPorts(containerId: string): Promise<void> {
+    return this.locked('unpublish ports', () => unpublishPortsLocked(this.ctx, containerId));
+  }
+
+  /** Throws `port 8080 is already in use by nginx (pid 1234): …` for the first fixed host port taken. */
+  checkPortsFree(bindings: PortBinding[], opts: { exceptContainer?: string } = {}): void {
+    checkPortsFreeFor(this.ctx, bindings, opts.exceptContainer);
+  }
+
+  /**
+   * Removes everything of this state root: sandboxes, ports, networks, links
+   * marked as ours whose records are lost, and our chains once no state root
+   * uses them. Goes on after a failure and throws the first.
+   */
+  teardownAll(): Promise<void> {
+    return this.locked('network teardown', async () => {
+      const { records } = this.ctx;
+      const steps = new StepErrors();
+      for (const p of records.allPorts()) await steps.run(() => unpublishPortsLocked(this.ctx, p.containerId));
+      for (const s of records.sandboxes()) await steps.run(() => destroySandboxLocked(this.ctx, s.containerId));
+      for (const n of records.networks()) await steps.run(() => removeNetworkParts(this.ctx, n));
+      await steps.run(async () => {
+        for (const l of await listLinks()) if (l.ifalias === this.ctx.linkAlias) await deleteLink(l.ifname);
+      });
+      await steps.run(() => removeChainsIfEmpty());
+      steps.throwFirst();
+    });
+  }
+}
+
+export type { ConnectEndpoint, ConnectResult, SandboxInfo } from './sandbox-ops.js';
+export type { CreateNetworkSpec } from './network-ops.js';
+export type { EndpointRecord, EndpointEntry, NetworkRecord } from './records.js';
+export type { FirewallBackend } from './firewall.js';

@@ -1,0 +1,43 @@
+// Published ports of a container: host ports resolved and checked, then DNAT
+// rules tagged with the container's short id.
+import type { PortBinding } from '../../../engine/types.js';
+import { sysctl } from './commands.js';
+import type { NetContext } from './context.js';
+import { addRules, deleteTagged, ensureChains } from './firewall.js';
+import { checkPortsFree, resolveHostPorts, type PortHolder } from './host-ports.js';
+import { mustParseIp } from './ipv4.js';
+import { portRules } from './port-rules.js';
+
+/** Ports our containers hold, but those of `except`. */
+export function portHolders(ctx: NetContext, except?: string): PortHolder[] {
+  return ctx.records.allPorts()
+    .filter((p) => p.containerId !== except)
+    .map((p) => ({ containerName: ctx.records.sandbox(p.containerId)?.containerName || p.containerId.slice(0, 12), ports: p.ports }));
+}
+
+export async function publishPortsLocked(ctx: NetContext, containerId: string, containerIp: string, bindings: PortBinding[]): Promise<PortBinding[]> {
+  mustParseIp(containerIp, 'container address');
+  if (ctx.records.ports(containerId)) await unpublishPortsLocked(ctx, containerId);
+  const ports = await resolveHostPorts(bindings, portHolders(ctx, containerId));
+  if (ports.length === 0) return [];
+  ctx.records.savePorts({ containerId, containerIp, ports });
+  try {
+    await ensureChains();
+    await sysctl('net.ipv4.ip_forward', '1');
+    await addRules(portRules(containerId.slice(0, 12), containerIp, ports));
+  } catch (error) {
+    ctx.records.deletePorts(containerId);
+    throw error;
+  }
+  return ports.map((p) => ({ hostIp: p.hostIp, hostPort: String(p.hostPort), containerPort: p.containerPort, protocol: p.protocol }));
+}
+
+export async function unpublishPortsLocked(ctx: NetContext, containerId: string): Promise<void> {
+  if (!ctx.records.ports(containerId)) return;
+  await deleteTagged(containerId.slice(0, 12));
+  ctx.records.deletePorts(containerId);
+}
+
+export function checkPortsFreeFor(ctx: NetContext, bindings: PortBinding[], except?: string): void {
+  checkPortsFree(bindings, portHolders(ctx, except));
+}
