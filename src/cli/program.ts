@@ -31,7 +31,7 @@ export function buildProgram(): Command {
   const program = new Command('tscompose')
     .description('Define and run multi-container applications, with no Docker daemon')
     .version(VERSION, '-v, --version', 'Show the tscompose version information')
-    .enablePositionalOptions(false)
+    .enablePositionalOptions()
     .showHelpAfterError(false)
     .exitOverride();
   addGlobalOptions(program);

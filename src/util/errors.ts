@@ -72,3 +72,11 @@ export function throwIfAny(errors: ComposeError[]): void {
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new ComposeErrors(errors);
 }
+
+/** Ends a command with an exit code and no message: `exec` and `wait` pass their container's code through. */
+export class ExitCodeError extends TscError {
+  constructor(exitCode: number) {
+    super('EXIT_CODE', '');
+    this.exitCode = exitCode;
+  }
+}

@@ -41,17 +41,19 @@ test('logs: one service, --no-log-prefix, --tail, -t', ({ cli }) => {
   assert.is(cli('logs', '--no-log-prefix', 'a').stdout, 'a1\na3\n');
   assert.is(cli('logs', '--tail', '1', 'b').stdout, 'b-1  | b2\n');
   assert.match(cli('logs', '-t', 'b').stdout, /^b-1  \| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z b1\n/);
-  assert.is(cli('logs', '--ansi', 'always', 'a').stdout.split('\n')[0], '\x1b[36ma-1  | \x1b[0ma1');
+  assert.is(cli('--ansi', 'always', 'logs', 'a').stdout.split('\n')[0], '\x1b[36ma-1  | \x1b[0ma1');
   const bad = cli('logs', 'zzz');
   assert.is(bad.code, 1);
   assert.match(bad.stderr, /no such service: zzz/);
 });
 
-test('logs --follow ends when the containers stop', ({ cli }) => {
-  // `-f` after the command name is taken by the global `-f, --file` today (see the report).
-  const r = cli('logs', '--follow', 'a');
-  assert.is(r.code, 0, r.stderr);
-  assert.is(r.stdout, 'a-1  | a1\na-1  | a3\n');
+test('logs -f / --follow ends when the containers stop', ({ cli }) => {
+  // Global flags come before the command name, so `-f` after it is logs' own --follow.
+  for (const flag of ['-f', '--follow']) {
+    const r = cli('logs', flag, 'a');
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, 'a-1  | a1\na-1  | a3\n');
+  }
 });
 
 test('exec: output, exit code passed through', ({ cli }) => {

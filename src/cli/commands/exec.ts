@@ -65,14 +65,9 @@ export function registerExec(program: Command): void {
   stopOptionsAtService(command);
 }
 
-/**
- * Everything after SERVICE belongs to the command, options included (`exec web
- * ls -la`), as Docker's flag parsing stops at the first argument. commander's
- * passThroughOptions() would do it but insists on positional options for the
- * whole program, which would stop global flags after the command name.
- */
+/** Everything after SERVICE belongs to the command, options included (`exec web ls -la`), as Docker's flag parsing stops at the first argument. */
 function stopOptionsAtService(command: Command): void {
-  (command as unknown as { _passThroughOptions: boolean })._passThroughOptions = true;
+  command.passThroughOptions();
 }
 
 /** `-e KEY=VAL`, or `-e KEY` to pass our own value (left out when we have none, as Docker does). */

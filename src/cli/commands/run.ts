@@ -57,9 +57,8 @@ export function registerRun(program: Command): void {
     .action(async (service: string, command: string[], flags: RunFlags, cmd: Command) => {
       await runOneoff(service, command, flags, cmd.optsWithGlobals() as GlobalOptions);
     });
-  // Options after SERVICE belong to the command (`run web ls -la`), as with Docker;
-  // commander's passThroughOptions() would need positional options program-wide.
-  (command as unknown as { _passThroughOptions: boolean })._passThroughOptions = true;
+  // Options after SERVICE belong to the command (`run web ls -la`), as with Docker.
+  command.passThroughOptions();
 }
 
 async function runOneoff(serviceName: string, command: string[], flags: RunFlags, globals: GlobalOptions): Promise<void> {

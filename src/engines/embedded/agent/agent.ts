@@ -1,0 +1,91 @@
+// The long-lived agent of one state root: a set of services (DNS now;
+// healthchecks and restart backoff later) started in order, stopped in
+// reverse, plus the control socket. It keeps nothing that the state root
+// does not have, so it can be killed at any time and started again.
+import type { Server } from 'node:net';
+import { mkdirSync, rmSync } from 'node:fs';
+import { startControlServer, type ControlReply, type ControlRequest } from './control.js';
+import { agentPaths, type AgentPaths } from './paths.js';
+import { liveAgent, removeOwnPid, writeOwnPid } from './pidfile.js';
+
+export interface AgentService {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Rebuilds from the state root now (the `reload` command). */
+  reload?(): Promise<void>;
+  /** What `status` reports for this service. */
+  status?(): unknown;
+}
+
+export type AgentLog = (message: string) => void;
+
+export interface AgentOptions {
+  root: string;
+  services: AgentService[];
+  log: AgentLog;
+}
+
+export type AgentStartResult = { started: true } | { started: false; otherPid: number };
+
+export class Agent {
+  readonly paths: AgentPaths;
+  private control: Server | undefined;
+  private running: AgentService[] = [];
+
+  constructor(private readonly opts: AgentOptions) {
+    this.paths = agentPaths(opts.root);
+  }
+
+  /** Takes the pidfile (unless another agent is alive), starts the services, then answers on the socket. */
+  async start(): Promise<AgentStartResult> {
+    mkdirSync(this.paths.dir, { recursive: true, mode: 0o700 });
+    const other = liveAgent(this.paths.pidFile);
+    if (other && other.pid !== process.pid) return { started: false, otherPid: other.pid };
+    writeOwnPid(this.paths.pidFile);
+    try {
+      for (const service of this.opts.services) {
+        await service.start();
+        this.running.push(service);
+        this.opts.log(`service ${service.name} started`);
+      }
+      // Last: an answer to ping means ready.
+      this.control = await startControlServer(this.paths.socket, (req) => this.handle(req));
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    return { started: true };
+  }
+
+  async stop(): Promise<void> {
+    if (this.control) {
+      await new Promise<void>((resolve) => this.control!.close(() => resolve()));
+      this.control = undefined;
+      rmSync(this.paths.socket, { force: true });
+    }
+    for (const service of this.running.reverse()) {
+      try {
+        await service.stop();
+      } catch (error) {
+        this.opts.log(`service ${service.name}: stop failed: ${(error as Error).message}`);
+      }
+    }
+    this.running = [];
+    removeOwnPid(this.paths.pidFile);
+  }
+
+  private async handle(req: ControlRequest): Promise<ControlReply> {
+    switch (req.cmd) {
+      case 'ping':
+        return { ok: true, pid: process.pid };
+      case 'reload':
+        for (const s of this.running) await s.reload?.();
+        return { ok: true, pid: process.pid };
+      case 'status':
+        return { ok: true, pid: process.pid, services: Object.fromEntries(this.running.map((s) => [s.name, s.status?.() ?? {}])) };
+      default:
+        return { ok: false, error: `unknown command "${req.cmd}" (known: ping, reload, status)` };
+    }
+  }
+}
