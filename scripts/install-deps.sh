@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the embedded engine (and its tests) need, installed when missing (root):
+# runc/crun under conmon, overlayfs tools, busybox-static for offline images, attr
+# (setfattr) for overlay whiteouts and xattrs, iproute2 and iptables for networking,
+# tini for `init: true`.
+set -euo pipefail
+packages=(runc crun conmon busybox-static attr iproute2 iptables tini)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "--- apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
