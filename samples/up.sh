@@ -9,7 +9,8 @@ sample="${1:-hello}"
 scripts/install-deps.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run build --silent
-tscompose() { node "$PWD/dist/bin.js" "$@"; }
+bin="$PWD/dist/bin.js"
+tscompose() { node "$bin" "$@"; }
 
 if ! tscompose image inspect busybox:latest >/dev/null 2>&1; then
   rootfs="$(mktemp -d /tmp/tsc-busybox-XXXXXX)"
