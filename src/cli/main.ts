@@ -4,8 +4,8 @@ import { TscError } from '../util/errors.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {

@@ -1,33 +1,44 @@
 // The commander program: global flags and one registration per command.
+// Command modules (and what they import: the loader, the engine…) are
+// loaded only for the command that runs, so `version` loads none of them and
+// `config` no engine. Help, and names we do not know, load every command.
 import { Command } from 'commander';
-import { registerConfig } from './commands/config.js';
-import { registerVersion, VERSION } from './commands/version.js';
-import { registerCp } from './commands/cp.js';
-import { registerExec } from './commands/exec.js';
-import { registerImage } from './commands/image.js';
-import { registerImages } from './commands/images.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerLogs } from './commands/logs.js';
-import { registerLs } from './commands/ls.js';
-import { registerPort } from './commands/port.js';
-import { registerPs } from './commands/ps.js';
-import { registerSystem } from './commands/system.js';
-import { registerTop } from './commands/top.js';
-import { registerWait } from './commands/wait.js';
-import { registerUp } from './commands/up.js';
-import { registerDown } from './commands/down.js';
-import { registerCreate } from './commands/create.js';
-import { registerStart } from './commands/start.js';
-import { registerStop } from './commands/stop.js';
-import { registerRestart } from './commands/restart.js';
-import { registerKill } from './commands/kill.js';
-import { registerRm } from './commands/rm.js';
-import { registerPause } from './commands/pause.js';
-import { registerUnpause } from './commands/unpause.js';
-import { registerRun } from './commands/run.js';
+import { VERSION } from './commands/version.js';
 import { addGlobalOptions } from './global-options.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** In the order `--help` lists them. */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
+  ['config', async () => (await import('./commands/config.js')).registerConfig],
+  ['version', async () => (await import('./commands/version.js')).registerVersion],
+  ['ps', async () => (await import('./commands/ps.js')).registerPs],
+  ['logs', async () => (await import('./commands/logs.js')).registerLogs],
+  ['exec', async () => (await import('./commands/exec.js')).registerExec],
+  ['top', async () => (await import('./commands/top.js')).registerTop],
+  ['port', async () => (await import('./commands/port.js')).registerPort],
+  ['wait', async () => (await import('./commands/wait.js')).registerWait],
+  ['cp', async () => (await import('./commands/cp.js')).registerCp],
+  ['ls', async () => (await import('./commands/ls.js')).registerLs],
+  ['inspect', async () => (await import('./commands/inspect.js')).registerInspect],
+  ['images', async () => (await import('./commands/images.js')).registerImages],
+  ['image', async () => (await import('./commands/image.js')).registerImage],
+  ['system', async () => (await import('./commands/system.js')).registerSystem],
+  ['up', async () => (await import('./commands/up.js')).registerUp],
+  ['down', async () => (await import('./commands/down.js')).registerDown],
+  ['create', async () => (await import('./commands/create.js')).registerCreate],
+  ['start', async () => (await import('./commands/start.js')).registerStart],
+  ['stop', async () => (await import('./commands/stop.js')).registerStop],
+  ['restart', async () => (await import('./commands/restart.js')).registerRestart],
+  ['kill', async () => (await import('./commands/kill.js')).registerKill],
+  ['rm', async () => (await import('./commands/rm.js')).registerRm],
+  ['pause', async () => (await import('./commands/pause.js')).registerPause],
+  ['unpause', async () => (await import('./commands/unpause.js')).registerUnpause],
+  ['run', async () => (await import('./commands/run.js')).registerRun],
+];
+
+/** The program for `argv` (the user's arguments); without it, with every command. */
+export async function buildProgram(argv?: string[]): Promise<Command> {
   const program = new Command('tscompose')
     .description('Define and run multi-container applications, with no Docker daemon')
     .version(VERSION, '-v, --version', 'Show the tscompose version information')
@@ -35,31 +46,28 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride();
   addGlobalOptions(program);
-  registerConfig(program);
-  registerVersion(program);
-  registerPs(program);
-  registerLogs(program);
-  registerExec(program);
-  registerTop(program);
-  registerPort(program);
-  registerWait(program);
-  registerCp(program);
-  registerLs(program);
-  registerInspect(program);
-  registerImages(program);
-  registerImage(program);
-  registerSystem(program);
-  registerUp(program);
-  registerDown(program);
-  registerCreate(program);
-  registerStart(program);
-  registerStop(program);
-  registerRestart(program);
-  registerKill(program);
-  registerRm(program);
-  registerPause(program);
-  registerUnpause(program);
-  registerRun(program);
+  const name = argv && commandName(program, argv);
+  const wanted = COMMANDS.filter(([n]) => n === name);
+  const registers = await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map(([, load]) => load()));
+  for (const register of registers) register(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
+}
+
+/**
+ * The command word of `argv`: the first argument that is neither a global
+ * option nor its value (global options come before the command, as commander
+ * parses them with positional options).
+ */
+export function commandName(program: Command, argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return argv[i + 1];
+    if (!arg.startsWith('-') || arg === '-') return arg;
+    if (arg.startsWith('--') && arg.includes('=')) continue;
+    const option = program.options.find((o) => o.short === arg || o.long === arg);
+    const next = argv[i + 1];
+    if (option?.required || (option?.optional && next !== undefined && !next.startsWith('-'))) i++;
+  }
+  return undefined;
 }

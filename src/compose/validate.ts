@@ -1,95 +1,21 @@
 // Stage 5: checks one Compose file (after interpolation, before short syntax
 // is made long) against schemas/compose-spec.json and reports every problem at
 // once, each at the line and column the user wrote, in plain words.
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { ComposeError, formatPath, throwIfAny } from '../util/errors.js';
 import type { ComposePath } from '../util/errors.js';
 import { locate, tagOf } from './source.js';
 import type { ComposeMap } from './source.js';
-import { parsePortSpec, PortSyntaxError } from './syntax/ports.js';
-
-const SCHEMA_URL = new URL('../../schemas/compose-spec.json', import.meta.url);
-
-/** A custom format: `undefined` when `value` is fine, else what is wrong with it. */
-type FormatCheck = (value: string | number) => string | undefined;
-
-const GO_DURATION = /^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
-const EXPOSE = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i;
-const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
-const PULL_POLICY = /^(always|never|missing|build|if_not_present|refresh|daily|weekly|every_(\d+[wdhms])+)$/;
-const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-
-function portCheck(value: string | number): string | undefined {
-  try {
-    parsePortSpec(value);
-    return undefined;
-  } catch (error) {
-    // Anything but a syntax error is a bug of the port parser, not the user's mistake.
-    if (error instanceof PortSyntaxError) return error.message;
-    return undefined;
-  }
-}
-
-function exposeCheck(value: string | number): string | undefined {
-  const m = EXPOSE.exec(String(value));
-  const ok = m !== null && Number(m[1]) <= 65535 && (m[2] === undefined || (Number(m[2]) <= 65535 && Number(m[2]) >= Number(m[1])));
-  return ok ? undefined : `expected a port or a range like "3000" or "3000-3005/udp", got ${JSON.stringify(value)}`;
-}
-
-/** The formats compose-go registers (duration, ports, expose) and a few of ours for values Docker refuses later. */
-const FORMATS: Record<string, { type: 'string' | 'number'; check: FormatCheck }> = {
-  duration: {
-    type: 'string',
-    check: (v) => (GO_DURATION.test(String(v)) ? undefined : `expected a duration like "30s" or "1m30s", got ${JSON.stringify(v)}`),
-  },
-  ports: { type: 'string', check: portCheck },
-  port_number: { type: 'number', check: portCheck },
-  expose: { type: 'string', check: exposeCheck },
-  restart: {
-    type: 'string',
-    check: (v) => (RESTART.test(String(v)) ? undefined : `expected one of "no", "always", "on-failure[:N]", "unless-stopped", got ${JSON.stringify(v)}`),
-  },
-  pull_policy: {
-    type: 'string',
-    check: (v) => (PULL_POLICY.test(String(v))
-      ? undefined
-      : `expected one of "always", "never", "missing", "build", "refresh", "daily", "weekly", "every_<duration>", got ${JSON.stringify(v)}`),
-  },
-  container_name: {
-    type: 'string',
-    check: (v) => (CONTAINER_NAME.test(String(v))
-      ? undefined
-      : `expected a name of at least two letters, digits, "_", "." or "-", starting with a letter or digit, got ${JSON.stringify(v)}`),
-  },
-};
-
-/** A value still holding `${VAR}` (interpolation skipped) or an escaped `$` is not checked against a format. */
-function uninterpolated(value: unknown): boolean {
-  return typeof value === 'string' && value.includes('$');
-}
-
-let compiled: { validate: ValidateFunction; schema: SchemaNode } | undefined;
-
-function compiledSchema(): { validate: ValidateFunction; schema: SchemaNode } {
-  if (compiled) return compiled;
-  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as SchemaNode;
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true });
-  for (const [name, { type, check }] of Object.entries(FORMATS)) {
-    if (type === 'number') ajv.addFormat(name, { type, validate: (value: number) => check(value) === undefined });
-    else ajv.addFormat(name, { type, validate: (value: string) => uninterpolated(value) || check(value) === undefined });
-  }
-  compiled = { validate: ajv.compile(schema), schema };
-  return compiled;
-}
+import { FORMATS, uninterpolated } from './schema-formats.js';
+import { schemaValidator } from './schema-validator.js';
+import type { SchemaNode } from './schema-validator.js';
 
 /**
  * Validates one Compose file's tree. Throws a `ComposeError` (one problem) or
  * `ComposeErrors` (several), sorted by line, each naming the Compose path.
  */
 export function validateComposeTree(tree: ComposeMap, file: string): void {
-  const { validate, schema } = compiledSchema();
+  const { validate, schema } = schemaValidator();
   if (validate(tree)) return;
   const issues = collapseIssues(describeErrors(tree, prune(schema, tree, validate.errors ?? [])));
   const errors = issues.map((issue) => new ComposeError(issue.message, {
@@ -103,8 +29,6 @@ export function validateComposeTree(tree: ComposeMap, file: string): void {
 
 // ---------------------------------------------------------------------------
 // ajv errors → issues
-
-type SchemaNode = { [key: string]: unknown };
 
 interface RawError {
   error: ErrorObject;

@@ -128,6 +128,24 @@ export interface ContainerSummary {
   command: string[];
 }
 
+/** A running container's endpoint on one network. */
+export interface EndpointDetails {
+  networkId: string;
+  ipAddress: string;
+  prefixLen: number;
+  gateway: string;
+  macAddress: string;
+  aliases: string[];
+  dnsNames: string[];
+}
+
+export interface ContainerNetworkDetails {
+  /** The network namespace (a path), when the container has one of its own. */
+  sandboxKey?: string;
+  /** By network name; empty while the container is not running. */
+  networks: Record<string, EndpointDetails>;
+}
+
 export interface ContainerDetails extends ContainerSummary {
   spec: ContainerSpec;
   /** Resolved process: entrypoint + command after image defaults. */
@@ -135,6 +153,8 @@ export interface ContainerDetails extends ContainerSummary {
   args: string[];
   logPath?: string;
   mounts: Array<MountSpec & { resolvedSource?: string }>;
+  /** What the container's run got from its networks (addresses, gateways); undefined when unknown. */
+  network?: ContainerNetworkDetails;
 }
 
 export interface ContainerFilter {
@@ -267,6 +287,13 @@ export interface ContainerService {
   top(id: string): Promise<{ titles: string[]; processes: string[][] }>;
   copyTo(id: string, hostPath: string, containerPath: string): Promise<void>;
   copyFrom(id: string, containerPath: string, hostPath: string): Promise<void>;
+  /**
+   * Fails, naming the port and who holds it, when a fixed host port these
+   * containers publish is taken (or asked twice), so that `up` can refuse
+   * before it changes anything. `replacing`: ids of containers about to be
+   * removed, whose ports do not count. Optional: a backend may only find out at start.
+   */
+  checkPorts?(specs: ContainerSpec[], opts?: { replacing?: string[] }): Promise<void>;
 }
 
 export interface VolumeService {

@@ -3,7 +3,7 @@ import type { ResourceKind } from './plan-types.js';
 
 export type ProgressStatus =
   | 'Creating' | 'Created' | 'Starting' | 'Started' | 'Stopping' | 'Stopped'
-  | 'Removing' | 'Removed' | 'Recreate' | 'Recreated' | 'Running' | 'Waiting' | 'Healthy'
+  | 'Removing' | 'Removed' | 'Recreate' | 'Recreated' | 'Running' | 'Waiting' | 'Healthy' | 'Exited'
   | 'Restarting' | 'Restarted' | 'Killing' | 'Killed' | 'Pausing' | 'Paused' | 'Unpausing' | 'Unpaused'
   | 'Error';
 

@@ -2,6 +2,7 @@
 // are done. A failed step skips what depends on it; independent steps finish;
 // the first error is thrown at the end. No decisions here: the plan made them.
 import type { Engine } from '../engine/types.js';
+import { checkPlanPorts } from './check-ports.js';
 import type { ProgressEvent, ProgressListener, ProgressStatus } from './events.js';
 import type { Plan, PlanStep, WaitCondition } from './plan-types.js';
 
@@ -13,6 +14,10 @@ export interface ExecuteOptions {
    * completed-successfully conditions hook in here.
    */
   waitCondition?: (step: PlanStep, condition: WaitCondition) => Promise<void>;
+  /** Runs the service's post_start hooks; a failure fails the start. */
+  postStart?: (step: PlanStep, containerId: string) => Promise<void>;
+  /** Runs the service's pre_stop hooks before a container is stopped. */
+  preStop?: (step: PlanStep, containerId: string) => Promise<void>;
 }
 
 export interface ExecuteResult {
@@ -23,9 +28,11 @@ export interface ExecuteResult {
 }
 
 export async function executePlan(engine: Engine, plan: Plan, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
+  await checkPlanPorts(engine, plan);
   const result: ExecuteResult = { created: {}, failed: [], skipped: [] };
   const runs = new Map<string, Promise<boolean>>();
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
+  const restarted = new Set<string>();
   const run = (step: PlanStep): Promise<boolean> => {
     let p = runs.get(step.id);
     if (!p) {
@@ -36,7 +43,8 @@ export async function executePlan(engine: Engine, plan: Plan, opts: ExecuteOptio
           return false;
         }
         try {
-          await runStep(engine, step, opts, result);
+          await runStep(engine, step, opts, result, restarted);
+          if (step.service && RESTARTS.has(step.action.op)) restarted.add(step.service);
           return true;
         } catch (error) {
           result.failed.push({ step, error });
@@ -57,7 +65,10 @@ function emit(opts: ExecuteOptions, step: PlanStep, status: ProgressStatus, stat
   opts.onEvent?.({ kind: step.kind, name: step.name, status, state, ...(detail !== undefined ? { detail } : {}) });
 }
 
-async function runStep(engine: Engine, step: PlanStep, opts: ExecuteOptions, result: ExecuteResult): Promise<void> {
+/** Steps after which a service counts as restarted, for its dependents with `restart: true`. */
+const RESTARTS = new Set(['container-recreate', 'container-restart']);
+
+async function runStep(engine: Engine, step: PlanStep, opts: ExecuteOptions, result: ExecuteResult, restarted: Set<string>): Promise<void> {
   const a = step.action;
   const phase = async (working: ProgressStatus, done: ProgressStatus, fn: () => Promise<unknown>) => {
     emit(opts, step, working, 'working');
@@ -68,7 +79,14 @@ async function runStep(engine: Engine, step: PlanStep, opts: ExecuteOptions, res
     for (const condition of step.waitFor ?? []) {
       if (opts.waitCondition) await opts.waitCondition(step, condition);
     }
-    await phase('Starting', 'Started', () => engine.containers.start(id));
+    await phase('Starting', 'Started', async () => {
+      await engine.containers.start(id);
+      await opts.postStart?.(step, id);
+    });
+  };
+  const stop = async (id: string, timeoutSeconds?: number) => {
+    await opts.preStop?.(step, id);
+    await engine.containers.stop(id, { timeoutSeconds });
   };
   switch (a.op) {
     case 'network-create': return phase('Creating', 'Created', () => engine.networks.create(a.spec));
@@ -88,7 +106,7 @@ async function runStep(engine: Engine, step: PlanStep, opts: ExecuteOptions, res
     case 'container-recreate': {
       let id = '';
       await phase('Recreate', 'Recreated', async () => {
-        await engine.containers.stop(a.old.id, { timeoutSeconds: a.timeoutSeconds });
+        await stop(a.old.id, a.timeoutSeconds);
         await engine.containers.remove(a.old.id, { force: true });
         id = await engine.containers.create(a.spec);
       });
@@ -97,14 +115,24 @@ async function runStep(engine: Engine, step: PlanStep, opts: ExecuteOptions, res
       return;
     }
     case 'container-start': return start(a.container.id);
-    case 'container-running': return emit(opts, step, 'Running', 'done');
-    case 'container-stop': return phase('Stopping', 'Stopped', () => engine.containers.stop(a.container.id, { timeoutSeconds: a.timeoutSeconds }));
+    case 'container-running':
+      // depends_on `restart: true`: a dependency recreated by this plan restarts its running dependents (as Compose).
+      if (step.waitFor?.some((w) => w.restart && restarted.has(w.service))) {
+        return phase('Restarting', 'Restarted', async () => {
+          await stop(a.container.id);
+          await engine.containers.start(a.container.id);
+          await opts.postStart?.(step, a.container.id);
+        });
+      }
+      return emit(opts, step, 'Running', 'done');
+    case 'container-stop': return phase('Stopping', 'Stopped', () => stop(a.container.id, a.timeoutSeconds));
     case 'container-restart': return phase('Restarting', 'Restarted', async () => {
-      await engine.containers.stop(a.container.id, { timeoutSeconds: a.timeoutSeconds });
+      await stop(a.container.id, a.timeoutSeconds);
       await engine.containers.start(a.container.id);
+      await opts.postStart?.(step, a.container.id);
     });
     case 'container-remove':
-      if (a.stop) await phase('Stopping', 'Stopped', () => engine.containers.stop(a.container.id, { timeoutSeconds: a.timeoutSeconds }));
+      if (a.stop) await phase('Stopping', 'Stopped', () => stop(a.container.id, a.timeoutSeconds));
       return phase('Removing', 'Removed', () => engine.containers.remove(a.container.id, { force: a.force ?? a.stop, volumes: a.volumes }));
     case 'container-kill': return phase('Killing', 'Killed', () => engine.containers.kill(a.container.id, a.signal));
     case 'container-pause': return phase('Pausing', 'Paused', () => engine.containers.pause(a.container.id));

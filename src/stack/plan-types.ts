@@ -32,6 +32,8 @@ export interface WaitCondition {
   service: string;
   condition: DependsOnCondition;
   required: boolean;
+  /** `restart: true`: restart this container when `up` recreates or restarts the dependency. */
+  restart?: boolean;
 }
 
 export interface PlanStep {

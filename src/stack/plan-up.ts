@@ -95,7 +95,7 @@ function planService(b: PlanBuilder, stack: StackProject, service: ServiceConfig
   }
   const waitFor: WaitCondition[] = Object.entries(service.depends_on ?? {})
     .filter(([d]) => d !== service.name)
-    .map(([d, cfg]) => ({ service: d, condition: cfg.condition ?? 'service_started', required: cfg.required !== false }));
+    .map(([d, cfg]) => ({ service: d, condition: cfg.condition ?? 'service_started', required: cfg.required !== false, ...(cfg.restart === true ? { restart: true } : {}) }));
   const common = { kind: 'Container' as const, service: service.name, after: opts.after, ...(waitFor.length > 0 ? { waitFor } : {}) };
   const keep = existing.slice(excess).sort((x, y) => x.number - y.number);
   for (const c of keep) {

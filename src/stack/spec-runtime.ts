@@ -44,21 +44,32 @@ export function serviceHealthcheck(service: ServiceConfig): HealthcheckSpec | un
   return spec;
 }
 
-/** `restart:` wins; else deploy.restart_policy (any → always, none → no), as Compose does. */
+/**
+ * As Docker Compose's getRestartPolicy: `deploy.restart_policy` when present
+ * (it overrides `restart:`), else `restart:`. Conditions map as Compose maps
+ * them (any → always, none → no); delay and window are Swarm's and, as with
+ * Docker Compose, not used by a single engine.
+ */
 export function serviceRestartPolicy(service: ServiceConfig): RestartPolicySpec | undefined {
-  if (service.restart) {
-    const [name, count] = service.restart.split(':');
-    if (name !== 'no' && name !== 'always' && name !== 'on-failure' && name !== 'unless-stopped') {
-      throw new TscError('INVALID_RESTART', `service "${service.name}": invalid restart policy "${service.restart}": use no, always, on-failure[:N] or unless-stopped`);
-    }
-    return count !== undefined ? { name, maximumRetryCount: Number(count) } : { name };
-  }
   const policy = service.deploy?.restart_policy;
-  if (!policy) return undefined;
-  switch (policy.condition) {
-    case 'none': return { name: 'no' };
-    case 'on-failure': return policy.max_attempts !== undefined ? { name: 'on-failure', maximumRetryCount: policy.max_attempts } : { name: 'on-failure' };
-    default: return { name: 'always' };
+  if (policy) {
+    const name = restartPolicyName(service, policy.condition ?? 'no');
+    return policy.max_attempts !== undefined && name === 'on-failure' ? { name, maximumRetryCount: policy.max_attempts } : { name };
+  }
+  if (!service.restart) return undefined;
+  const [condition, count] = service.restart.split(':');
+  const name = restartPolicyName(service, condition!);
+  return count !== undefined ? { name, maximumRetryCount: Number(count) } : { name };
+}
+
+function restartPolicyName(service: ServiceConfig, condition: string): RestartPolicySpec['name'] {
+  switch (condition) {
+    case 'no': case 'none': return 'no';
+    case 'always': case 'any': return 'always';
+    case 'on-failure': return 'on-failure';
+    case 'unless-stopped': return 'unless-stopped';
+    default:
+      throw new TscError('INVALID_RESTART', `service "${service.name}": invalid restart policy "${condition}": use no, always, on-failure[:N] or unless-stopped (deploy.restart_policy.condition: none, on-failure or any)`);
   }
 }
 

@@ -7,6 +7,7 @@ import { LABEL } from '../../stack/labels.js';
 import { TscError } from '../../util/errors.js';
 import { openEngine } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
+import { registerSystemBoot } from './system-boot.js';
 
 export function registerSystem(program: Command): void {
   const system = program.command('system').description('Check and describe the embedded engine');
@@ -19,6 +20,8 @@ export function registerSystem(program: Command): void {
       process.stdout.write(opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderDoctorReport(report));
       if (!report.ok) throw new TscError('DOCTOR_FAILED', 'a required check failed: see "To fix" above');
     });
+
+  registerSystemBoot(system);
 
   system.command('info')
     .description('Display system-wide information')

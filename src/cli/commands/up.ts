@@ -11,6 +11,7 @@ import type { AttachedContainer } from '../progress/attach.js';
 import { ExitCodeError, TscError } from '../../util/errors.js';
 import { lockedObserve, parseTimeout, runPlan, withEngine } from '../progress/stack-command.js';
 import type { OpenStack } from '../progress/stack-command.js';
+import { parseWaitTimeout, waitForStack } from '../progress/wait-stack.js';
 
 export interface CreateFlags {
   forceRecreate: boolean;
@@ -31,6 +32,7 @@ interface UpFlags extends CreateFlags {
   build?: boolean;
   pull?: string;
   wait?: boolean;
+  waitTimeout?: string;
 }
 
 export const collect = (value: string, previous: string[]) => [...previous, value];
@@ -85,6 +87,8 @@ export function registerUp(program: Command): void {
     .option('--no-start', 'Don\'t start the services after creating them')
     .option('-t, --timeout <seconds>', 'Use this timeout in seconds for container shutdown when attached or when containers are already running')
     .option('--no-log-prefix', 'Don\'t print prefix in logs')
+    .option('--wait', 'Wait for services to be running|healthy. Implies detached mode.', false)
+    .option('--wait-timeout <seconds>', 'Maximum duration in seconds to wait for the project to be running|healthy')
     .action(async (services: string[], flags: UpFlags, cmd: Command) => {
       await runUp(services, flags, cmd.optsWithGlobals() as GlobalOptions);
     });
@@ -95,7 +99,8 @@ async function runUp(services: string[], flags: UpFlags, globals: GlobalOptions)
   if (flags.detach && abortOnExit) throw new TscError('CLI_USAGE', '--abort-on-container-exit and --detach are incompatible');
   const timeout = parseTimeout(flags.timeout);
   const opts = upPlanOptions(services, flags, { noStart: !flags.start, timeout });
-  const attach = !flags.detach && flags.start && !globals.dryRun;
+  const waitTimeout = parseWaitTimeout(flags.waitTimeout);
+  const attach = !flags.detach && !flags.wait && flags.start && !globals.dryRun;
   await withEngine(globals, { command: 'up', services }, async (open) => {
     const stack = open.stack!;
     if (flags.exitCodeFrom && !(flags.exitCodeFrom in stack.project.services)) throw new TscError('NO_SUCH_SERVICE', `no such service: ${flags.exitCodeFrom}`);
@@ -112,6 +117,7 @@ async function runUp(services: string[], flags: UpFlags, globals: GlobalOptions)
           return { id, name: s.name, service: s.service!, ...(a.op !== 'container-running' ? { since } : {}) };
         }).filter((c) => c.id);
     });
+    if (flags.wait && flags.start) await waitForStack(open, services, waitTimeout);
     if (!attach) return;
     const code = await followUntilDone(open, attached, services, flags, abortOnExit, timeout);
     if (code !== 0) throw new ExitCodeError(code);

@@ -105,27 +105,47 @@ export function containerInspectObject(d: ContainerDetails, image?: ImageDetails
       ...(spec.stopSignal ?? ic.StopSignal ? { StopSignal: spec.stopSignal ?? ic.StopSignal } : {}),
       ...(spec.stopTimeoutSeconds !== undefined ? { StopTimeout: spec.stopTimeoutSeconds } : {}),
     },
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
-      Ports: livePorts,
-      Networks: Object.fromEntries(Object.entries(spec.networks ?? {}).map(([name, ep]) => [name, {
+    NetworkSettings: networkSettings(d, livePorts),
+  };
+}
+
+/**
+ * Live endpoints when the engine reports them, else the spec's. The top-level
+ * IPAddress/Gateway/MacAddress are those of the default `bridge` network
+ * only, as Docker fills them.
+ */
+function networkSettings(d: ContainerDetails, ports: Record<string, unknown>): Record<string, unknown> {
+  const live = d.network?.networks ?? {};
+  const names = [...new Set([...Object.keys(d.spec.networks ?? {}), ...Object.keys(live)])];
+  const bridge = live.bridge;
+  return {
+    Bridge: '',
+    SandboxID: '',
+    SandboxKey: d.network?.sandboxKey ?? '',
+    Ports: ports,
+    Gateway: bridge?.gateway ?? '',
+    IPAddress: bridge?.ipAddress ?? '',
+    IPPrefixLen: bridge?.prefixLen ?? 0,
+    MacAddress: bridge?.macAddress ?? '',
+    Networks: Object.fromEntries(names.map((name) => {
+      const ep = d.spec.networks?.[name] ?? {};
+      const now = live[name];
+      return [name, {
         IPAMConfig: ep.ipv4Address || ep.ipv6Address ? { IPv4Address: ep.ipv4Address ?? '', IPv6Address: ep.ipv6Address ?? '' } : null,
         Links: null,
         Aliases: ep.aliases ?? null,
-        MacAddress: ep.macAddress ?? '',
-        NetworkID: '',
+        MacAddress: now?.macAddress ?? ep.macAddress ?? '',
+        NetworkID: now?.networkId ?? '',
         EndpointID: '',
-        Gateway: '',
-        IPAddress: ep.ipv4Address ?? '',
-        IPPrefixLen: 0,
+        Gateway: now?.gateway ?? '',
+        IPAddress: now?.ipAddress ?? '',
+        IPPrefixLen: now?.prefixLen ?? 0,
         IPv6Gateway: '',
         GlobalIPv6Address: ep.ipv6Address ?? '',
         GlobalIPv6PrefixLen: 0,
-        DNSNames: [d.name, ...(ep.aliases ?? [])],
-      }])),
-    },
+        DNSNames: now?.dnsNames ?? [d.name, ...(ep.aliases ?? [])],
+      }];
+    })),
   };
 }
 

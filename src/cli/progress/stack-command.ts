@@ -7,7 +7,10 @@ import type { LoadResult } from '../../compose/load.js';
 import type { Engine } from '../../engine/types.js';
 import { TscError } from '../../util/errors.js';
 import { executePlan, withProjectLock } from '../../stack/execute.js';
-import type { ExecuteResult } from '../../stack/execute.js';
+import type { ExecuteOptions, ExecuteResult } from '../../stack/execute.js';
+import type { ProgressEvent } from '../../stack/events.js';
+import { createHookRunner } from '../../stack/hooks.js';
+import { createWaitCondition } from '../../stack/wait-conditions.js';
 import { observeProject } from '../../stack/observe.js';
 import type { ObservedProject } from '../../stack/observe.js';
 import { formatPlan } from '../../stack/plan-format.js';
@@ -94,10 +97,19 @@ export async function runPlan(ctx: StackCommandContext, plan: Plan, title = 'Run
   }
   const progress = createProgress({ mode: ctx.globals.progress, title, color: ctx.globals.ansi !== 'never' });
   try {
-    return await executePlan(ctx.engine, plan, { onEvent: (e) => progress.onEvent(e) });
+    const onEvent = (e: ProgressEvent) => progress.onEvent(e);
+    return await executePlan(ctx.engine, plan, { onEvent, ...stackLifecycle(ctx, onEvent) });
   } finally {
     progress.done();
   }
+}
+
+/** depends_on conditions and the services' hooks, when the project is known. */
+function stackLifecycle(ctx: StackCommandContext, onEvent: (e: ProgressEvent) => void): Partial<ExecuteOptions> {
+  if (!ctx.stack) return {};
+  const hooks = createHookRunner(ctx.engine, ctx.stack.project);
+  const warn = (message: string) => process.stderr.write(`WARN[0000] ${message}\n`);
+  return { waitCondition: createWaitCondition({ engine: ctx.engine, project: ctx.name, onEvent, warn }), postStart: hooks.postStart, preStop: hooks.preStop };
 }
 
 /** `-t 10` as a number of seconds. */

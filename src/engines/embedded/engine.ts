@@ -1,16 +1,19 @@
 // The embedded engine behind the Engine interface: images, volumes,
-// containers and (records of) networks over one state root.
+// containers and networks over one state root.
 import type { Engine } from '../../engine/types.js';
 import { EmbeddedContainerService } from './containers/service.js';
-import type { ContainerContext } from './containers/context.js';
+import { withContainerLock, type ContainerContext } from './containers/context.js';
 import { configExtra, containerLayout } from './containers/layout.js';
 import { isActive, syncRecord } from './containers/sync.js';
 import { ImageStore } from './images/store.js';
-import { NetworkRecordStore } from './networks/store.js';
+import { stopAgent } from './agent/ensure.js';
+import { ensureDnsAgent } from './networks/dns-agent.js';
+import { NetworkManager } from './network/manager.js';
+import { EmbeddedNetworkService } from './networks/store.js';
 import { cleanupLeftovers, type CleanupReport } from './runtime/cleanup.js';
 import type { RuntimeName } from './runtime/runc.js';
 import { mountsUnder, unmount } from './snapshots/mount.js';
-import { listRecords } from './state/containers.js';
+import { listRecords, readRecord } from './state/containers.js';
 import { acquireProjectLock } from './state/lock.js';
 import { repairRecords, type RepairReport } from './state/repair.js';
 import { openStateRoot, type StateRoot } from './state/root.js';
@@ -38,9 +41,11 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
       .filter((r) => (configExtra(r.config.extra).mounts ?? []).some((m) => m.type === 'volume' && m.source === name))
       .map((r) => r.config.id),
   });
-  const ctx: ContainerContext = { root, images, volumes, runtime };
-  const networks = new NetworkRecordStore(root, {
-    isInUse: (name) => listRecords(root).filter((r) => r.config.spec.networks?.[name] !== undefined || r.config.spec.networkMode === name).map((r) => r.config.id),
+  const network = new NetworkManager(root);
+  const ctx: ContainerContext = { root, images, volumes, runtime, network, ensureDns: () => ensureDnsAgent(root.path) };
+  const networks = new EmbeddedNetworkService(network, {
+    onNetworkCreated: ctx.ensureDns,
+    onLastNetworkRemoved: async () => { await stopAgent(root.path); },
   });
   if (!repaired.has(root.path)) repaired.set(root.path, repairStateRoot(ctx));
   await repaired.get(root.path);
@@ -66,18 +71,21 @@ export interface StateRootRepairReport {
   /** Containers found exited (or with a dead monitor) and brought up to date. */
   synced: string[];
   unmounted: string[];
+  /** Containers whose network sandbox was left behind by a run that ended unobserved. */
+  sandboxes: string[];
 }
 
 /**
  * What a killed command or a crash leaves: half-made records (state/repair),
  * runtime containers without conmon (runtime/cleanup: killed, exit 137), runs
- * that ended unobserved (released and marked exited), and root filesystems
- * left mounted on stopped containers.
+ * that ended unobserved (released and marked exited), root filesystems
+ * left mounted on stopped containers, and network sandboxes (netns, veths,
+ * published ports, endpoint records) of containers no longer running.
  */
 export async function repairStateRoot(ctx: ContainerContext): Promise<StateRootRepairReport> {
   const records = await repairRecords(ctx.root);
   const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime);
-  const report: StateRootRepairReport = { records, runtime, synced: [], unmounted: [] };
+  const report: StateRootRepairReport = { records, runtime, synced: [], unmounted: [], sandboxes: [] };
   for (const record of listRecords(ctx.root)) {
     const now = await syncRecord(ctx, record);
     if (now !== record) report.synced.push(record.config.id);
@@ -87,11 +95,23 @@ export async function repairStateRoot(ctx: ContainerContext): Promise<StateRootR
       report.unmounted.push(m);
     }
   }
+  for (const id of ctx.network.sandboxIds()) {
+    // Under the container's lock: a start in another command holds it while its sandbox is new.
+    await withContainerLock(ctx, id, 'repair network', async () => {
+      const record = readRecord(ctx.root, id);
+      if (!ctx.network.hasNetworking(id) || (record && isActive(record))) return;
+      await ctx.network.destroySandbox(id);
+      report.sandboxes.push(id);
+    });
+  }
   return report;
 }
 
 /** For tests and `system` commands: the context of an engine's containers over `root`. */
 export function openContainerContext(root: StateRoot | string, runtime: RuntimeName = 'runc'): ContainerContext {
   const stateRoot = typeof root === 'string' ? openStateRoot(root) : root;
-  return { root: stateRoot, images: new ImageStore({ root: stateRoot.path }), volumes: new LocalVolumeStore(stateRoot), runtime };
+  return {
+    root: stateRoot, images: new ImageStore({ root: stateRoot.path }), volumes: new LocalVolumeStore(stateRoot), runtime,
+    network: new NetworkManager(stateRoot), ensureDns: () => ensureDnsAgent(stateRoot.path),
+  };
 }

@@ -1,6 +1,8 @@
 // What the container service's parts share: the state root, the image and
-// volume stores, the OCI runtime to use, and a per-container operation lock.
+// volume stores, the network manager, the OCI runtime to use, and a
+// per-container operation lock.
 import type { ImageStore } from '../images/store.js';
+import type { NetworkManager } from '../network/manager.js';
 import type { RuntimeName } from '../runtime/runc.js';
 import { ContainerRuntime } from '../runtime/container-runtime.js';
 import { acquireLock } from '../state/lock.js';
@@ -12,10 +14,14 @@ export interface ContainerContext {
   images: ImageStore;
   volumes: LocalVolumeStore;
   runtime: RuntimeName;
+  network: NetworkManager;
+  /** Makes sure the DNS agent runs and has read the latest endpoints. */
+  ensureDns: () => Promise<void>;
 }
 
-export function runtimeOf(ctx: ContainerContext, id: string, name?: string): ContainerRuntime {
-  return new ContainerRuntime({ stateRoot: ctx.root.path, id, name, runtime: ctx.runtime });
+/** `exitCommand`: what conmon runs when the container exits (only needed by the start that launches conmon). */
+export function runtimeOf(ctx: ContainerContext, id: string, name?: string, exitCommand?: string[]): ContainerRuntime {
+  return new ContainerRuntime({ stateRoot: ctx.root.path, id, name, runtime: ctx.runtime, exitCommand });
 }
 
 /**

@@ -1,7 +1,7 @@
 // Container records as the engine interface shows them.
 import type { ContainerDetails, ContainerState, ContainerSummary } from '../../../engine/types.js';
 import type { ContainerRecord } from '../state/containers.js';
-import { configExtra } from './layout.js';
+import { configExtra, stateExtra } from './layout.js';
 
 export function toSummary(record: ContainerRecord): ContainerSummary {
   const { config } = record;
@@ -15,9 +15,18 @@ export function toSummary(record: ContainerRecord): ContainerSummary {
     labels: { ...config.spec.labels },
     created: config.created,
     state: state as ContainerState,
-    ports: [...(config.spec.ports ?? [])],
+    ports: portsOf(record),
     command: [extra.path, ...extra.args],
   };
+}
+
+const ACTIVE = new Set(['running', 'paused', 'restarting']);
+
+/** As Docker: a running container's ports as published (random host ports resolved); none once it stopped. */
+function portsOf(record: ContainerRecord): ContainerSummary['ports'] {
+  if (!ACTIVE.has(record.state.status)) return [];
+  const network = stateExtra(record.state.extra).network;
+  return network ? network.ports.map((p) => ({ ...p })) : [...(record.config.spec.ports ?? [])];
 }
 
 export function toDetails(record: ContainerRecord, logPath: string, volumeDir: (name: string) => string): ContainerDetails {
@@ -28,6 +37,13 @@ export function toDetails(record: ContainerRecord, logPath: string, volumeDir: (
     path: extra.path,
     args: [...extra.args],
     logPath,
+    network: networkOf(record),
     mounts: extra.mounts.map((m) => ({ ...m, resolvedSource: m.type === 'volume' ? volumeDir(m.source) : m.type === 'bind' ? m.source : undefined })),
   };
+}
+
+function networkOf(record: ContainerRecord): ContainerDetails['network'] {
+  const network = ACTIVE.has(record.state.status) ? stateExtra(record.state.extra).network : undefined;
+  if (!network) return { networks: {} };
+  return { ...(network.sandboxKey ? { sandboxKey: network.sandboxKey } : {}), networks: structuredClone(network.networks) };
 }

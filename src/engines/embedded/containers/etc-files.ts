@@ -74,6 +74,21 @@ export function buildResolvConf(opts: ResolvConfOptions): string {
   return [...out, ...kept].join('\n') + '\n';
 }
 
+/**
+ * A container on a user-defined network asks our resolver on its gateway
+ * (Docker's 127.0.0.11) and nothing else: `dns` servers are where the
+ * resolver forwards that container's other queries. Search domains and
+ * options are the host's unless given, with `ndots:0` added as Docker does.
+ */
+export function buildNetworkResolvConf(opts: { host: string; resolver: string; dnsSearch?: string[]; dnsOptions?: string[] }): string {
+  const base = buildResolvConf({ host: opts.host, dns: [opts.resolver], dnsSearch: opts.dnsSearch, dnsOptions: opts.dnsOptions });
+  const lines = base.trimEnd().split('\n');
+  const i = lines.findIndex((l) => l.startsWith('options '));
+  if (i < 0) lines.push('options ndots:0');
+  else if (!/\bndots:/.test(lines[i]!)) lines[i] += ' ndots:0';
+  return lines.join('\n') + '\n';
+}
+
 function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1';
 }

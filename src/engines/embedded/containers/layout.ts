@@ -2,7 +2,7 @@
 // the engine data in those records (config.extra fixed at create, state.extra
 // changing with each start/stop).
 import { join } from 'node:path';
-import type { ImageDetails, MountSpec } from '../../../engine/types.js';
+import type { ContainerNetworkDetails, ImageDetails, MountSpec, PortBinding } from '../../../engine/types.js';
 
 export interface ContainerLayout {
   dir: string;
@@ -46,6 +46,8 @@ export interface ContainerConfigExtra {
 export interface ContainerStateExtra {
   /** Volume names mounted for the running container (to unmount on stop). */
   mountedVolumes?: string[];
+  /** What the run got from its networks: endpoints and the ports as published (random ones resolved). */
+  network?: ContainerNetworkDetails & { ports: PortBinding[] };
 }
 
 export function configExtra(extra: Record<string, unknown>): ContainerConfigExtra {

@@ -19,12 +19,20 @@ import { readLogs } from './logs.js';
 import { startContainer } from './start.js';
 import { finalizeRun, isActive, releaseMounts, syncLocked, syncRecord } from './sync.js';
 import { topOf } from './top.js';
+import { recordHealthcheck } from '../health/config.js';
+import { cancelRestart, endsContainer, markStoppedByUser } from '../restart/user-stop.js';
 
 export class EmbeddedContainerService implements ContainerService {
   constructor(private readonly ctx: ContainerContext) {}
 
   create(spec: ContainerSpec): Promise<string> {
     return createContainer(this.ctx, spec);
+  }
+
+  async checkPorts(specs: ContainerSpec[], opts: { replacing?: string[] } = {}): Promise<void> {
+    const containers = specs.filter((s) => s.ports?.length && s.networkMode !== 'host' && !s.networkMode?.startsWith('container:'))
+      .map((s) => ({ containerName: s.name, bindings: s.ports! }));
+    this.ctx.network.checkPortsFreeAll(containers, { exceptContainers: opts.replacing });
   }
 
   async start(ref: string): Promise<void> {
@@ -37,7 +45,10 @@ export class EmbeddedContainerService implements ContainerService {
       if (status === 'paused') throw new TscError('CONTAINER_PAUSED', 'cannot start a paused container, try unpause instead');
       if (status === 'removing' || status === 'dead') throw new TscError('CONTAINER_DEAD', `container ${record.config.name} is marked for removal and cannot be started: remove it (rm -f) and create it again`);
       await startContainer(this.ctx, record);
-      await updateState(this.ctx.root, id, (s) => ({ ...s, extra: { ...s.extra, stoppedByUser: false } }));
+      // The agent runs healthchecks: make sure it is there and has seen this run.
+      if (recordHealthcheck(record)) await this.ctx.ensureDns();
+      // As Docker's start: a new restart count and backoff (restart/).
+      await updateState(this.ctx.root, id, (s) => ({ ...s, restartCount: 0, extra: { ...s.extra, stoppedByUser: false, restart: undefined } }));
     });
   }
 
@@ -49,17 +60,22 @@ export class EmbeddedContainerService implements ContainerService {
       const { spec } = record.config;
       const ctr = runtimeOf(this.ctx, id, record.config.name);
       const signal = opts.signal ?? spec.stopSignal ?? configExtra(record.config.extra).imageConfig.StopSignal ?? 'SIGTERM';
+      // Before the signal: no restart policy brings back a container the user stopped (restart/).
+      await markStoppedByUser(this.ctx, id);
       const code = await ctr.stop(opts.timeoutSeconds ?? spec.stopTimeoutSeconds ?? 10, signal);
       const exit = ctr.exitCode();
-      await finalizeRun(this.ctx, record, { code: code ?? exit?.code ?? 137, finishedAt: exit?.finishedAt ?? new Date().toISOString() });
-      // Restart policies other than "always" leave a container stopped by the user alone.
-      await updateState(this.ctx.root, id, (s) => ({ ...s, extra: { ...s.extra, stoppedByUser: true } }));
+      // A container waiting for its restart (nothing runs) keeps its last exit code.
+      const lastCode = record.state.status === 'restarting' ? record.state.exitCode : 137;
+      await finalizeRun(this.ctx, record, { code: code ?? exit?.code ?? lastCode, finishedAt: exit?.finishedAt ?? new Date().toISOString() });
     });
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const record = await this.synced(ref);
     if (!isActive(record)) throw new TscError('CONTAINER_NOT_RUNNING', `Cannot kill container: ${ref}: container ${record.config.id} is not running`);
+    if (await cancelRestart(this.ctx, record.config.id)) return;
+    const stopSignal = record.config.spec.stopSignal ?? configExtra(record.config.extra).imageConfig.StopSignal;
+    if (endsContainer(signal, stopSignal)) await markStoppedByUser(this.ctx, record.config.id);
     const ctr = runtimeOf(this.ctx, record.config.id, record.config.name);
     await ctr.runtime.kill(record.config.id, signal);
     if (!/^(SIG)?KILL$|^9$/.test(signal.toUpperCase())) return;

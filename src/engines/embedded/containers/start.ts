@@ -2,29 +2,37 @@
 // mounts, the OCI bundle, then conmon + runc. Called with the container's lock
 // held. A failed start releases everything and records the error on the
 // container, as Docker does (State.Error, exit code 127/126/128).
-import { existsSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { buildOciSpec } from '../runtime/oci-spec.js';
 import { detectCgroupVersion } from '../runtime/cgroups.js';
 import { findInitBinary } from '../runtime/init-binary.js';
 import { readHostRlimits } from '../runtime/rlimits.js';
 import { TscError } from '../../../util/errors.js';
 import { isMounted, mountOverlay } from '../snapshots/mount.js';
-import { findRecord, updateState, type ContainerRecord } from '../state/containers.js';
+import { updateState, type ContainerRecord } from '../state/containers.js';
 import { runtimeOf, type ContainerContext } from './context.js';
 import { configExtra, containerLayout } from './layout.js';
 import { resetRuntime } from './runtime-reset.js';
+import { buildHostsFile, buildNetworkResolvConf, readHostResolvConf } from './etc-files.js';
+import { setupNetwork, type RunNetwork } from './networking.js';
 import { releaseMounts } from './sync.js';
+import { exitHookCommand } from '../restart/exit-command.js';
 import { resolveStartMounts } from './start-mounts.js';
+import { recordHealthcheck } from '../health/config.js';
+import { startingHealth } from '../health/record.js';
 
 export async function startContainer(ctx: ContainerContext, record: ContainerRecord): Promise<void> {
   const { config } = record;
   const extra = configExtra(config.extra);
   const layout = containerLayout(record.dir);
-  const ctr = runtimeOf(ctx, config.id, config.name);
+  const ctr = runtimeOf(ctx, config.id, config.name, exitHookCommand(ctx.root.path, config.id, config.spec.restartPolicy));
   let mountedVolumes: string[] = [];
+  let network: RunNetwork['state'];
   try {
-    const netns = networkNamespace(ctx, config.spec.networkMode);
     await resetRuntime(ctr);
+    const net = await setupNetwork(ctx, record);
+    network = net.state;
+    writeRunEtcFiles(record, net);
     if (!isMounted(layout.rootfs)) {
       const image = await ctx.images.resolveImage(extra.imageId);
       await mountOverlay({ lowerDirs: [...image.layerDirs].reverse(), upperDir: layout.upper, workDir: layout.work, target: layout.rootfs });
@@ -40,7 +48,7 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
       hostnameFile: layout.hostname,
       resolvConfFile: layout.resolvConf,
       resolvedMounts: mounts.resolved,
-      netns,
+      netns: net.netns,
       cgroupsPath: ctr.cgroupsPath,
       hostRlimits: readHostRlimits(),
       cgroupVersion: detectCgroupVersion(),
@@ -50,11 +58,12 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
     await ctr.start();
     await updateState(ctx.root, config.id, (s) => ({
       ...s, status: 'running', running: true, paused: false, restarting: false, pid, exitCode: 0, error: undefined,
-      startedAt: new Date().toISOString(), extra: { ...s.extra, mountedVolumes },
+      startedAt: new Date().toISOString(), extra: { ...s.extra, mountedVolumes, network },
+      health: recordHealthcheck(record) ? startingHealth(s.health) : s.health,
     }));
   } catch (error) {
     await resetRuntime(ctr).catch(() => undefined);
-    await releaseMounts(ctx, { ...record, state: { ...record.state, extra: { ...record.state.extra, mountedVolumes } } }).catch(() => undefined);
+    await releaseMounts(ctx, { ...record, state: { ...record.state, extra: { ...record.state.extra, mountedVolumes, network } } }).catch(() => undefined);
     const message = (error as Error).message;
     await updateState(ctx.root, config.id, (s) => ({ ...s, running: false, pid: 0, exitCode: startExitCode(message), error: message })).catch(() => undefined);
     throw error instanceof TscError ? error : new TscError('START_FAILED', message);
@@ -68,20 +77,16 @@ function startExitCode(message: string): number {
   return 128;
 }
 
-/**
- * networking: next issue. 'host' shares the host's namespace and
- * `container:<x>` joins x's; everything else ('none', 'bridge', 'default', a
- * Compose network) gets a new namespace with only loopback until bridges,
- * veths and DNS land.
- */
-function networkNamespace(ctx: ContainerContext, mode: string | undefined): string | undefined {
-  if (mode === 'host') return 'host';
-  if (mode?.startsWith('container:')) {
-    const ref = mode.slice('container:'.length);
-    const peer = findRecord(ctx.root, ref);
-    const path = peer && peer.state.running && peer.state.pid > 0 ? `/proc/${peer.state.pid}/ns/net` : undefined;
-    if (!path || !existsSync(path)) throw new TscError('PEER_NOT_RUNNING', `cannot join network namespace of a non running container: ${ref}`);
-    return path;
+/** /etc/hosts gets the container's own address; resolv.conf our resolver on its gateway; `container:<x>` shares x's files. */
+function writeRunEtcFiles(record: ContainerRecord, net: RunNetwork): void {
+  const l = containerLayout(record.dir);
+  if (net.peer) {
+    const p = containerLayout(net.peer.dir);
+    copyFileSync(p.hosts, l.hosts);
+    copyFileSync(p.resolvConf, l.resolvConf);
+    return;
   }
-  return undefined;
+  const { spec } = record.config;
+  if (net.ip) writeFileSync(l.hosts, buildHostsFile({ hostname: configExtra(record.config.extra).hostname, domainname: spec.domainname, extraHosts: spec.extraHosts, ip: net.ip }), { mode: 0o644 });
+  if (net.resolver) writeFileSync(l.resolvConf, buildNetworkResolvConf({ host: readHostResolvConf(), resolver: net.resolver, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions }), { mode: 0o644 });
 }

@@ -1,6 +1,6 @@
 // Container state as the runtime sees it, folded into the record: a container
 // whose process ended (conmon's exit file) becomes `exited` with its code, and
-// what its run held (rootfs, volume mounts, runtime state) is released. Nobody
+// what its run held (rootfs, volume mounts, network, runtime state) is released. Nobody
 // is watching when a container exits on its own, so whoever looks next does this.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unmount } from '../snapshots/mount.js';
@@ -9,6 +9,8 @@ import { isAlive } from '../state/process-ref.js';
 import { runtimeOf, withContainerLock, type ContainerContext } from './context.js';
 import { containerLayout, stateExtra } from './layout.js';
 import { resetRuntime } from './runtime-reset.js';
+import { StepErrors } from '../network/steps.js';
+import { teardownNetwork } from './networking.js';
 import { unmountVolumes } from './start-mounts.js';
 
 const ACTIVE = new Set(['running', 'paused', 'restarting']);
@@ -22,7 +24,8 @@ export const LOST_MONITOR_EXIT = 137;
 
 /** Whether the record says running but the runtime says otherwise (cheap: a file read and a kill(0)). */
 export function needsSync(ctx: ContainerContext, record: ContainerRecord): boolean {
-  if (!isActive(record)) return false;
+  // "restarting": the run is finalized and the agent's restart is due (restart/): nothing runs to sync with.
+  if (!isActive(record) || record.state.status === 'restarting') return false;
   const ctr = runtimeOf(ctx, record.config.id);
   if (ctr.exitCode()) return true;
   const ref = ctr.conmonRef();
@@ -59,13 +62,16 @@ export async function finalizeRun(ctx: ContainerContext, record: ContainerRecord
   await updateState(ctx.root, id, (s) => ({
     ...s, status: 'exited', running: false, paused: false, restarting: false, pid: 0,
     exitCode: end.code, finishedAt: end.finishedAt, ...(end.error ? { error: end.error } : {}),
-    extra: { ...s.extra, mountedVolumes: [] },
+    extra: { ...s.extra, mountedVolumes: [], network: undefined },
   }));
 }
 
-/** Unmounts the rootfs and the volumes the run mounted (the upper dir stays). */
+/** Unmounts the rootfs and the volumes the run mounted (the upper dir stays), and releases its network; all attempted, the first failure thrown. */
 export async function releaseMounts(ctx: ContainerContext, record: ContainerRecord): Promise<void> {
   const rootfs = containerLayout(record.dir).rootfs;
-  await unmount(rootfs).catch(() => unmount(rootfs, { lazy: true }));
-  await unmountVolumes(ctx, stateExtra(record.state.extra).mountedVolumes ?? []);
+  const steps = new StepErrors();
+  await steps.run(() => teardownNetwork(ctx, record));
+  await steps.run(() => unmount(rootfs).catch(() => unmount(rootfs, { lazy: true })));
+  await steps.run(() => unmountVolumes(ctx, stateExtra(record.state.extra).mountedVolumes ?? []));
+  steps.throwFirst();
 }

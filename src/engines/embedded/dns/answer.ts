@@ -45,7 +45,8 @@ export class QueryAnswerer {
       }
     }
 
-    const result = await this.opts.forwarder.forward(msg, proto, maxSize);
+    const own = this.opts.records().upstreamsFor(client);
+    const result = await this.opts.forwarder.forward(msg, proto, maxSize, own);
     if (result.kind === 'answer') return result.message;
     if (result.kind === 'failed') return questionOnlyReply(msg, header, RCODE.SERVFAIL);
     return undefined;

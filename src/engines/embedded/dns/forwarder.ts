@@ -38,12 +38,13 @@ export class Forwarder {
     return this.inFlight;
   }
 
-  async forward(query: Buffer, proto: 'udp' | 'tcp', maxUdpSize = 512): Promise<ForwardResult> {
+  /** `upstreams`: this query's own (a container's `dns:` servers) instead of the default ones. */
+  async forward(query: Buffer, proto: 'udp' | 'tcp', maxUdpSize = 512, upstreams?: Upstream[]): Promise<ForwardResult> {
     if (this.inFlight >= this.maxInFlight) return { kind: 'busy' };
     this.inFlight++;
     try {
       let fallback: Buffer | undefined;
-      for (const upstream of this.opts.upstreams()) {
+      for (const upstream of upstreams ?? this.opts.upstreams()) {
         let reply = proto === 'udp' ? await exchangeUdp(upstream, query, this.timeoutMs) : await exchangeTcp(upstream, query, this.timeoutMs);
         if (!reply) continue;
         if (proto === 'udp' && readHeader(reply)!.truncated) {

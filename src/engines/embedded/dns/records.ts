@@ -3,6 +3,7 @@
 // address) is on, so that a container sees only the names of networks it
 // shares with the asker.
 import { isIPv4, isIPv6 } from 'node:net';
+import { parseUpstream, type Upstream } from './resolv-conf.js';
 import type { EndpointFile, NetworkFile } from './state-files.js';
 
 export interface DnsRecordsOptions {
@@ -42,6 +43,8 @@ export class DnsRecords {
   private readonly gatewayOf = new Map<string, string>();
   private readonly searchDomains: string[];
   private readonly turns = new Map<string, number>();
+  /** Client address → that container's own upstreams. */
+  private readonly ownUpstreams = new Map<string, Upstream[]>();
 
   constructor(networks: NetworkFile[], endpoints: EndpointFile[], opts: DnsRecordsOptions = {}) {
     this.searchDomains = (opts.searchDomains ?? []).map(normalizeName).filter(Boolean);
@@ -64,6 +67,8 @@ export class DnsRecords {
         names.delete('');
         for (const name of names) addAddress(index.byName, name, ip);
         if (containerName) index.byIp.set(ip, containerName);
+        const own = ownUpstreams(ep.dnsServers);
+        if (own) this.ownUpstreams.set(ip, own);
         const list = this.clients.get(ip) ?? [];
         list.push({ containerId: ep.containerId, network: net, networks: joined });
         this.clients.set(ip, list);
@@ -80,6 +85,11 @@ export class DnsRecords {
   /** Bridge gateways of the known networks: where the resolver listens. */
   gateways(): { network: string; address: string }[] {
     return [...this.gatewayOf].map(([address, network]) => ({ network, address }));
+  }
+
+  /** Where the client's queries for other names go, when its container has `dns:` servers. */
+  upstreamsFor(client: DnsClient): Upstream[] | undefined {
+    return this.ownUpstreams.get(canonicalIp(client.ip));
   }
 
   /** The networks the client is on; the one it asked through first. */
@@ -152,6 +162,17 @@ export class DnsRecords {
     }
     return index;
   }
+}
+
+function ownUpstreams(servers: unknown): Upstream[] | undefined {
+  if (!Array.isArray(servers)) return undefined;
+  const out: Upstream[] = [];
+  for (const s of servers) {
+    try {
+      if (typeof s === 'string') out.push(parseUpstream(s));
+    } catch { /* not an address: skipped */ }
+  }
+  return out.length ? out : undefined;
 }
 
 /** Lower case, no trailing dot. */

@@ -31,6 +31,8 @@ export interface EndpointFile {
   containerId: string;
   containerName: string;
   networks: Record<string, EndpointNetwork>;
+  /** The container's `dns:` servers (`ip[:port]`): its other queries go there instead of the host's resolvers. */
+  dnsServers?: string[];
 }
 
 export interface NetworkState {

@@ -8,8 +8,8 @@ import { listLinks } from './commands.js';
 import { openNetContext, type NetContext } from './context.js';
 import { firewallBackend, removeChainsIfEmpty, type FirewallBackend } from './firewall.js';
 import { deleteLink } from './links.js';
-import { createNetworkLocked, removeNetworkLocked, removeNetworkParts, type CreateNetworkSpec } from './network-ops.js';
-import { checkPortsFreeFor, publishPortsLocked, unpublishPortsLocked } from './port-ops.js';
+import { attachedTo, createNetworkLocked, removeNetworkLocked, removeNetworkParts, type CreateNetworkSpec } from './network-ops.js';
+import { checkPortsFreeAll, checkPortsFreeFor, publishPortsLocked, unpublishPortsLocked, type PortsToCheck } from './port-ops.js';
 import type { EndpointRecord, NetworkRecord } from './records.js';
 import {
   connectLocked, createSandboxLocked, destroySandboxLocked, disconnectLocked,
@@ -48,6 +48,21 @@ export class NetworkManager {
 
   listNetworks(): NetworkRecord[] {
     return this.ctx.records.networks();
+  }
+
+  /** Names of the containers with an endpoint on the network. */
+  attachedTo(name: string): string[] {
+    return attachedTo(this.ctx, name);
+  }
+
+  /** Whether the container has a sandbox or published ports to tear down. */
+  hasNetworking(containerId: string): boolean {
+    return this.ctx.records.sandbox(containerId) !== undefined || this.ctx.records.ports(containerId) !== undefined;
+  }
+
+  /** Ids of the containers that have a sandbox (a netns of ours). */
+  sandboxIds(): string[] {
+    return this.ctx.records.sandboxes().map((s) => s.containerId);
   }
 
   /** Refuses while containers are attached. */
@@ -94,6 +109,15 @@ export class NetworkManager {
   /** Throws `port 8080 is already in use by nginx (pid 1234): …` for the first fixed host port taken. */
   checkPortsFree(bindings: PortBinding[], opts: { exceptContainer?: string } = {}): void {
     checkPortsFreeFor(this.ctx, bindings, opts.exceptContainer);
+  }
+
+  /**
+   * Checks the fixed host ports of several containers at once, before any of
+   * them is made: against listening sockets, our published ports (but those
+   * of `exceptContainers`, about to be replaced) and each other.
+   */
+  checkPortsFreeAll(containers: PortsToCheck[], opts: { exceptContainers?: string[] } = {}): void {
+    checkPortsFreeAll(this.ctx, containers, opts.exceptContainers ?? []);
   }
 
   /**

@@ -6,7 +6,7 @@ import type { NetContext } from './context.js';
 import { addRules, deleteTagged, ensureChains } from './firewall.js';
 import { checkPortsFree, resolveHostPorts, type PortHolder } from './host-ports.js';
 import { mustParseIp } from './ipv4.js';
-import { portRules } from './port-rules.js';
+import { portRules, type PublishedPort } from './port-rules.js';
 
 /** Ports our containers hold, but those of `except`. */
 export function portHolders(ctx: NetContext, except?: string): PortHolder[] {
@@ -36,6 +36,30 @@ export async function unpublishPortsLocked(ctx: NetContext, containerId: string)
   if (!ctx.records.ports(containerId)) return;
   await deleteTagged(containerId.slice(0, 12));
   ctx.records.deletePorts(containerId);
+}
+
+export interface PortsToCheck {
+  containerName: string;
+  bindings: PortBinding[];
+}
+
+export function checkPortsFreeAll(ctx: NetContext, containers: PortsToCheck[], except: string[]): void {
+  const ours = ctx.records.allPorts()
+    .filter((p) => !except.includes(p.containerId))
+    .map((p) => ({ containerName: ctx.records.sandbox(p.containerId)?.containerName || p.containerId.slice(0, 12), ports: p.ports }));
+  for (const c of containers) {
+    checkPortsFree(c.bindings, ours);
+    ours.push({ containerName: c.containerName, ports: fixedPorts(c.bindings) });
+  }
+}
+
+/** The single fixed host ports of bindings, as published (ranges and random ports are chosen at start). */
+function fixedPorts(bindings: PortBinding[]): PublishedPort[] {
+  return bindings.flatMap((b) => {
+    const port = /^\d+$/.test(b.hostPort ?? '') ? Number(b.hostPort) : 0;
+    if (!port || b.protocol === 'sctp' || (b.hostIp ?? '').includes(':')) return [];
+    return [{ hostIp: b.hostIp ?? '', hostPort: port, containerPort: b.containerPort, protocol: b.protocol }];
+  });
 }
 
 export function checkPortsFreeFor(ctx: NetContext, bindings: PortBinding[], except?: string): void {

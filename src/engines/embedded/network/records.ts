@@ -38,6 +38,8 @@ export interface EndpointRecord {
   containerId: string;
   containerName: string;
   networks: Record<string, EndpointEntry>;
+  /** The container's `dns:` servers: the resolver forwards its other queries there. */
+  dnsServers?: string[];
 }
 
 export interface Attachment {

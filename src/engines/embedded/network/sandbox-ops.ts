@@ -18,6 +18,8 @@ export interface ConnectEndpoint {
   gwPriority?: number;
   /** DNS names of the container on this network (service, container name, hostname, aliases, links aliases). */
   names: string[];
+  /** The container's `dns:` servers (kept on its endpoint record for the resolver). */
+  dnsServers?: string[];
 }
 
 export interface ConnectResult {
@@ -87,6 +89,7 @@ export async function connectLocked(ctx: NetContext, containerId: string, networ
     throw error;
   }
   const endpoint = ctx.records.endpoint(containerId) ?? { containerId, containerName: sandbox.containerName, networks: {} };
+  if (ep.dnsServers?.length) endpoint.dnsServers = [...ep.dnsServers];
   endpoint.networks[network] = { ip: address, gateway: net.gateway, subnet: net.subnet, mac, ifname, names: unique([...ep.names, ...(ep.aliases ?? [])]) };
   ctx.records.saveEndpoint(endpoint);
   return { ip: address, prefixLen, gateway: net.gateway, mac, ifname };

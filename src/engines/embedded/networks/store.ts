@@ -1,59 +1,31 @@
-// Networks as records only: <root>/networks/<name>.json with what `network
-// create` was given. Bridges, veths, IPAM and DNS are the next issue; until
-// then containers on a network get a namespace with only loopback.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+// The engine's NetworkService over the NetworkManager (network/): bridges with
+// IPAM and NAT. The agent (DNS on every gateway) is started once a network
+// exists and stopped with the last one, when our firewall chains go too, so a
+// `down` of the last project leaves nothing of ours on the host.
 import type { NetworkDetails, NetworkService, NetworkSpec } from '../../../engine/types.js';
-import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
 import { TscError } from '../../../util/errors.js';
-import { generateId } from '../state/ids.js';
-import { withGlobalLock } from '../state/lock.js';
-import type { StateRoot } from '../state/root.js';
+import type { NetworkManager, NetworkRecord } from '../network/manager.js';
 
-interface NetworkRecord {
-  id: string;
-  name: string;
-  driver: string;
-  driverOpts: Record<string, string>;
-  labels: Record<string, string>;
-  internal: boolean;
-  attachable: boolean;
-  enableIpv6: boolean;
-  ipam: NonNullable<NetworkSpec['ipam']>;
-  created: string;
-}
-
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** Docker's predefined networks: `network create` refuses their names. */
-const PREDEFINED = new Set(['bridge', 'host', 'none']);
+const PREDEFINED = new Set(['bridge', 'host', 'none', 'default']);
 
-export interface NetworkStoreOptions {
-  /** Ids of containers attached to the network; a network in use is not removed. */
-  isInUse?: (name: string) => string[] | Promise<string[]>;
+export interface NetworkAdapterOptions {
+  /** Starts (or pokes) the DNS agent once a network exists. */
+  onNetworkCreated?: () => Promise<void>;
+  /** Called when no network of ours is left (stop the agent). */
+  onLastNetworkRemoved?: () => Promise<void>;
 }
 
-export class NetworkRecordStore implements NetworkService {
-  private readonly dir: string;
-  constructor(private readonly root: StateRoot, private readonly opts: NetworkStoreOptions = {}) {
-    this.dir = join(root.path, 'networks');
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-  }
+export class EmbeddedNetworkService implements NetworkService {
+  constructor(private readonly manager: NetworkManager, private readonly opts: NetworkAdapterOptions = {}) {}
 
-  async create(spec: NetworkSpec): Promise<NetworkDetails> {
-    if (!NAME.test(spec.name)) throw new TscError('INVALID_NAME', `invalid network name "${spec.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    if (PREDEFINED.has(spec.name)) throw new TscError('NETWORK_PREDEFINED', `${spec.name} is a pre-defined network and cannot be created`);
-    const driver = spec.driver || 'bridge';
-    if (driver !== 'bridge') throw new TscError('UNSUPPORTED_NETWORK_DRIVER', `network "${spec.name}": driver "${driver}" is not supported by the embedded engine (only "bridge"); use --engine docker`);
-    return withGlobalLock(this.root, 'create network', () => {
-      if (this.read(spec.name)) throw new TscError('NETWORK_EXISTS', `network with name ${spec.name} already exists`);
-      const record: NetworkRecord = {
-        id: generateId(), name: spec.name, driver, driverOpts: { ...(spec.driverOpts ?? {}) }, labels: { ...(spec.labels ?? {}) },
-        internal: spec.internal === true, attachable: spec.attachable === true, enableIpv6: spec.enableIpv6 === true,
-        ipam: spec.ipam ?? {}, created: new Date().toISOString(),
-      };
-      writeJsonAtomic(this.file(spec.name), record);
-      return details(record);
-    });
+  async create(spec: NetworkSpec & { external?: boolean }): Promise<NetworkDetails> {
+    if (PREDEFINED.has(spec.name) && !spec.external) throw new TscError('NETWORK_PREDEFINED', `${spec.name} is a pre-defined network and cannot be created`);
+    if (spec.enableIpv6) throw new TscError('UNSUPPORTED_IPV6', `network "${spec.name}": enable_ipv6 is not supported by the embedded engine yet; remove it or use --engine docker`);
+    const project = spec.labels?.['com.docker.compose.project'];
+    const record = await this.manager.createNetwork({ ...spec, ...(project ? { project } : {}) });
+    await this.opts.onNetworkCreated?.();
+    return details(record);
   }
 
   /** By name, full id or unique id prefix. */
@@ -63,50 +35,41 @@ export class NetworkRecordStore implements NetworkService {
   }
 
   async list(filter: { labels?: Record<string, string | undefined> } = {}): Promise<NetworkDetails[]> {
-    return this.all()
+    return this.manager.listNetworks()
       .filter((r) => !filter.labels || Object.entries(filter.labels).every(([k, v]) => k in r.labels && (v === undefined || r.labels[k] === v)))
+      .sort((a, b) => a.name.localeCompare(b.name))
       .map(details);
   }
 
+  /** Refuses while a running container is attached (the manager says which). */
   async remove(ref: string): Promise<void> {
     const record = this.find(ref);
     if (!record) throw new TscError('NO_SUCH_NETWORK', `network ${ref} not found`);
-    const users = (await this.opts.isInUse?.(record.name)) ?? [];
-    if (users.length) throw new TscError('NETWORK_IN_USE', `error while removing network: network ${record.name} id ${record.id} has active endpoints (${users.join(', ')})`);
-    rmSync(this.file(record.name), { force: true });
-  }
-
-  private find(ref: string): NetworkRecord | undefined {
-    const byName = this.read(ref);
-    if (byName) return byName;
-    const matches = this.all().filter((r) => r.id.startsWith(ref));
-    if (matches.length > 1) throw new TscError('AMBIGUOUS_ID', `network ${ref} is ambiguous (${matches.length} matches found based on ID prefix)`);
-    return /^[0-9a-f]+$/.test(ref) ? matches[0] : undefined;
-  }
-
-  private all(): NetworkRecord[] {
-    return readdirSync(this.dir)
-      .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
-      .map((f) => this.read(f.slice(0, -5)))
-      .filter((r): r is NetworkRecord => r !== undefined)
-      .sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  private read(name: string): NetworkRecord | undefined {
-    if (!NAME.test(name)) return undefined;
-    try {
-      return readJson<NetworkRecord>(this.file(name));
-    } catch {
-      return undefined;
+    await this.manager.removeNetwork(record.name);
+    await this.removeDefaultBridgeIfIdle();
+    if (this.manager.listNetworks().length === 0) {
+      await this.manager.teardownAll();
+      await this.opts.onLastNetworkRemoved?.();
     }
   }
 
-  private file(name: string): string {
-    return join(this.dir, `${name}.json`);
+  /** The engine's own `bridge` network goes when it is the last one and nobody uses it. */
+  private async removeDefaultBridgeIfIdle(): Promise<void> {
+    const all = this.manager.listNetworks();
+    if (all.length !== 1 || all[0]!.name !== 'bridge' || this.manager.attachedTo('bridge').length) return;
+    await this.manager.removeNetwork('bridge').catch(() => undefined);
+  }
+
+  private find(ref: string): NetworkRecord | undefined {
+    const byName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(ref) ? this.manager.getNetwork(ref) : undefined;
+    if (byName) return byName;
+    if (!/^[0-9a-f]+$/.test(ref)) return undefined;
+    const matches = this.manager.listNetworks().filter((r) => r.id.startsWith(ref));
+    if (matches.length > 1) throw new TscError('AMBIGUOUS_ID', `network ${ref} is ambiguous (${matches.length} matches found based on ID prefix)`);
+    return matches[0];
   }
 }
 
-function details(r: NetworkRecord): NetworkDetails {
-  const subnets = (r.ipam.config ?? []).filter((c) => c.subnet).map((c) => ({ subnet: c.subnet!, gateway: c.gateway ?? '' }));
-  return { id: r.id, name: r.name, driver: r.driver, labels: { ...r.labels }, internal: r.internal, subnets };
+export function details(r: NetworkRecord): NetworkDetails {
+  return { id: r.id, name: r.name, driver: 'bridge', labels: { ...r.labels }, internal: r.internal, subnets: [{ subnet: r.subnet, gateway: r.gateway }] };
 }

@@ -26,10 +26,16 @@ export async function cleanupLeftovers(stateRoot: string, runtimeName: RuntimeNa
   const report: CleanupReport = { deleted: [], unmounted: [], problems: [] };
   const runtime = openRuntime(stateRoot, runtimeName);
   if (!runtime.path || !existsSync(runtime.root)) return report;
-  for (const rs of await runtime.list()) {
+  const monitored = (id: string) => {
+    const ref = new ContainerRuntime({ stateRoot, id, runtime: runtimeName }).conmonRef();
+    return ref !== undefined && isAlive(ref);
+  };
+  // Every command repairs: ask the runtime (`runc list`, a process) only when
+  // one of its containers (a directory under its root) has lost its conmon.
+  const suspects = readdirSync(runtime.root).filter((id) => !monitored(id));
+  for (const rs of suspects.length > 0 ? await runtime.list() : []) {
     const ctr = new ContainerRuntime({ stateRoot, id: rs.id, runtime: runtimeName });
-    const ref = ctr.conmonRef();
-    if (ref && isAlive(ref)) continue;
+    if (monitored(rs.id)) continue;
     try {
       const paths = runtimePaths(stateRoot, rs.id);
       if (rs.status !== 'stopped') await runtime.kill(rs.id, 'SIGKILL').catch(() => undefined);

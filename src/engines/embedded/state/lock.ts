@@ -96,8 +96,42 @@ export async function acquireLock(path: string, what: { command: string; project
       const what = h.project ? `project "${h.project}"` : 'the state root';
       throw new TscError('LOCK_TIMEOUT', `${what} is busy: "${h.command}" (pid ${h.pid}) has held it since ${h.startedAt}; gave up after ${Math.round(timeoutMs / 1000)}s. Wait for it to finish, or stop it (kill ${h.pid}) and try again`);
     }
-    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())), undefined, { signal: opts.signal });
+    await pause(path, Math.min(pollMs, Math.max(1, deadline - Date.now())), opts.signal);
   }
+}
+
+/**
+ * Waiters of this process per lock path, oldest first. A release in this
+ * process wakes the oldest at once: concurrent operations of one command
+ * (ten containers joining a network) take turns without waiting out a poll.
+ */
+const localWaiters = new Map<string, Set<() => void>>();
+const WOKEN = Symbol('woken');
+
+async function pause(path: string, ms: number, signal?: AbortSignal): Promise<void> {
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort(signal!.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const wake = () => ctl.abort(WOKEN);
+  const waiters = localWaiters.get(path) ?? new Set();
+  localWaiters.set(path, waiters.add(wake));
+  try {
+    await sleep(ms, undefined, { signal: ctl.signal });
+  } catch (error) {
+    if (ctl.signal.reason !== WOKEN) throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    waiters.delete(wake);
+    if (waiters.size === 0 && localWaiters.get(path) === waiters) localWaiters.delete(path);
+  }
+}
+
+function wakeOldestWaiter(path: string): void {
+  const waiters = localWaiters.get(path);
+  const oldest = waiters?.values().next().value;
+  if (!oldest) return;
+  waiters!.delete(oldest);
+  oldest();
 }
 
 /** The current holder of the lock at `path`, if any (undefined holder: an unreadable lock file). */
@@ -191,6 +225,7 @@ function held(path: string, me: LockHolder): Lock {
       released = true;
       heldLocks.delete(path + '\0' + me.token);
       unlinkIfOurs(path, me.token);
+      wakeOldestWaiter(path);
     },
   };
 }

@@ -1,0 +1,57 @@
+// The validator of schemas/compose-spec.json. Compiling it with ajv takes
+// about 300 ms, most of a short command's time, so `npm run build` compiles it
+// ahead into dist (scripts/build-schema-validator.mjs). That one is used when
+// it was made from this very schema file; otherwise (running from src, or the
+// schema changed since the build) ajv compiles it now, with the same options.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
+import { AJV_OPTIONS, formatDefinitions } from './schema-formats.js';
+
+export type SchemaNode = { [key: string]: unknown };
+
+const SCHEMA_URL = new URL('../../schemas/compose-spec.json', import.meta.url);
+const PREBUILT_URL = new URL('./compose-spec-validator.js', import.meta.url);
+
+interface Prebuilt {
+  validate: ValidateFunction;
+  schemaSha256: string;
+}
+
+async function importPrebuilt(): Promise<Prebuilt | undefined> {
+  try {
+    return (await import(PREBUILT_URL.href)) as Prebuilt;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+const prebuilt = await importPrebuilt();
+
+export function schemaSha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Compiles the schema now (what the build does ahead of time). */
+export function compileSchemaValidator(schema: SchemaNode): ValidateFunction {
+  // ajv is loaded only here: a command using the prebuilt validator never loads it.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  const ajv = new Ajv(AJV_OPTIONS);
+  for (const [name, def] of Object.entries(formatDefinitions)) ajv.addFormat(name, def);
+  return ajv.compile(schema);
+}
+
+let loaded: { validate: ValidateFunction; schema: SchemaNode; prebuilt: boolean } | undefined;
+
+/** The validator and the schema it checks (error reports read the schema). */
+export function schemaValidator(): { validate: ValidateFunction; schema: SchemaNode; prebuilt: boolean } {
+  if (loaded) return loaded;
+  const text = readFileSync(SCHEMA_URL, 'utf8');
+  const schema = JSON.parse(text) as SchemaNode;
+  loaded = prebuilt && prebuilt.schemaSha256 === schemaSha256(text)
+    ? { validate: prebuilt.validate, schema, prebuilt: true }
+    : { validate: compileSchemaValidator(schema), schema, prebuilt: false };
+  return loaded;
+}
