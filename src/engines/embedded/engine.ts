@@ -45,7 +45,10 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
   const ctx: ContainerContext = { root, images, volumes, runtime, network, ensureDns: () => ensureDnsAgent(root.path) };
   const networks = new EmbeddedNetworkService(network, {
     onNetworkCreated: ctx.ensureDns,
-    onLastNetworkRemoved: async () => { await stopAgent(root.path); },
+    // The agent also runs healthchecks and restart backoff: it stays while any container is left.
+    onLastNetworkRemoved: async () => {
+      if (listRecords(root, { includeCreating: true }).length === 0) await stopAgent(root.path);
+    },
   });
   if (!repaired.has(root.path)) repaired.set(root.path, repairStateRoot(ctx));
   await repaired.get(root.path);
