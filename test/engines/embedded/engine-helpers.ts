@@ -9,6 +9,7 @@ import { createEmbeddedEngine } from '../../../src/engines/embedded/engine.js';
 import { findInPath } from '../../../src/engines/embedded/runtime/runc.js';
 import { mountsUnder, unmount } from '../../../src/engines/embedded/snapshots/mount.js';
 import { importBusybox } from '../../fixtures/images/busybox.js';
+import { stopAgent } from '../../../src/engines/embedded/agent/ensure.js';
 
 export function missingForEngine(): string[] {
   const missing: string[] = [];
@@ -50,6 +51,8 @@ export async function closeTestEngine(t: TestEngine | undefined): Promise<void> 
     await t.engine.containers.remove(c.id, { force: true, volumes: true }).catch((e) => errors.push(e));
   }
   for (const m of mountsUnder(t.root)) await unmount(m).catch(() => unmount(m, { lazy: true })).catch((e) => errors.push(e));
+  // Healthchecks, restart policies and networks start the agent: stop it before its root goes.
+  await stopAgent(t.root).catch((e) => errors.push(e));
   rmSync(t.root, { recursive: true, force: true });
   if (errors.length) throw errors[0];
 }

@@ -1,5 +1,6 @@
 // The agent process: `node main.js --root <root> [--dns-port N] [--upstream ip[:port]]...`.
 // Started detached by ensureAgent, with stdout and stderr going to <root>/agent/agent.log.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseUpstream } from '../dns/resolv-conf.js';
 import { Agent, type AgentLog } from './agent.js';
@@ -48,6 +49,11 @@ async function main(): Promise<number> {
       log(`${signal}: stopping`);
       agent.stop().finally(resolve);
     };
+    // A state root that is gone (a test's temporary root, a removed install) has nothing left to look after.
+    const rootCheck = setInterval(() => {
+      if (!existsSync(root)) stop('state root removed');
+    }, 2_000);
+    rootCheck.unref();
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => void dns.reload());

@@ -1,7 +1,7 @@
 // cgroups of our containers: which version the host runs, where a
 // container's cgroup directories are, and removing them after runc.
 import { existsSync, readFileSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { listMounts } from '../snapshots/mount.js';
 
 export type CgroupVersion = 1 | 2;
@@ -82,6 +82,17 @@ export function removeCgroups(cgroupsPath: string): string[] {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') busy.push(dir);
+    }
+  }
+  // The shared parent (`/tscompose`) goes with the last container; while in use, rmdir refuses.
+  const parent = dirname(cgroupsPath);
+  if (parent !== '/' && parent !== '.') {
+    for (const h of listHierarchies()) {
+      try {
+        rmdirSync(join(h.mountPoint, parent));
+      } catch {
+        // other containers are still there, or it is already gone
+      }
     }
   }
   return busy;
