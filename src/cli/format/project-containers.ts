@@ -23,7 +23,8 @@ export function resolveProject(globals: GlobalOptions): ProjectRef {
 /** Compose's error for a service that is neither in the files nor among the containers. */
 export function checkServices(project: ProjectRef, services: string[], containers: ContainerSummary[]): void {
   for (const s of services) {
-    const known = project.services ? project.services.includes(s) : containers.some((c) => serviceOf(c) === s);
+    // A service of a disabled profile is still known when it has containers (naming it enables its profile).
+    const known = project.services?.includes(s) || containers.some((c) => serviceOf(c) === s);
     if (!known) throw new TscError('NO_SUCH_SERVICE', `no such service: ${s}`);
   }
 }
