@@ -4,7 +4,6 @@
 // restarts/<id>.json), so a new agent picks up where a killed one stopped.
 // It learns of exits from the exit hook (a `reload`), and a periodic scan
 // catches what a missed hook would lose.
-import { openContainerContext } from '../engine.js';
 import type { ContainerContext } from '../containers/context.js';
 import { listRecords } from '../state/containers.js';
 import { decideOnExit, exitPending } from '../restart/on-exit.js';
@@ -22,7 +21,7 @@ export interface RestartServiceOptions {
 
 export class RestartService implements AgentService {
   readonly name = 'restart';
-  private readonly ctx: ContainerContext;
+  private ctx!: ContainerContext;
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; exitedAt: string; dueAt: string }>();
   private interval: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
@@ -32,12 +31,14 @@ export class RestartService implements AgentService {
   private counts = { restarted: 0, decided: 0 };
 
   constructor(private readonly opts: RestartServiceOptions) {
-    this.ctx = opts.ctx ?? openContainerContext(opts.root);
+    if (opts.ctx) this.ctx = opts.ctx;
   }
 
   /** Returns at once: the first scan may wait for container locks, and `ping` must not. */
   async start(): Promise<void> {
     this.stopped = false;
+    // Loaded here, not at the top: the whole engine is most of the agent's start-up, which a fresh `up` waits for.
+    if (!this.ctx) this.ctx = (await import('../engine.js')).openContainerContext(this.opts.root);
     void this.scan();
     this.interval = setInterval(() => void this.scan(), this.opts.rescanMs ?? 2000);
   }

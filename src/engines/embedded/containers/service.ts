@@ -62,7 +62,8 @@ export class EmbeddedContainerService implements ContainerService {
       const signal = opts.signal ?? spec.stopSignal ?? configExtra(record.config.extra).imageConfig.StopSignal ?? 'SIGTERM';
       // Before the signal: no restart policy brings back a container the user stopped (restart/).
       await markStoppedByUser(this.ctx, id);
-      const code = await ctr.stop(opts.timeoutSeconds ?? spec.stopTimeoutSeconds ?? 10, signal);
+      const known = record.state.status === 'restarting' ? undefined : { paused: record.state.paused };
+      const code = await ctr.stop(opts.timeoutSeconds ?? spec.stopTimeoutSeconds ?? 10, signal, known);
       const exit = ctr.exitCode();
       // A container waiting for its restart (nothing runs) keeps its last exit code.
       const lastCode = record.state.status === 'restarting' ? record.state.exitCode : 137;

@@ -6,6 +6,25 @@ export async function ip(...args: string[]): Promise<string> {
   return (await execFile(['ip', ...args])).stdout;
 }
 
+/**
+ * Several `ip` commands in one process (`ip [-n netns] -batch -`), one per
+ * line: a fork saved per command. Stops at the first failing line.
+ */
+export async function ipBatch(commands: string[][], opts: { netns?: string } = {}): Promise<void> {
+  if (commands.length === 0) return;
+  const prefix = ['ip', ...(opts.netns ? ['-n', opts.netns] : [])];
+  try {
+    await execFile([...prefix, '-batch', '-'], { input: commands.map((c) => c.join(' ')).join('\n') + '\n' });
+  } catch (error) {
+    // Reported as the one command that failed (`Command failed -:<line>`), as if run alone.
+    const line = error instanceof ProcessError ? Number(/Command failed -:(\d+)/.exec(error.stderr)?.[1]) : NaN;
+    const failed = commands[line - 1];
+    if (!failed) throw error;
+    const e = error as ProcessError;
+    throw new ProcessError([...prefix, ...failed], e.exitCode_, e.signal, e.stderr.replace(/\n?Command failed -:\d+\s*$/, ''));
+  }
+}
+
 /** `ip -j …` parsed; `ip` prints nothing at all for an empty listing. */
 export async function ipJson<T>(...args: string[]): Promise<T[]> {
   const out = (await ip('-j', ...args)).trim();

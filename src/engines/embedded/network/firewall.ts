@@ -5,6 +5,7 @@
 import { execFile, ProcessError } from '../../../util/exec.js';
 import { TscError } from '../../../util/errors.js';
 import { ignoreGone } from './commands.js';
+import { listTables, restore } from './firewall-restore.js';
 
 export type FirewallBackend = 'iptables-nft' | 'iptables-legacy' | 'nft';
 export type Table = 'filter' | 'nat';
@@ -68,6 +69,30 @@ async function has(table: Table, chain: string, args: string[]): Promise<boolean
   }
 }
 
+/** ensureChains, then addRules: in one iptables-restore when it can. */
+export async function ensureChainsAndAdd(rules: Rule[]): Promise<void> {
+  await firewallBackend();
+  try {
+    const listing = await listTables();
+    const commands: Record<Table, string[][]> = { filter: [], nat: [] };
+    for (const { table, chain } of CHAINS) if (!hasLine(listing[table], ['-N', chain])) commands[table].push(['-N', chain]);
+    const missing = JUMPS.filter((j) => !hasLine(listing[j.table], ['-A', j.from, ...j.args]));
+    const forward = missing.some((j) => j.from === 'FORWARD') ? JUMPS.filter((j) => j.from === 'FORWARD') : [];
+    for (const j of forward) if (hasLine(listing[j.table], ['-A', j.from, ...j.args])) commands[j.table].push(['-D', j.from, ...j.args]);
+    for (const j of [...forward, ...missing.filter((m) => m.from !== 'FORWARD')]) commands[j.table].push(['-I', j.from, '1', ...j.args]);
+    for (const r of rules) commands[r.table].push(['-A', r.chain, ...withTag(r)]);
+    await restore(commands);
+  } catch {
+    // Raced with another command (a chain made or a jump removed meanwhile): step by step.
+    await ensureChains();
+    await addRules(rules);
+  }
+}
+
+function hasLine(lines: string[][], want: string[]): boolean {
+  return lines.some((l) => l.length === want.length && l.every((a, i) => a === want[i]));
+}
+
 /** Creates our chains and their jumps where missing; idempotent. */
 export async function ensureChains(): Promise<void> {
   for (const { table, chain } of CHAINS) {
@@ -122,13 +147,24 @@ function tagOf(args: string[]): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+function tagNames(args: string[], id: string): boolean {
+  const tag = tagOf(args);
+  return tag?.startsWith('tsc:') === true && tag.slice(4).split('+').includes(id);
+}
+
 /** Deletes every rule of ours whose tag names `id` (a network or container short id); goes on after a failure and throws the first. */
 export async function deleteTagged(id: string): Promise<void> {
+  await firewallBackend();
+  try {
+    const listing = await listTables();
+    const ours = (t: Table) => listing[t].filter((a) => a[0] === '-A' && CHAINS.some((c) => c.table === t && c.chain === a[1]) && tagNames(a, id)).map((a) => ['-D', ...a.slice(1)]);
+    await restore({ filter: ours('filter'), nat: ours('nat') });
+    return;
+  } catch { /* step by step below */ }
   let first: unknown;
   for (const { table, chain } of CHAINS) {
     for (const args of await listRules(table, chain)) {
-      const tag = tagOf(args);
-      if (!tag?.startsWith('tsc:') || !tag.slice(4).split('+').includes(id)) continue;
+      if (!tagNames(args, id)) continue;
       await ignoreGone(() => iptables(table, '-D', ...args.slice(1))).catch((e) => { first ??= e; });
     }
   }
@@ -137,6 +173,23 @@ export async function deleteTagged(id: string): Promise<void> {
 
 /** Removes the jumps and our chains when no rule is left in them (another state root may still use them). */
 export async function removeChainsIfEmpty(): Promise<boolean> {
+  await firewallBackend();
+  try {
+    const listing = await listTables();
+    const commands: Record<Table, string[][]> = { filter: [], nat: [] };
+    for (const { table, chain } of CHAINS) if (listing[table].some((a) => a[0] === '-A' && a[1] === chain)) return false;
+    // Every jump into our chains, copies from a racing process too.
+    for (const table of ['filter', 'nat'] as const) {
+      for (const a of listing[table]) if (a[0] === '-A' && CHAINS.some((c) => c.table === table && a.at(-1) === c.chain && a.at(-2) === '-j')) commands[table].push(['-D', ...a.slice(1)]);
+    }
+    for (const { table, chain } of CHAINS) if (hasLine(listing[table], ['-N', chain])) commands[table].push(['-X', chain]);
+    await restore(commands);
+    return true;
+  } catch { /* step by step below */ }
+  return removeChainsStepwise();
+}
+
+async function removeChainsStepwise(): Promise<boolean> {
   for (const { table, chain } of CHAINS) if ((await listRules(table, chain)).length) return false;
   let first: unknown;
   const step = (fn: () => Promise<unknown>) => ignoreGone(fn).catch((e) => { first ??= e; });

@@ -1,7 +1,8 @@
 // Bridges, network namespaces and veth pairs, made with `ip`. A step that
 // fails removes what it made before rethrowing.
 import { TscError } from '../../../util/errors.js';
-import { ignoreGone, ip, linkExists, sysctl } from './commands.js';
+import { ProcessError } from '../../../util/exec.js';
+import { ignoreGone, ip, ipBatch, linkExists, sysctl } from './commands.js';
 
 export interface BridgeOptions {
   name: string;
@@ -59,20 +60,32 @@ export interface VethOptions {
   address: string;
 }
 
-export async function createVeth(o: VethOptions): Promise<void> {
+/**
+ * The veth pair, its host end on the bridge and its container end addressed
+ * and up: one `ip -batch` on the host, one in the namespace. `defaultRoute`
+ * points the namespace's default route at the gateway through this end.
+ */
+export async function createVeth(o: VethOptions, defaultRoute?: { gateway: string }): Promise<void> {
   const mtu = o.mtu ? ['mtu', String(o.mtu)] : [];
-  await ip('link', 'add', 'name', o.hostIf, ...mtu, 'type', 'veth', 'peer', 'name', o.ifname, ...mtu, 'address', o.mac, 'netns', o.netns);
   try {
-    await ip('link', 'set', 'dev', o.hostIf, 'alias', o.alias);
-    await ip('link', 'set', 'dev', o.hostIf, 'master', o.bridge);
-    // A container reaching its own published port: with br_netfilter the DNATed
-    // frame is bridged straight back out of the port it came in on.
-    await ip('link', 'set', 'dev', o.hostIf, 'type', 'bridge_slave', 'hairpin', 'on');
-    await ip('link', 'set', 'dev', o.hostIf, 'up');
-    await ip('-n', o.netns, 'addr', 'add', o.address, 'dev', o.ifname);
-    await ip('-n', o.netns, 'link', 'set', 'dev', o.ifname, 'up');
+    await ipBatch([
+      ['link', 'add', 'name', o.hostIf, ...mtu, 'type', 'veth', 'peer', 'name', o.ifname, ...mtu, 'address', o.mac, 'netns', o.netns],
+      ['link', 'set', 'dev', o.hostIf, 'alias', o.alias],
+      ['link', 'set', 'dev', o.hostIf, 'master', o.bridge],
+      // A container reaching its own published port: with br_netfilter the DNATed
+      // frame is bridged straight back out of the port it came in on.
+      ['link', 'set', 'dev', o.hostIf, 'type', 'bridge_slave', 'hairpin', 'on'],
+      ['link', 'set', 'dev', o.hostIf, 'up'],
+    ]);
+    await ipBatch([
+      ['addr', 'add', o.address, 'dev', o.ifname],
+      ['link', 'set', 'dev', o.ifname, 'up'],
+      ...(defaultRoute ? [['route', 'replace', 'default', 'via', defaultRoute.gateway, 'dev', o.ifname]] : []),
+    ], { netns: o.netns });
   } catch (error) {
-    await deleteLink(o.hostIf).catch(() => undefined);
+    // The first line failing: no link was made here (the name may be someone else's): leave it.
+    const notMade = error instanceof ProcessError && error.argv[1] === 'link' && error.argv[2] === 'add';
+    if (!notMade) await deleteLink(o.hostIf).catch(() => undefined);
     throw error;
   }
 }

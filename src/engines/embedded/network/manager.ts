@@ -12,7 +12,7 @@ import { attachedTo, createNetworkLocked, removeNetworkLocked, removeNetworkPart
 import { checkPortsFreeAll, checkPortsFreeFor, publishPortsLocked, unpublishPortsLocked, type PortsToCheck } from './port-ops.js';
 import type { EndpointRecord, NetworkRecord } from './records.js';
 import {
-  connectLocked, createSandboxLocked, destroySandboxLocked, disconnectLocked,
+  connectSandbox, createSandboxLocked, destroySandboxLocked, disconnectLocked,
   type ConnectEndpoint, type ConnectResult, type SandboxInfo,
 } from './sandbox-ops.js';
 import { StepErrors } from './steps.js';
@@ -33,7 +33,7 @@ export class NetworkManager {
     return firewallBackend();
   }
 
-  private locked<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  private locked<T>(operation: string, fn: () => Promise<T> | T): Promise<T> {
     return withGlobalLock(this.ctx.root, operation, fn);
   }
 
@@ -72,11 +72,13 @@ export class NetworkManager {
 
   /** The named netns `tsc-<id12>` with `lo` up; idempotent. */
   createSandbox(containerId: string, opts: { containerName?: string } = {}): Promise<SandboxInfo> {
-    return this.locked('create sandbox', () => createSandboxLocked(this.ctx, containerId, opts.containerName ?? ''));
+    // No global lock: the record and the netns are this container's alone (its callers hold the container's lock).
+    return createSandboxLocked(this.ctx, containerId, opts.containerName ?? '');
   }
 
+  /** Only the address allocation holds the global lock: containers join networks in parallel. */
   connect(containerId: string, network: string, endpoint: ConnectEndpoint): Promise<ConnectResult> {
-    return this.locked('connect', () => connectLocked(this.ctx, containerId, network, endpoint));
+    return connectSandbox(this.ctx, (op, fn) => this.locked(op, fn), containerId, network, endpoint);
   }
 
   disconnect(containerId: string, network: string): Promise<void> {
@@ -84,13 +86,12 @@ export class NetworkManager {
   }
 
   /** Unpublishes the ports, deletes the veths and the netns, releases the addresses. */
-  destroySandbox(containerId: string): Promise<void> {
-    return this.locked('destroy sandbox', async () => {
-      const steps = new StepErrors();
-      await steps.run(() => unpublishPortsLocked(this.ctx, containerId));
-      await steps.run(() => destroySandboxLocked(this.ctx, containerId));
-      steps.throwFirst();
-    });
+  async destroySandbox(containerId: string): Promise<void> {
+    const steps = new StepErrors();
+    if (this.ctx.records.ports(containerId)) await steps.run(() => this.locked('unpublish ports', () => unpublishPortsLocked(this.ctx, containerId)));
+    // Unlocked: deleting a veth waits for the kernel (~20 ms); those of several containers overlap.
+    await steps.run(() => destroySandboxLocked(this.ctx, containerId));
+    steps.throwFirst();
   }
 
   endpoints(containerId: string): EndpointRecord | undefined {

@@ -5,7 +5,7 @@ import { TscError } from '../../../util/errors.js';
 import { generateId } from '../state/ids.js';
 import { sysctl } from './commands.js';
 import { bridgeNet, type NetContext } from './context.js';
-import { addRules, deleteTagged, ensureChains, removeChainsIfEmpty } from './firewall.js';
+import { deleteTagged, ensureChainsAndAdd, removeChainsIfEmpty } from './firewall.js';
 import { hostRouteSubnets } from './host-routes.js';
 import { resolveIpam } from './ipam.js';
 import { mustParseCidr } from './ipv4.js';
@@ -54,10 +54,9 @@ export async function createNetworkLocked(ctx: NetContext, spec: CreateNetworkSp
     throw error;
   }
   try {
-    await ensureChains();
     if (!record.internal) await sysctl('net.ipv4.ip_forward', '1');
     const me = bridgeNet(record);
-    await addRules([...networkRules(me), ...others.flatMap((o) => isolationRules(me, bridgeNet(o)))]);
+    await ensureChainsAndAdd([...networkRules(me), ...others.flatMap((o) => isolationRules(me, bridgeNet(o)))]);
   } catch (error) {
     await removeNetworkParts(ctx, record).catch(() => undefined);
     throw error;

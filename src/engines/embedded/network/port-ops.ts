@@ -3,7 +3,7 @@
 import type { PortBinding } from '../../../engine/types.js';
 import { sysctl } from './commands.js';
 import type { NetContext } from './context.js';
-import { addRules, deleteTagged, ensureChains } from './firewall.js';
+import { deleteTagged, ensureChainsAndAdd } from './firewall.js';
 import { checkPortsFree, resolveHostPorts, type PortHolder } from './host-ports.js';
 import { mustParseIp } from './ipv4.js';
 import { portRules, type PublishedPort } from './port-rules.js';
@@ -22,9 +22,8 @@ export async function publishPortsLocked(ctx: NetContext, containerId: string, c
   if (ports.length === 0) return [];
   ctx.records.savePorts({ containerId, containerIp, ports });
   try {
-    await ensureChains();
     await sysctl('net.ipv4.ip_forward', '1');
-    await addRules(portRules(containerId.slice(0, 12), containerIp, ports));
+    await ensureChainsAndAdd(portRules(containerId.slice(0, 12), containerIp, ports));
   } catch (error) {
     ctx.records.deletePorts(containerId);
     throw error;

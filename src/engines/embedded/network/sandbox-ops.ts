@@ -5,7 +5,8 @@ import { TscError } from '../../../util/errors.js';
 import type { NetContext } from './context.js';
 import { allocateAddress } from './ipam.js';
 import { checkMac, macFromIp, mustParseIp } from './ipv4.js';
-import { createNetns, createVeth, deleteLink, deleteNetns, setDefaultRoute } from './links.js';
+import { ipBatch } from './commands.js';
+import { createNetns, createVeth, deleteLink, deleteNetns, setDefaultRoute, type VethOptions } from './links.js';
 import { checkIfname, netnsName, netnsPath, vethHostName } from './names.js';
 import type { Attachment, SandboxRecord } from './records.js';
 import { StepErrors } from './steps.js';
@@ -64,7 +65,46 @@ function nextIfname(s: SandboxRecord): string {
   for (let i = 0; ; i++) if (!taken.has(`eth${i}`)) return `eth${i}`;
 }
 
-export async function connectLocked(ctx: NetContext, containerId: string, network: string, ep: ConnectEndpoint): Promise<ConnectResult> {
+/** Runs `fn` under the state root's global lock. */
+export type Locker = <T>(operation: string, fn: () => Promise<T> | T) => Promise<T>;
+
+/**
+ * Only the address allocation and the records run under the global lock (IPAM
+ * reads every sandbox): the kernel objects of distinct containers are made in
+ * parallel. The attachment is recorded first, so teardown finds a half-made one.
+ */
+export async function connectSandbox(ctx: NetContext, lock: Locker, containerId: string, network: string, ep: ConnectEndpoint): Promise<ConnectResult> {
+  const r = await lock('connect', () => reserveEndpoint(ctx, containerId, network, ep));
+  try {
+    await createVeth(r.veth, r.route);
+  } catch (error) {
+    await lock('connect', () => {
+      const sandbox = ctx.records.sandbox(containerId);
+      if (sandbox?.attachments[network]) {
+        delete sandbox.attachments[network];
+        ctx.records.saveSandbox(sandbox);
+      }
+    });
+    throw error;
+  }
+  await lock('connect', () => {
+    const endpoint = ctx.records.endpoint(containerId) ?? { containerId, containerName: r.containerName, networks: {} };
+    if (ep.dnsServers?.length) endpoint.dnsServers = [...ep.dnsServers];
+    endpoint.networks[network] = { ip: r.result.ip, gateway: r.result.gateway, subnet: r.subnet, mac: r.result.mac, ifname: r.result.ifname, names: unique([...ep.names, ...(ep.aliases ?? [])]) };
+    ctx.records.saveEndpoint(endpoint);
+  });
+  return r.result;
+}
+
+interface Reservation {
+  result: ConnectResult;
+  veth: VethOptions;
+  route: { gateway: string } | undefined;
+  subnet: string;
+  containerName: string;
+}
+
+function reserveEndpoint(ctx: NetContext, containerId: string, network: string, ep: ConnectEndpoint): Reservation {
   const sandbox = sandboxOf(ctx, containerId);
   const net = ctx.records.network(network);
   if (!net) throw new TscError('NO_SUCH_NETWORK', `network ${network} not found`);
@@ -78,21 +118,15 @@ export async function connectLocked(ctx: NetContext, containerId: string, networ
   const attachment: Attachment = { networkId: net.id, hostIf: vethHostName(containerId, net.id), ifname, ip: address, gwPriority: ep.gwPriority ?? 0, internal: net.internal, seq };
   sandbox.attachments[network] = attachment;
   ctx.records.saveSandbox(sandbox);
-  try {
-    await createVeth({ hostIf: attachment.hostIf, alias: ctx.linkAlias, netns: sandbox.netns, ifname, mac, mtu: net.mtu, bridge: net.bridge, address: `${address}/${prefixLen}` });
-    await applyDefaultRoute(ctx, sandbox);
-  } catch (error) {
-    await deleteLink(attachment.hostIf).catch(() => undefined);
-    delete sandbox.attachments[network];
-    ctx.records.saveSandbox(sandbox);
-    await applyDefaultRoute(ctx, sandbox).catch(() => undefined);
-    throw error;
-  }
-  const endpoint = ctx.records.endpoint(containerId) ?? { containerId, containerName: sandbox.containerName, networks: {} };
-  if (ep.dnsServers?.length) endpoint.dnsServers = [...ep.dnsServers];
-  endpoint.networks[network] = { ip: address, gateway: net.gateway, subnet: net.subnet, mac, ifname, names: unique([...ep.names, ...(ep.aliases ?? [])]) };
-  ctx.records.saveEndpoint(endpoint);
-  return { ip: address, prefixLen, gateway: net.gateway, mac, ifname };
+  // The default route changes only when the new endpoint is now the best one.
+  const route = bestAttachment(sandbox)?.[0] === network ? { gateway: net.gateway } : undefined;
+  return {
+    result: { ip: address, prefixLen, gateway: net.gateway, mac, ifname },
+    veth: { hostIf: attachment.hostIf, alias: ctx.linkAlias, netns: sandbox.netns, ifname, mac, mtu: net.mtu, bridge: net.bridge, address: `${address}/${prefixLen}` },
+    route,
+    subnet: net.subnet,
+    containerName: sandbox.containerName,
+  };
 }
 
 function unique(names: string[]): string[] {
@@ -101,11 +135,15 @@ function unique(names: string[]): string[] {
 
 /** The default route goes through the gateway of the non-internal network with the highest gwPriority (ties: the first joined). */
 async function applyDefaultRoute(ctx: NetContext, sandbox: SandboxRecord): Promise<void> {
-  const best = Object.entries(sandbox.attachments)
-    .filter(([, a]) => !a.internal)
-    .sort(([, a], [, b]) => b.gwPriority - a.gwPriority || a.seq - b.seq)[0];
+  const best = bestAttachment(sandbox);
   const gateway = best && ctx.records.network(best[0])?.gateway;
   await setDefaultRoute(sandbox.netns, best && gateway ? { gateway, ifname: best[1].ifname } : undefined);
+}
+
+function bestAttachment(sandbox: SandboxRecord): [string, Attachment] | undefined {
+  return Object.entries(sandbox.attachments)
+    .filter(([, a]) => !a.internal)
+    .sort(([, a], [, b]) => b.gwPriority - a.gwPriority || a.seq - b.seq)[0];
 }
 
 export async function disconnectLocked(ctx: NetContext, containerId: string, network: string): Promise<void> {
@@ -123,14 +161,23 @@ export async function disconnectLocked(ctx: NetContext, containerId: string, net
   await applyDefaultRoute(ctx, sandbox);
 }
 
-/** Deletes the veths and the namespace; the records go only when everything did, so a retry can finish. */
+/**
+ * Deletes the veths and the namespace; the records go only when everything
+ * did, so a retry can finish. Needs no global lock: it frees only what this
+ * container's records hold, and the records last (IPAM counts them as taken).
+ */
 export async function destroySandboxLocked(ctx: NetContext, containerId: string): Promise<void> {
   const sandbox = ctx.records.sandbox(containerId);
   if (!sandbox) return;
-  const steps = new StepErrors();
-  for (const a of Object.values(sandbox.attachments)) await steps.run(() => deleteLink(a.hostIf));
-  await steps.run(() => deleteNetns(sandbox.netns));
-  if (!steps.ok) return steps.throwFirst();
+  const links = Object.values(sandbox.attachments).map((a) => a.hostIf);
+  // Everything in one process; when something is gone already, step by step (a gone thing is done).
+  const batched = await ipBatch([...links.map((l) => ['link', 'del', 'dev', l]), ['netns', 'del', sandbox.netns]]).then(() => true, () => false);
+  if (!batched) {
+    const steps = new StepErrors();
+    for (const l of links) await steps.run(() => deleteLink(l));
+    await steps.run(() => deleteNetns(sandbox.netns));
+    if (!steps.ok) return steps.throwFirst();
+  }
   ctx.records.deleteEndpoint(containerId);
   ctx.records.deleteSandbox(containerId);
 }

@@ -7,9 +7,20 @@ import { sendControl } from '../agent/control.js';
 import { ensureAgent } from '../agent/ensure.js';
 import { agentPaths } from '../agent/paths.js';
 
+/** Per state root, the ensureAgent in progress in this process: concurrent callers share it. */
+const inFlight = new Map<string, Promise<boolean>>();
+
 export async function ensureDnsAgent(root: string): Promise<void> {
-  const upstreams = process.env.TSCOMPOSE_DNS_UPSTREAMS?.split(',').map((u) => u.trim()).filter(Boolean);
-  const { started } = await ensureAgent(root, upstreams?.length ? { upstreams } : {});
-  // A new agent has read everything at start; a running one is told to read again now, not on its next change event.
-  if (!started) await sendControl(agentPaths(root).socket, 'reload', 5_000);
+  let pending = inFlight.get(root);
+  const mine = !pending;
+  if (!pending) {
+    const upstreams = process.env.TSCOMPOSE_DNS_UPSTREAMS?.split(',').map((u) => u.trim()).filter(Boolean);
+    pending = ensureAgent(root, upstreams?.length ? { upstreams } : {}).then((r) => r.started);
+    inFlight.set(root, pending);
+    void pending.finally(() => { if (inFlight.get(root) === pending) inFlight.delete(root); }).catch(() => undefined);
+  }
+  const started = await pending;
+  // A new agent has read everything at start, but one that a concurrent caller started may have
+  // read before this caller's endpoint was written; a running one is told to read again now.
+  if (!(started && mine)) await sendControl(agentPaths(root).socket, 'reload', 5_000);
 }

@@ -17,6 +17,9 @@ export interface NetworkAdapterOptions {
 }
 
 export class EmbeddedNetworkService implements NetworkService {
+  /** The agent start kicked off by the last create, not awaited there (see create). */
+  private agentStart: Promise<void> | undefined;
+
   constructor(private readonly manager: NetworkManager, private readonly opts: NetworkAdapterOptions = {}) {}
 
   async create(spec: NetworkSpec & { external?: boolean }): Promise<NetworkDetails> {
@@ -24,7 +27,12 @@ export class EmbeddedNetworkService implements NetworkService {
     if (spec.enableIpv6) throw new TscError('UNSUPPORTED_IPV6', `network "${spec.name}": enable_ipv6 is not supported by the embedded engine yet; remove it or use --engine docker`);
     const project = spec.labels?.['com.docker.compose.project'];
     const record = await this.manager.createNetwork({ ...spec, ...(project ? { project } : {}) });
-    await this.opts.onNetworkCreated?.();
+    // The agent (a new node process, ~0.2-0.3 s) starts while the containers are made: a start of
+    // a container on the network waits for it (ensureDns) before its process runs, as Docker's
+    // embedded DNS is there before the container. A failure here is reported by that start.
+    const started = this.opts.onNetworkCreated?.().catch(() => undefined);
+    this.agentStart = started;
+    void started?.finally(() => { if (this.agentStart === started) this.agentStart = undefined; });
     return details(record);
   }
 
@@ -45,6 +53,8 @@ export class EmbeddedNetworkService implements NetworkService {
   async remove(ref: string): Promise<void> {
     const record = this.find(ref);
     if (!record) throw new TscError('NO_SUCH_NETWORK', `network ${ref} not found`);
+    // An agent still starting would outlive the stopAgent below.
+    await this.agentStart;
     await this.manager.removeNetwork(record.name);
     await this.removeDefaultBridgeIfIdle();
     if (this.manager.listNetworks().length === 0) {

@@ -11,6 +11,7 @@ import { cgroupsPathFor, removeCgroups } from './cgroups.js';
 import { buildConmonArgs, findConmon, launchConmon } from './conmon.js';
 import { buildExecProcess } from './exec-process.js';
 import type { OciSpec } from './oci-types.js';
+import { pollUntil } from './poll.js';
 import { openRuntime, type ExecStreams, type OciRuntime, type RuntimeName } from './runc.js';
 
 export interface ContainerRuntimeOptions {
@@ -145,22 +146,31 @@ export class ContainerRuntime {
   async wait(timeoutMs = Infinity, signal?: AbortSignal): Promise<number | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      // Short polls first: a killed container's exit file comes within milliseconds.
+      await pollUntil(() => this.exitCode() !== undefined || !this.conmonAliveOrUnknown(), Math.max(0, deadline - Date.now()), signal);
       const exit = this.exitCode();
       if (exit) return exit.code;
       if (Date.now() >= deadline || signal?.aborted) return undefined;
-      const ref = this.conmonRef();
-      if (ref && !isAlive(ref) && !this.exitCode()) {
-        // conmon is gone without an exit file: nothing will ever write it.
-        const rs = await this.runtime.state(this.id);
-        if (!rs || rs.status === 'stopped') return undefined;
-      }
+      // conmon is gone without an exit file: nothing will ever write it.
+      const rs = await this.runtime.state(this.id);
+      if (!rs || rs.status === 'stopped') return undefined;
       await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
     }
   }
 
+  private conmonAliveOrUnknown(): boolean {
+    const ref = this.conmonRef();
+    return !ref || isAlive(ref);
+  }
+
   /** Docker's stop: the stop signal, up to `timeoutSeconds` for the exit, then SIGKILL. */
-  async stop(timeoutSeconds = 10, signal = 'SIGTERM'): Promise<number | undefined> {
-    const s = await this.state();
+  /**
+   * `known`: what the caller's record says of a container whose conmon is alive,
+   * to spare a `runc state` (the exit file still decides if it has exited).
+   */
+  async stop(timeoutSeconds = 10, signal = 'SIGTERM', known?: { paused: boolean }): Promise<number | undefined> {
+    const ref = known && this.exitCode() === undefined ? this.conmonRef() : undefined;
+    const s: { status: RuntimeContainerStatus; exitCode?: number } = ref && isAlive(ref) ? { status: known!.paused ? 'paused' : 'running' } : await this.state();
     if (s.status === 'exited' || s.status === 'unknown') return s.exitCode;
     if (s.status === 'paused') await this.runtime.resume(this.id).catch(() => undefined);
     if (timeoutSeconds !== 0) {
@@ -197,8 +207,7 @@ export class ContainerRuntime {
   private async reapConmon(): Promise<void> {
     const ref = this.conmonRef();
     if (!ref) return;
-    for (let i = 0; i < 50 && isAlive(ref); i++) await sleep(100);
-    if (isAlive(ref)) {
+    if (!(await pollUntil(() => !isAlive(ref), 5_000))) {
       try {
         process.kill(ref.pid, 'SIGKILL');
       } catch {
