@@ -4,6 +4,7 @@ import type { Project } from '../compose/model.js';
 import type { ContainerStatus, Engine, NetworkDetails, VolumeDetails } from '../engine/types.js';
 import { LABEL } from './labels.js';
 import { SERVICE_CONFIG_LABEL } from './container-spec.js';
+import { compareStrings } from '../util/compare.js';
 
 export interface ObservedContainer {
   id: string;
@@ -61,7 +62,7 @@ export async function observeProject(engine: Engine, name: string, project?: Pro
     running: c.state.running || c.state.status === 'running' || c.state.status === 'paused' || c.state.status === 'restarting',
     created: c.created,
     labels: c.labels,
-  })).sort((a, b) => a.service.localeCompare(b.service) || a.number - b.number || a.name.localeCompare(b.name));
+  })).sort((a, b) => compareStrings(a.service, b.service) || a.number - b.number || compareStrings(a.name, b.name));
   return { name, containers: all.filter((c) => !c.oneoff), oneoffs: all.filter((c) => c.oneoff), networks, volumes };
 }
 

@@ -8,17 +8,18 @@ import type { ObservedProject } from './observe.js';
 import type { PlanBuilder } from './plan-types.js';
 import type { StackProject } from './stack-project.js';
 import { TSCOMPOSE_VERSION } from './version.js';
+import { compareStrings } from '../util/compare.js';
 
 /** Adds create steps; returns their ids (containers wait for them). */
 export function planProjectResources(b: PlanBuilder, stack: StackProject, observed: ObservedProject): string[] {
   const ids: string[] = [];
   const { project } = stack;
-  for (const [key, net] of Object.entries(project.networks).sort(([a], [b2]) => a.localeCompare(b2))) {
+  for (const [key, net] of Object.entries(project.networks).sort(([a], [b2]) => compareStrings(a, b2))) {
     if (observed.networks[net.name]) continue;
     if (net.external) throw new TscError('NETWORK_NOT_FOUND', `network ${net.name} declared as external, but could not be found`);
     ids.push(b.add({ kind: 'Network', name: net.name, action: { op: 'network-create', spec: networkSpec(project.name, key, net) } }));
   }
-  for (const [key, vol] of Object.entries(project.volumes).sort(([a], [b2]) => a.localeCompare(b2))) {
+  for (const [key, vol] of Object.entries(project.volumes).sort(([a], [b2]) => compareStrings(a, b2))) {
     if (observed.volumes[vol.name]) continue;
     if (vol.external) throw new TscError('VOLUME_NOT_FOUND', `external volume "${vol.name}" not found`);
     ids.push(b.add({ kind: 'Volume', name: vol.name, action: { op: 'volume-create', spec: volumeSpec(project.name, key, vol) } }));

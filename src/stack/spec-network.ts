@@ -5,6 +5,7 @@ import type { ContainerSpec, EndpointSpec, PortBinding } from '../engine/types.j
 import { containerName } from './labels.js';
 import { networkName } from './stack-project.js';
 import type { StackProject } from './stack-project.js';
+import { compareStrings } from '../util/compare.js';
 
 type NetworkPart = Pick<ContainerSpec, 'networkMode' | 'networks'>;
 
@@ -21,7 +22,7 @@ export function serviceNetworking(stack: StackProject, service: ServiceConfig, n
   const entries = Object.entries(service.networks ?? {});
   if (entries.length === 0) return {};
   // The primary network (the container's networkMode) has the highest priority, then comes first by name.
-  entries.sort(([a, ca], [b, cb]) => (cb?.priority ?? 0) - (ca?.priority ?? 0) || a.localeCompare(b));
+  entries.sort(([a, ca], [b, cb]) => (cb?.priority ?? 0) - (ca?.priority ?? 0) || compareStrings(a, b));
   const networks: Record<string, EndpointSpec> = {};
   for (const [key, cfg] of entries) {
     const endpoint: EndpointSpec = { aliases: [name, service.name, ...(cfg?.aliases ?? [])] };

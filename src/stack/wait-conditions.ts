@@ -9,6 +9,7 @@ import { TscError } from '../util/errors.js';
 import type { ProgressListener, ProgressStatus } from './events.js';
 import { LABEL } from './labels.js';
 import type { PlanStep, WaitCondition } from './plan-types.js';
+import { compareStrings } from '../util/compare.js';
 
 export interface WaitOptions {
   engine: Engine;
@@ -74,7 +75,7 @@ export async function waitForServices(opts: WaitForServicesOptions): Promise<voi
 
 async function serviceContainers(opts: WaitOptions, service: string): Promise<Array<{ id: string; name: string }>> {
   const list = await opts.engine.containers.list({ all: true, labels: { [LABEL.project]: opts.project, [LABEL.service]: service } });
-  return list.filter((c) => c.labels[LABEL.oneoff] !== 'True').map((c) => ({ id: c.id, name: c.name })).sort((a, b) => a.name.localeCompare(b.name));
+  return list.filter((c) => c.labels[LABEL.oneoff] !== 'True').map((c) => ({ id: c.id, name: c.name })).sort((a, b) => compareStrings(a.name, b.name));
 }
 
 async function waitUntil(opts: WaitOptions, containers: Array<{ id: string; name: string }>, condition: StackCondition | 'service_started', onPending?: (name: string, why: string) => void): Promise<void> {

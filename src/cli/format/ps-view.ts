@@ -6,6 +6,7 @@ import { commandText, displayablePorts, displayPortsOf, stateWord, statusText } 
 import { ellipsis, goQuote, goTimeString, shortId } from './go-text.js';
 import { DOCKER_TABLE, renderTable } from './tabwriter.js';
 import { humanDuration, humanSize } from './units.js';
+import { compareStrings } from '../../util/compare.js';
 
 export interface PsViewOptions {
   now: number;
@@ -35,7 +36,7 @@ export function psJsonObject(c: ContainerSummary, details: ContainerDetails | un
   const labels = Object.keys(c.labels).sort().map((k) => `${k}=${c.labels[k]}`).join(',');
   const publishers = displayPortsOf(c.ports)
     .map((p) => ({ URL: p.ip, TargetPort: p.privatePort, PublishedPort: p.publicPort, Protocol: p.type }))
-    .sort((a, b) => a.TargetPort - b.TargetPort || a.URL.localeCompare(b.URL) || a.Protocol.localeCompare(b.Protocol));
+    .sort((a, b) => a.TargetPort - b.TargetPort || compareStrings(a.URL, b.URL) || compareStrings(a.Protocol, b.Protocol));
   return {
     Command: goQuote(trunc ? ellipsis(commandText(c.command), 20) : commandText(c.command)),
     CreatedAt: goTimeString(new Date(c.created), opts.timeZone),

@@ -21,6 +21,7 @@ import { familiarRefsOf, findImage, refsOf } from './lookup.js';
 import { MEDIA, isGzipLayer, type ImageConfig, type Manifest } from './oci.js';
 import { familiarize, formatReference, parseReference } from './reference.js';
 import { writeImageArchive, type SaveImage } from './save-archive.js';
+import { compareStrings } from '../../../util/compare.js';
 
 export interface ImageStoreOptions {
   /** The state root (e.g. /var/lib/tscompose); the store uses `images/` and `snapshots/layers/` in it. */
@@ -78,7 +79,7 @@ export class ImageStore implements ImageService {
     await this.init();
     const index = this.index.read();
     return Object.values(index.images)
-      .sort((a, b) => b.created.localeCompare(a.created) || a.id.localeCompare(b.id))
+      .sort((a, b) => compareStrings(b.created, a.created) || compareStrings(a.id, b.id))
       .map((image) => this.summary(index, image));
   }
 

@@ -5,6 +5,7 @@
 import type { NetworkDetails, NetworkService, NetworkSpec } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
 import type { NetworkManager, NetworkRecord } from '../network/manager.js';
+import { compareStrings } from '../../../util/compare.js';
 
 /** Docker's predefined networks: `network create` refuses their names. */
 const PREDEFINED = new Set(['bridge', 'host', 'none', 'default']);
@@ -45,7 +46,7 @@ export class EmbeddedNetworkService implements NetworkService {
   async list(filter: { labels?: Record<string, string | undefined> } = {}): Promise<NetworkDetails[]> {
     return this.manager.listNetworks()
       .filter((r) => !filter.labels || Object.entries(filter.labels).every(([k, v]) => k in r.labels && (v === undefined || r.labels[k] === v)))
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => compareStrings(a.name, b.name))
       .map(details);
   }
 

@@ -11,6 +11,7 @@ import { hasMountsUnder } from './mountinfo.js';
 import { claimName, lookupName, releaseName } from './name-index.js';
 import { selfRef, type ProcessRef } from './process-ref.js';
 import type { StateRoot } from './root.js';
+import { compareStrings } from '../../../util/compare.js';
 
 export interface ContainerConfigRecord {
   id: string;
@@ -147,7 +148,7 @@ export function listRecords(root: StateRoot, opts: ListRecordsOptions = {}): Con
     if (record.state.phase === 'creating' && !opts.includeCreating) continue;
     out.push(record);
   }
-  return out.sort((a, b) => a.config.created.localeCompare(b.config.created));
+  return out.sort((a, b) => compareStrings(a.config.created, b.config.created));
 }
 
 /** Full id, then exact name (with or without '/'), then unique id prefix: Docker's order. */
