@@ -98,3 +98,24 @@ if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 && docker co
 else
   echo "  docker: not installed (or dockerd not running): no comparison"
 fi
+
+# The floor any engine meets on this host: the same 1 GiB over a bare veth pair into a
+# namespace of our own (no bridge, no NAT, no rules), with the same tools.
+echo "Baseline: 1 GiB from busybox nc in a bare netns over a plain veth pair (no bridge, no NAT)"
+ip netns add tscbench$$
+ip link add tscbva$$ type veth peer name tscbvb$$
+cleanup_veth() { ip netns del "tscbench$$" 2>/dev/null || true; ip link del "tscbva$$" 2>/dev/null || true; }
+trap 'cleanup_veth; cleanup' EXIT
+ip link set "tscbvb$$" netns "tscbench$$"
+ip addr add 198.18.99.1/30 dev "tscbva$$"
+ip link set "tscbva$$" up
+ip netns exec "tscbench$$" ip addr add 198.18.99.2/30 dev "tscbvb$$"
+ip netns exec "tscbench$$" ip link set "tscbvb$$" up
+(ip netns exec "tscbench$$" sh -c "dd if=/dev/zero bs=1048576 count=1024 2>/dev/null | timeout 120 busybox nc -l -p 9000") &
+sleep 0.5
+t0=$(now_ns)
+bytes=$(cat < /dev/tcp/198.18.99.2/9000 | wc -c)
+t1=$(now_ns)
+wait
+printf '  %-40s %s\n' "plain veth" "$(awk -v b="$bytes" -v ns="$((t1 - t0))" 'BEGIN { printf "%.2f s, %.0f MiB/s (%d bytes)", ns/1e9, b/1048576/(ns/1e9), b }')"
+cleanup_veth
