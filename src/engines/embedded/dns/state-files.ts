@@ -4,36 +4,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import type { EndpointEntry, EndpointRecord, NetworkRecord } from '../network/records.js';
 
-export interface NetworkFile {
-  id: string;
-  name: string;
-  bridge: string;
-  subnet: string;
-  gateway: string;
-  internal: boolean;
-  labels: Record<string, string>;
-  driverOpts: Record<string, string>;
-  created: string;
-}
-
-export interface EndpointNetwork {
-  ip: string;
-  gateway: string;
-  subnet: string;
-  mac: string;
-  ifname: string;
-  /** Service name, container name, hostname, aliases, links aliases. */
-  names: string[];
-}
-
-export interface EndpointFile {
-  containerId: string;
-  containerName: string;
-  networks: Record<string, EndpointNetwork>;
-  /** The container's `dns:` servers (`ip[:port]`): its other queries go there instead of the host's resolvers. */
-  dnsServers?: string[];
-}
+// The file shapes are the network code's own records: one definition of the contract.
+export type NetworkFile = Pick<NetworkRecord, 'id' | 'name' | 'bridge' | 'subnet' | 'gateway' | 'internal' | 'labels' | 'driverOpts' | 'created'>;
+export type EndpointNetwork = EndpointEntry;
+export type EndpointFile = EndpointRecord;
 
 export interface NetworkState {
   networks: NetworkFile[];
