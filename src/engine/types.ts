@@ -85,6 +85,8 @@ export interface ContainerSpec {
   volumesFrom?: string[];
   extraHosts?: Array<{ host: string; ip: string }>;
   dns?: string[];
+  /** Legacy links: alias → service or container name, resolvable only from this container. */
+  links?: Record<string, string>;
   dnsSearch?: string[];
   dnsOptions?: string[];
   /** 'none' | 'host' | 'bridge' | `container:<id>` | a network name. */

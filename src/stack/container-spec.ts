@@ -58,6 +58,7 @@ export function buildContainerSpec(stack: StackProject, service: ServiceConfig, 
     volumesFrom: serviceVolumesFrom(stack, service),
     extraHosts: serviceExtraHosts(service),
     dns: service.dns ? [...service.dns] : undefined,
+    links: serviceLinks(service.links),
     dnsSearch: service.dns_search ? [...service.dns_search] : undefined,
     dnsOptions: strings(service.dns_opt),
     ...serviceNetworking(stack, service, name),
@@ -103,4 +104,15 @@ function str(value: unknown): string | undefined {
 
 function strings(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.map(String) : undefined;
+}
+
+/** `links: [db, "db:database"]` → `{ db: "db", database: "db" }` (alias → the service it names). */
+function serviceLinks(links: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!links?.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const link of links) {
+    const [target, alias] = link.split(':', 2) as [string, string | undefined];
+    out[alias || target] = target;
+  }
+  return out;
 }

@@ -46,6 +46,7 @@ services:
     command: sleep 1000
     stop_signal: SIGKILL
     networks: [front]
+    links: ["b:legacyb"]
   b:
     image: busybox
     command: ["sh", "-c", "mkdir -p /www && echo hello-from-b > /www/index.html && httpd -f -p 8080 -h /www"]
@@ -184,11 +185,13 @@ s.after(async () => {
   if (errors.length) throw errors[0];
 });
 
-test('A reaches B by service name, container name, alias and hostname', () => {
-  for (const name of ['b', 'tscnet-b-1', 'bee', 'bhost']) {
+test('A reaches B by service name, container name, alias, hostname and its links alias', () => {
+  for (const name of ['b', 'tscnet-b-1', 'bee', 'bhost', 'legacyb']) {
     const r = fetchIn('a', `http://${name}:8080/`);
     assert.is(r.stdout.trim(), 'hello-from-b', `${name}: ${r.stderr}`);
   }
+  // A links alias is the linking container's own name for B.
+  assert.not.match(sh('c', 'nslookup -type=a legacyb').stdout, /Address: 1[79]/);
 });
 
 test('/etc/hosts has the container\'s own address and /etc/resolv.conf the gateway', () => {

@@ -40,6 +40,9 @@ services:
   side:
     image: busybox
     network_mode: service:db
+  legacy:
+    image: busybox
+    links: [db, "web:www"]
 volumes:
   data: {}
 networks:
@@ -73,6 +76,12 @@ s('maps a service to a container spec', () => {
   assert.is(spec.stopTimeoutSeconds, 90);
   assert.equal(spec.healthcheck, { test: ['CMD', 'true'], intervalMs: 10_000, retries: 3 });
   assert.equal(spec.restartPolicy, { name: 'on-failure', maximumRetryCount: 3 });
+});
+
+s('links become alias → service, answered to this container only', () => {
+  const spec = buildContainerSpec(stack, stack.project.services.legacy!, { number: 1 });
+  assert.equal(spec.links, { db: 'db', www: 'web' });
+  assert.is(buildContainerSpec(stack, stack.project.services.db!, { number: 1 }).links, undefined);
 });
 
 s('carries Docker Compose labels, the service labels and the service config', () => {

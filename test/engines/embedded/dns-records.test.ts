@@ -49,6 +49,14 @@ s('container name, hostname, aliases, short id; any case, with a trailing dot or
   assert.is(r.lookup('db.proj_front', app), undefined);
 });
 
+s('links aliases answer only to the linking container', () => {
+  const linker: EndpointFile = { ...ep('f'.repeat(64), 'proj-legacy-1', { proj_back: ['10.2.0.9', 'legacy'] }), links: { database: 'db', store: 'proj-db-1' } };
+  const r = new DnsRecords([net('proj_back', '10.2.0.1')], [ep('c'.repeat(64), 'proj-db-1', { proj_back: ['10.2.0.2', 'db', 'proj-db-1'] }), linker]);
+  assert.equal(r.lookup('database', { ip: '10.2.0.9' })?.ipv4, ['10.2.0.2']);
+  assert.equal(r.lookup('STORE.', { ip: '10.2.0.9' })?.ipv4, ['10.2.0.2']);
+  assert.is(r.lookup('store', { ip: '10.2.0.2' }), undefined);
+});
+
 s('the host search domain is stripped', () => {
   const r = build(['corp.example']);
   assert.equal(r.lookup('db.corp.example.', app)?.ipv4, ['10.2.0.2']);

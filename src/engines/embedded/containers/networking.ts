@@ -39,7 +39,7 @@ export async function setupNetwork(ctx: ContainerContext, record: ContainerRecor
     let primary: { ip: string; gateway: string; internal: boolean } | undefined;
     for (const [network, ep] of targets) {
       const names = dnsNames(spec, name, configExtra(record.config.extra).hostname, id, ep, network === DEFAULT_BRIDGE);
-      const r = await ctx.network.connect(id, network, { ...ep, names, ...(spec.dns?.length ? { dnsServers: spec.dns } : {}) });
+      const r = await ctx.network.connect(id, network, { ...ep, names, ...(spec.dns?.length ? { dnsServers: spec.dns } : {}), ...(spec.links ? { links: spec.links } : {}) });
       const net = ctx.network.getNetwork(network)!;
       networks[network] = { networkId: net.id, ipAddress: r.ip, prefixLen: r.prefixLen, gateway: r.gateway, macAddress: r.mac, aliases: [...(ep.aliases ?? [])], dnsNames: names };
       if (!primary || (primary.internal && !net.internal)) primary = { ip: r.ip, gateway: r.gateway, internal: net.internal };

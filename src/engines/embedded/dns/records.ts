@@ -43,6 +43,8 @@ export class DnsRecords {
   private readonly gatewayOf = new Map<string, string>();
   private readonly searchDomains: string[];
   private readonly turns = new Map<string, number>();
+  /** Client address → its container's links (alias → name). */
+  private readonly linksOf = new Map<string, Map<string, string>>();
   /** Client address → that container's own upstreams. */
   private readonly ownUpstreams = new Map<string, Upstream[]>();
 
@@ -67,6 +69,11 @@ export class DnsRecords {
         names.delete('');
         for (const name of names) addAddress(index.byName, name, ip);
         if (containerName) index.byIp.set(ip, containerName);
+        if (ep.links && typeof ep.links === 'object') {
+          const links = new Map<string, string>();
+          for (const [alias, target] of Object.entries(ep.links)) if (typeof target === 'string') links.set(normalizeName(alias), normalizeName(target));
+          this.linksOf.set(ip, links);
+        }
         const own = ownUpstreams(ep.dnsServers);
         if (own) this.ownUpstreams.set(ip, own);
         const list = this.clients.get(ip) ?? [];
@@ -110,7 +117,9 @@ export class DnsRecords {
    * this client. `web`, `web.`, `WEB`, `web.<network>` and `web.<search domain>` all match.
    */
   lookup(name: string, client: DnsClient): NameAddresses | undefined {
-    const found = this.find(normalizeName(name), this.clientNetworks(client));
+    const q = normalizeName(name);
+    const linked = this.linksOf.get(canonicalIp(client.ip))?.get(q);
+    const found = this.find(linked ?? q, this.clientNetworks(client));
     if (!found) return undefined;
     const key = `${found.network}\0${found.name}`;
     const turn = this.turns.get(key) ?? 0;

@@ -40,6 +40,8 @@ export interface EndpointRecord {
   networks: Record<string, EndpointEntry>;
   /** The container's `dns:` servers: the resolver forwards its other queries there. */
   dnsServers?: string[];
+  /** Legacy links of the container: alias → the name it stands for, for this container's queries only. */
+  links?: Record<string, string>;
 }
 
 export interface Attachment {

@@ -21,6 +21,8 @@ export interface ConnectEndpoint {
   names: string[];
   /** The container's `dns:` servers (kept on its endpoint record for the resolver). */
   dnsServers?: string[];
+  /** Its links: alias → name, answered only to this container. */
+  links?: Record<string, string>;
 }
 
 export interface ConnectResult {
@@ -90,6 +92,7 @@ export async function connectSandbox(ctx: NetContext, lock: Locker, containerId:
   await lock('connect', () => {
     const endpoint = ctx.records.endpoint(containerId) ?? { containerId, containerName: r.containerName, networks: {} };
     if (ep.dnsServers?.length) endpoint.dnsServers = [...ep.dnsServers];
+    if (ep.links && Object.keys(ep.links).length) endpoint.links = { ...ep.links };
     endpoint.networks[network] = { ip: r.result.ip, gateway: r.result.gateway, subnet: r.subnet, mac: r.result.mac, ifname: r.result.ifname, names: unique([...ep.names, ...(ep.aliases ?? [])]) };
     ctx.records.saveEndpoint(endpoint);
   });
