@@ -11,6 +11,7 @@ import {
   ask, makeTempRoot, randomPort, removeEndpoint, removeNetwork, removeTempRoot, startFakeUpstream, writeEndpoint, writeNetwork,
   type FakeUpstream,
 } from './dns-helpers.js';
+import { agentPidsOf } from './engine-helpers.js';
 
 // 127.54.1.x: network proj_default (gateway .1), 127.54.2.x: net2, 127.54.9.1: the upstream.
 const GW = '127.54.1.1';
@@ -43,19 +44,6 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
 
 const answers = (host: string, name: string) => ask({ host, port: ctx.port }, name, 'A', { from: CLIENT, timeoutMs: 500 }).then((r) => r.answers, () => ['<no reply>']);
 
-/** Live agents of this root, found by their command line. */
-function agentProcesses(root: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      const i = argv.indexOf('--root');
-      if (i > 0 && argv[i + 1] === root && argv.some((a) => a.includes('agent/main')) && isAlive({ pid: Number(name) })) out.push(Number(name));
-    } catch { /* gone */ }
-  }
-  return out;
-}
 
 s.before(async () => {
   const root = (ctx.root = makeTempRoot());
@@ -137,12 +125,12 @@ s('reload over the socket rebuilds at once', async () => {
 
 s('concurrent ensureAgent calls start one agent', async () => {
   assert.ok(await stopAgent(ctx.root!));
-  assert.equal(agentProcesses(ctx.root!), []);
+  assert.equal(agentPidsOf(ctx.root!), []);
   const results = await Promise.all([ensure(), ensure(), ensure(), ensure()]);
   assert.is(new Set(results.map((r) => r.pid)).size, 1);
   assert.is(results.filter((r) => r.started).length, 1);
   await sleep(300);
-  assert.equal(agentProcesses(ctx.root!), [results[0]!.pid]);
+  assert.equal(agentPidsOf(ctx.root!), [results[0]!.pid]);
 });
 
 s('stopAgent stops it and removes its pidfile and socket', async () => {

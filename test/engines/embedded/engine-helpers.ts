@@ -1,6 +1,6 @@
 // Shared by the engine*.test.ts suites: a temporary state root with the
 // busybox image, a spec builder, and cleanup that always runs.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,6 +10,8 @@ import { findInPath } from '../../../src/engines/embedded/runtime/runc.js';
 import { mountsUnder, unmount } from '../../../src/engines/embedded/snapshots/mount.js';
 import { importBusybox } from '../../fixtures/images/busybox.js';
 import { stopAgent } from '../../../src/engines/embedded/agent/ensure.js';
+import { isAlive } from '../../../src/engines/embedded/state/process-ref.js';
+import { suite } from '../../harness.js';
 
 export function missingForEngine(): string[] {
   const missing: string[] = [];
@@ -93,4 +95,38 @@ export async function rejects(promise: Promise<unknown>, expected: RegExp | ((e:
   if (!error) throw new Error(`expected a rejection matching ${String(expected)}, but it resolved`);
   const ok = expected instanceof RegExp ? expected.test(error.message) : expected(error);
   if (!ok) throw new Error(`rejection did not match ${String(expected)}: ${error.message}`);
+}
+
+/** Live agent processes serving `root`, found by their command line in /proc. */
+export function agentPidsOf(root: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      const i = argv.indexOf('--root');
+      if (i > 0 && argv[i + 1] === root && argv.some((a) => a.includes('agent/main')) && isAlive({ pid: Number(name) })) out.push(Number(name));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/**
+ * A suite over one test engine: opened before the tests, closed after; its
+ * tests run only when the host can run containers (hostReady says why not).
+ */
+export function engineSuite(name: string) {
+  const s = suite(name);
+  let t: TestEngine | undefined;
+  const ready = hostReady('engine integration tests');
+  s.before(async () => {
+    if (ready) t = await openTestEngine();
+  });
+  s.after(async () => {
+    await closeTestEngine(t);
+  });
+  const test = (title: string, fn: (t: TestEngine) => Promise<void>) => s(title, async () => {
+    if (ready) await fn(t!);
+  });
+  return { s, test };
 }

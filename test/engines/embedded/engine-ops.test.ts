@@ -1,6 +1,5 @@
 // The embedded engine's container operations with real containers: logs
 // (follow, restarts), wait, exec, pause, top, cp, surviving the caller, repair.
-import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,24 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { openContainerContext, repairStateRoot } from '../../../src/engines/embedded/engine.js';
 import { runtimeOf } from '../../../src/engines/embedded/containers/context.js';
 import { isMounted, mountOverlay } from '../../../src/engines/embedded/snapshots/mount.js';
-import { closeTestEngine, collector, hostReady, logLines, openTestEngine, rejects, spec, type TestEngine } from './engine-helpers.js';
+import { collector, engineSuite, logLines, rejects, spec } from './engine-helpers.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const s = suite('engine-ops');
-let t: TestEngine | undefined;
-const ready = hostReady('engine integration tests');
+const { s, test } = engineSuite('engine-ops');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-s.before(async () => {
-  if (ready) t = await openTestEngine();
-});
-s.after(async () => {
-  await closeTestEngine(t);
-});
-
-const test = (name: string, fn: (t: TestEngine) => Promise<void>) => s(name, async () => {
-  if (ready) await fn(t!);
-});
 
 test('logs keep stdout and stderr apart, tail and since, and every run of a restarted container', async ({ engine }) => {
   const id = await engine.containers.create(spec({ command: ['sh', '-c', 'echo out-$$; echo err >&2'] }));

@@ -1,28 +1,14 @@
 // The embedded engine's containers with real runc/conmon: lifecycle, isolation,
 // mounts, volumes, limits. Needs root, runc, conmon, overlayfs and busybox.
-import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TscError } from '../../../src/util/errors.js';
 import { isMounted } from '../../../src/engines/embedded/snapshots/mount.js';
 import { readCgroupFile, detectCgroupVersion, cgroupsPathFor } from '../../../src/engines/embedded/runtime/cgroups.js';
-import { closeTestEngine, collector, hostReady, logLines, openTestEngine, rejects, runToEnd, spec, type TestEngine } from './engine-helpers.js';
+import { collector, engineSuite, logLines, rejects, runToEnd, spec } from './engine-helpers.js';
 
-const s = suite('engine');
-let t: TestEngine | undefined;
-const ready = hostReady('engine integration tests');
-
-s.before(async () => {
-  if (ready) t = await openTestEngine();
-});
-s.after(async () => {
-  await closeTestEngine(t);
-});
-
-const test = (name: string, fn: (t: TestEngine) => Promise<void>) => s(name, async () => {
-  if (ready) await fn(t!);
-});
+const { s, test } = engineSuite('engine');
 
 test('create, start, list, inspect, stop, remove', async ({ engine, root }) => {
   const c = engine.containers;

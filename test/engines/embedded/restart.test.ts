@@ -23,7 +23,7 @@ import { mountsUnder, unmount } from '../../../src/engines/embedded/snapshots/mo
 import { readRecord } from '../../../src/engines/embedded/state/containers.js';
 import { isAlive } from '../../../src/engines/embedded/state/process-ref.js';
 import { openStateRoot } from '../../../src/engines/embedded/state/root.js';
-import { closeTestEngine, hostReady, logLines, openTestEngine, spec, type TestEngine } from './engine-helpers.js';
+import { agentPidsOf, closeTestEngine, hostReady, logLines, openTestEngine, spec, type TestEngine } from './engine-helpers.js';
 
 const s = suite('restart');
 let t: TestEngine | undefined;
@@ -43,24 +43,11 @@ s.after(async () => {
     await closeTestEngine(t);
   } finally {
     // Agents of this root: the ones seen, and any an exit hook started meanwhile.
-    for (const pid of [...agentPids, ...(root ? agentsOf(root) : [])]) if (isAlive({ pid })) process.kill(pid, 'SIGKILL');
+    for (const pid of [...agentPids, ...(root ? agentPidsOf(root) : [])]) if (isAlive({ pid })) process.kill(pid, 'SIGKILL');
     for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   }
 });
 
-/** Live agent processes serving `root`, found by their command line. */
-function agentsOf(root: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      const i = argv.indexOf('--root');
-      if (i > 0 && argv[i + 1] === root && argv.some((a) => a.includes('agent/main'))) out.push(Number(name));
-    } catch { /* gone */ }
-  }
-  return out;
-}
 
 function noteAgent(): number | undefined {
   const pid = t ? readAgentPid(agentPaths(t.root).pidFile)?.pid : undefined;
