@@ -99,6 +99,8 @@ export interface ContainerSpec {
   healthcheck?: HealthcheckSpec;
   restartPolicy?: RestartPolicySpec;
   securityOpt?: string[];
+  /** `host`, or empty for the engine's default; Docker's `--userns`. */
+  usernsMode?: string;
   groupAdd?: string[];
   devices?: Array<{ source: string; target: string; permissions: string }>;
 }
@@ -157,6 +159,8 @@ export interface ContainerDetails extends ContainerSummary {
   mounts: Array<MountSpec & { resolvedSource?: string }>;
   /** What the container's run got from its networks (addresses, gateways); undefined when unknown. */
   network?: ContainerNetworkDetails;
+  /** The AppArmor profile the container runs under; undefined when none (a host without AppArmor). */
+  appArmorProfile?: string;
 }
 
 export interface ContainerFilter {

@@ -7,6 +7,7 @@ import { TscError } from '../util/errors.js';
 import { containerName, LABEL, oneoffName } from './labels.js';
 import { serviceMounts, serviceVolumesFrom } from './spec-mounts.js';
 import { serviceExposedPorts, serviceExtraHosts, serviceNetworking, servicePorts } from './spec-network.js';
+import { serviceSecurityOpts, serviceUsernsMode } from './spec-security.js';
 import { serviceHealthcheck, serviceResources, serviceRestartPolicy, serviceStopTimeout, serviceUlimits } from './spec-runtime.js';
 import type { StackProject } from './stack-project.js';
 import { parseBytes } from './units.js';
@@ -68,7 +69,8 @@ export function buildContainerSpec(stack: StackProject, service: ServiceConfig, 
     stopTimeoutSeconds: serviceStopTimeout(service),
     healthcheck: serviceHealthcheck(service),
     restartPolicy: serviceRestartPolicy(service),
-    securityOpt: strings(service.security_opt),
+    securityOpt: serviceSecurityOpts(stack, service),
+    usernsMode: serviceUsernsMode(service),
     groupAdd: strings(service.group_add),
     devices: service.devices?.map((d) => ({ source: d.source, target: d.target, permissions: d.permissions })),
   };

@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, mkdtempSync, openSync, readFileSync,
 import { release, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execFile, ProcessError } from '../../util/exec.js';
+import { checkAppArmor, checkSeccomp } from './doctor-security.js';
 
 export interface DoctorCheck {
   name: string;
@@ -32,6 +33,8 @@ export async function runDoctor(): Promise<DoctorReport> {
     await checkTool('conmon', ['--version'], 'apt-get install conmon'),
     await checkFirewall(),
     await checkTool('ip', ['-V'], 'apt-get install iproute2'),
+    checkSeccomp(),
+    checkAppArmor(),
     checkBusybox(),
     { ...(await checkTool('tini', ['--version'], 'apt-get install tini')), optional: true, name: 'tini (init: true)' },
   ];

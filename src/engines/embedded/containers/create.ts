@@ -2,7 +2,7 @@
 // image, the container's directory (overlay upper/work, rootfs mount point,
 // bundle, hosts/hostname/resolv.conf) and the volumes it needs. Anything made
 // is undone when a later step fails.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join, posix } from 'node:path';
 import type { ContainerSpec, MountSpec } from '../../../engine/types.js';
@@ -10,6 +10,8 @@ import { writeJsonAtomic } from '../../../util/atomic-file.js';
 import { TscError } from '../../../util/errors.js';
 import type { ResolvedImage } from '../images/store.js';
 import { resolveProcessArgs } from '../runtime/process-args.js';
+import { appArmorEnabled, appArmorUnavailable } from '../runtime/apparmor.js';
+import { parseSecurityOpts } from '../runtime/security-opts.js';
 import { commitRecord, createRecord, findRecord, noSuchContainer, removeRecord, type ContainerRecord } from '../state/containers.js';
 import type { ContainerContext } from './context.js';
 import { buildHostnameFile, buildHostsFile, buildResolvConf, readHostHosts, readHostResolvConf } from './etc-files.js';
@@ -19,6 +21,7 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerSpec
   const image = await ctx.images.resolveImage(spec.image);
   const processArgs = resolveProcessArgs(spec.entrypoint, spec.command, image.config);
   checkMountTargets(spec.mounts ?? []);
+  checkSecurity(spec);
   const peer = networkPeer(ctx, spec.networkMode);
   const record = await createRecord(ctx.root, { spec, extra: {} });
   const madeVolumes: string[] = [];
@@ -37,6 +40,17 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerSpec
     removeRecord(ctx.root, record.config.id);
     for (const name of madeVolumes) await ctx.volumes.remove(name, { force: true }).catch(() => undefined);
     throw error;
+  }
+}
+
+/** What start would refuse, refused before anything is made. */
+function checkSecurity(spec: ContainerSpec): void {
+  const opts = parseSecurityOpts(spec.securityOpt);
+  if (opts.apparmor !== undefined && opts.apparmor !== 'unconfined' && !appArmorEnabled()) {
+    throw appArmorUnavailable(opts.apparmor);
+  }
+  if (spec.usernsMode && spec.usernsMode !== 'host') {
+    throw new TscError('UNSUPPORTED_USERNS', `userns_mode "${spec.usernsMode}" is not supported by the embedded engine: containers share the host's user namespace (only "host" is accepted); use --engine docker with a userns-remap daemon`);
   }
 }
 
@@ -119,6 +133,9 @@ function splitVolumesFrom(item: string): [string, 'ro' | 'rw' | undefined] {
 function writeEtcFiles(record: ContainerRecord, spec: ContainerSpec, hostname: string, peer: ContainerRecord | undefined): void {
   const l = containerLayout(record.dir);
   for (const d of [l.upper, l.work, l.rootfs, l.bundle]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  // The upper directory's mode is the mode of the container's `/`: 0755 as Docker's, so that
+  // non-root users can walk it (the container directory around it stays 0700 on the host).
+  chmodSync(l.upper, 0o755);
   if (peer) {
     const p = containerLayout(peer.dir);
     copyFileSync(p.hosts, l.hosts);

@@ -1,5 +1,6 @@
 // Container records as the engine interface shows them.
-import type { ContainerDetails, ContainerState, ContainerSummary } from '../../../engine/types.js';
+import type { ContainerDetails, ContainerSpec, ContainerState, ContainerSummary } from '../../../engine/types.js';
+import { appArmorEnabled, DEFAULT_APPARMOR_PROFILE } from '../runtime/apparmor.js';
 import type { ContainerRecord } from '../state/containers.js';
 import { configExtra, stateExtra } from './layout.js';
 
@@ -38,6 +39,7 @@ export function toDetails(record: ContainerRecord, logPath: string, volumeDir: (
     args: [...extra.args],
     logPath,
     network: networkOf(record),
+    ...appArmorOf(record.config.spec),
     mounts: extra.mounts.map((m) => ({ ...m, resolvedSource: m.type === 'volume' ? volumeDir(m.source) : m.type === 'bind' ? m.source : undefined })),
   };
 }
@@ -46,4 +48,11 @@ function networkOf(record: ContainerRecord): ContainerDetails['network'] {
   const network = ACTIVE.has(record.state.status) ? stateExtra(record.state.extra).network : undefined;
   if (!network) return { networks: {} };
   return { ...(network.sandboxKey ? { sandboxKey: network.sandboxKey } : {}), networks: structuredClone(network.networks) };
+}
+
+/** As Docker reports it: nothing where the host has no AppArmor, `unconfined` for a privileged container. */
+function appArmorOf(spec: ContainerSpec): { appArmorProfile?: string } {
+  if (!appArmorEnabled()) return {};
+  const named = spec.securityOpt?.map((o) => /^apparmor[=:](.*)$/.exec(o.trim())?.[1]).find((v) => v !== undefined);
+  return { appArmorProfile: named ?? (spec.privileged ? 'unconfined' : DEFAULT_APPARMOR_PROFILE) };
 }

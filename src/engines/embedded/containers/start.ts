@@ -7,6 +7,7 @@ import { buildOciSpec } from '../runtime/oci-spec.js';
 import { detectCgroupVersion } from '../runtime/cgroups.js';
 import { findInitBinary } from '../runtime/init-binary.js';
 import { readHostRlimits } from '../runtime/rlimits.js';
+import { ensureDefaultAppArmorProfile } from '../runtime/apparmor.js';
 import { TscError } from '../../../util/errors.js';
 import { isMounted, mountOverlay } from '../snapshots/mount.js';
 import { updateState, type ContainerRecord } from '../state/containers.js';
@@ -53,6 +54,7 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
       hostRlimits: readHostRlimits(),
       cgroupVersion: detectCgroupVersion(),
       initPath: config.spec.init ? findInitBinary() : undefined,
+      appArmorDefault: await ensureDefaultAppArmorProfile(),
     });
     const pid = await ctr.create(layout.bundle, spec);
     await ctr.start();

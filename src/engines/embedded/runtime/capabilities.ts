@@ -1,6 +1,7 @@
 // Docker's default capability set and its cap_add/cap_drop rules
 // (moby oci/caps: ALL in cap_add wins; ALL in cap_drop keeps only cap_add).
 import { TscError } from '../../../util/errors.js';
+import type { OciCapabilities } from './oci-types.js';
 
 export const DEFAULT_CAPABILITIES = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
@@ -45,4 +46,15 @@ export function resolveCapabilities(opts: { capAdd?: string[]; capDrop?: string[
     for (const c of add) if (!caps.includes(c)) caps.push(c);
   }
   return caps;
+}
+
+/**
+ * The OCI capability sets of a process running as `uid`: root gets `caps` in
+ * bounding, effective and permitted; any other user only the bounding set,
+ * as Docker's runtime spec has it, so that a non-root process holds no
+ * capability unless it executes a file that grants one.
+ */
+export function capabilitySets(caps: readonly string[], uid: number): OciCapabilities {
+  if (uid === 0) return { bounding: [...caps], effective: [...caps], permitted: [...caps] };
+  return { bounding: [...caps], effective: [], permitted: [], inheritable: [], ambient: [] };
 }

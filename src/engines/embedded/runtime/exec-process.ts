@@ -2,7 +2,7 @@
 // rlimits, env) with the exec's command, user, cwd, env and tty, as Docker and
 // Podman derive it.
 import type { ExecSpec } from '../../../engine/types.js';
-import { ALL_CAPABILITIES } from './capabilities.js';
+import { ALL_CAPABILITIES, capabilitySets } from './capabilities.js';
 import type { OciProcess, OciSpec } from './oci-types.js';
 import { readUserDb, resolveUser, type UserDb } from './user.js';
 
@@ -16,7 +16,9 @@ export function buildExecProcess(container: OciSpec, exec: ExecSpec, userDb?: Us
     const u = resolveUser(exec.user, userDb ?? readUserDb(container.root.path));
     user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
   }
-  const caps = exec.privileged ? { bounding: [...ALL_CAPABILITIES], effective: [...ALL_CAPABILITIES], permitted: [...ALL_CAPABILITIES] } : base.capabilities;
+  // The container's bounding set is its capability set (root's); an exec user gets it by its own uid.
+  const bounding = exec.privileged ? ALL_CAPABILITIES : base.capabilities?.bounding;
+  const caps = bounding ? capabilitySets(bounding, user.uid) : undefined;
   return {
     ...base,
     terminal: exec.tty === true,

@@ -7,12 +7,13 @@ import { TscError } from '../../../util/errors.js';
 import { resolveCapabilities } from './capabilities.js';
 import { CONTAINER_INIT_PATH } from './init-binary.js';
 import {
-  DEFAULT_SHM_SIZE, MASKED_PATHS, OCI_VERSION, PRIVILEGED_DEVICE_RULES, READONLY_PATHS, UNPRIVILEGED_DEVICE_RULES,
-  defaultMounts, mountDepth,
+  DEFAULT_SHM_SIZE, OCI_VERSION, PRIVILEGED_DEVICE_RULES, UNPRIVILEGED_DEVICE_RULES, defaultMounts, mountDepth,
 } from './oci-defaults.js';
 import type { OciDevice, OciMount, OciNamespace, OciResources, OciSpec } from './oci-types.js';
 import { buildEnv, resolveProcessArgs } from './process-args.js';
 import { buildRlimits, type HostRlimits } from './rlimits.js';
+import type { SeccompHost } from './seccomp.js';
+import { buildConfinement } from './security-spec.js';
 import { readUserDb, resolveUser, type UserDb } from './user.js';
 
 export interface ResolvedMount {
@@ -46,6 +47,9 @@ export interface BuildOciSpecInput {
   /** passwd/group text; read from the rootfs when absent. */
   userDb?: UserDb;
   oomScoreAdj?: number;
+  /** The host's loaded default AppArmor profile; undefined where the kernel has no AppArmor. */
+  appArmorDefault?: string;
+  seccompHost?: SeccompHost;
 }
 
 export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
@@ -60,6 +64,9 @@ export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
   }
   const user = resolveUser(spec.user ?? image.User, input.userDb ?? readUserDb(input.rootfs), spec.groupAdd);
   const caps = resolveCapabilities({ capAdd: spec.capAdd, capDrop: spec.capDrop, privileged });
+  const confinement = buildConfinement({
+    securityOpt: spec.securityOpt, privileged, caps, uid: user.uid, appArmorDefault: input.appArmorDefault, seccompHost: input.seccompHost,
+  });
   const cwd = spec.workingDir || image.WorkingDir || '/';
   if (!cwd.startsWith('/')) throw new TscError('INVALID_WORKDIR', `working_dir must be an absolute path, not "${cwd}"`);
 
@@ -71,9 +78,10 @@ export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
       args,
       env: buildEnv({ imageEnv: image.Env, env: spec.env, hostname, tty: spec.tty }),
       cwd,
-      capabilities: { bounding: caps, effective: [...caps], permitted: [...caps] },
+      capabilities: confinement.capabilities,
       rlimits: buildRlimits(spec.ulimits, input.hostRlimits),
-      noNewPrivileges: hasNoNewPrivileges(spec.securityOpt),
+      noNewPrivileges: confinement.noNewPrivileges,
+      ...(confinement.apparmorProfile ? { apparmorProfile: confinement.apparmorProfile } : {}),
       ...(input.oomScoreAdj !== undefined ? { oomScoreAdj: input.oomScoreAdj } : {}),
     },
     root: { path: input.rootfs, readonly: spec.readOnly === true },
@@ -85,16 +93,13 @@ export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
       cgroupsPath: input.cgroupsPath,
       resources: buildResources(spec, privileged),
       ...(spec.sysctls && Object.keys(spec.sysctls).length ? { sysctl: { ...spec.sysctls } } : {}),
-      maskedPaths: privileged ? [] : [...MASKED_PATHS],
-      readonlyPaths: privileged ? [] : [...READONLY_PATHS],
+      maskedPaths: confinement.maskedPaths,
+      readonlyPaths: confinement.readonlyPaths,
+      ...(confinement.seccomp ? { seccomp: confinement.seccomp } : {}),
       ...(privileged && input.hostDevices?.length ? { devices: input.hostDevices } : {}),
     },
   };
   return spec_;
-}
-
-function hasNoNewPrivileges(opts: string[] | undefined): boolean {
-  return (opts ?? []).some((o) => /^no-new-privileges([:=]true)?$/.test(o.trim()));
 }
 
 /** Docker creates a cgroup namespace by default only on cgroup v2 (`cgroupns=private`); on v1 it shares the host's. */

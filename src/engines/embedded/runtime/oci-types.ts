@@ -32,6 +32,7 @@ export interface OciProcess {
   rlimits?: OciRlimit[];
   noNewPrivileges?: boolean;
   oomScoreAdj?: number;
+  apparmorProfile?: string;
 }
 
 export interface OciMount {
@@ -71,6 +72,28 @@ export interface OciResources {
   pids?: { limit: number };
 }
 
+export interface OciSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
+}
+
+export interface OciSyscall {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: OciSeccompArg[];
+}
+
+export interface OciSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  syscalls: OciSyscall[];
+}
+
 export interface OciLinux {
   namespaces: OciNamespace[];
   devices?: OciDevice[];
@@ -80,6 +103,7 @@ export interface OciLinux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   rootfsPropagation?: string;
+  seccomp?: OciSeccomp;
 }
 
 export interface OciSpec {
