@@ -198,7 +198,7 @@ s('exec process: the container process with the exec command, env and user', () 
   assert.is(p.cwd, '/tmp');
   assert.is(p.terminal, true);
   assert.equal(p.rlimits, c.process.rlimits);
-  assert.equal(buildExecProcess(c, { cmd: ['x'], privileged: true }, userDb).capabilities!.bounding, ALL_CAPABILITIES);
+  assert.equal(buildExecProcess(c, { cmd: ['x'], privileged: true }, userDb, ALL_CAPABILITIES).capabilities!.bounding, ALL_CAPABILITIES);
 });
 
 s.run();

@@ -1,6 +1,6 @@
 import * as assert from 'uvu/assert';
 import type { ContainerSpec } from '../../../src/engine/types.js';
-import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from '../../../src/engines/embedded/runtime/capabilities.js';
+import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, hostCapabilities } from '../../../src/engines/embedded/runtime/capabilities.js';
 import { buildExecProcess } from '../../../src/engines/embedded/runtime/exec-process.js';
 import { buildOciSpec, type BuildOciSpecInput } from '../../../src/engines/embedded/runtime/oci-spec.js';
 import type { OciSeccomp } from '../../../src/engines/embedded/runtime/oci-types.js';
@@ -96,9 +96,17 @@ s('capabilities: root gets the set; a non-root user (user:, image USER, exec -u)
   const c = buildOciSpec(input({}));
   assert.equal(buildExecProcess(c, { cmd: ['id'], user: '1000' }, userDb).capabilities!.effective, []);
   assert.equal(buildExecProcess(c, { cmd: ['id'], user: '1000' }, userDb).capabilities!.bounding, DEFAULT_CAPABILITIES);
-  assert.equal(buildExecProcess(c, { cmd: ['id'], user: '1000', privileged: true }, userDb).capabilities!.bounding, ALL_CAPABILITIES);
+  assert.equal(buildExecProcess(c, { cmd: ['id'], user: '1000', privileged: true }, userDb, ALL_CAPABILITIES).capabilities!.bounding, ALL_CAPABILITIES);
   const asRoot = buildExecProcess(buildOciSpec(input({ user: '1000' })), { cmd: ['id'], user: '0' }, userDb);
   assert.equal(asRoot.capabilities!.effective, DEFAULT_CAPABILITIES);
+});
+
+s('privileged gets the capabilities the engine itself holds (a sandbox may lack some)', () => {
+  const caps = hostCapabilities('CapBnd:\t000001fffeffffff\n');
+  assert.is(caps.length, ALL_CAPABILITIES.length - 1);
+  assert.not.ok(caps.includes('CAP_SYS_RESOURCE'));
+  assert.equal(hostCapabilities('CapBnd:\t000001ffffffffff\n'), ALL_CAPABILITIES);
+  assert.equal(buildOciSpec(input({ privileged: true }, { hostCapabilities: caps })).process.capabilities!.bounding, caps);
 });
 
 s('security_opt: each option applied or refused, never dropped', () => {

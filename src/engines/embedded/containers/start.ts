@@ -8,6 +8,7 @@ import { detectCgroupVersion } from '../runtime/cgroups.js';
 import { findInitBinary } from '../runtime/init-binary.js';
 import { readHostRlimits } from '../runtime/rlimits.js';
 import { ensureDefaultAppArmorProfile } from '../runtime/apparmor.js';
+import { hostCapabilities } from '../runtime/capabilities.js';
 import { TscError } from '../../../util/errors.js';
 import { isMounted, mountOverlay } from '../snapshots/mount.js';
 import { updateState, type ContainerRecord } from '../state/containers.js';
@@ -55,6 +56,7 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
       cgroupVersion: detectCgroupVersion(),
       initPath: config.spec.init ? findInitBinary() : undefined,
       appArmorDefault: await ensureDefaultAppArmorProfile(),
+      hostCapabilities: hostCapabilities(),
     });
     const pid = await ctr.create(layout.bundle, spec);
     await ctr.start();

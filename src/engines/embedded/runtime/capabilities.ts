@@ -1,5 +1,6 @@
 // Docker's default capability set and its cap_add/cap_drop rules
 // (moby oci/caps: ALL in cap_add wins; ALL in cap_drop keeps only cap_add).
+import { readFileSync } from 'node:fs';
 import { TscError } from '../../../util/errors.js';
 import type { OciCapabilities } from './oci-types.js';
 
@@ -18,6 +19,25 @@ export const ALL_CAPABILITIES = [
   'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
   'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
+
+/**
+ * The capabilities this process may hand out: its own bounding set, as moby's
+ * privileged set is what the kernel allows it (a host or a sandbox may lack some).
+ */
+export function hostCapabilities(status?: string): string[] {
+  let text = status;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/status', 'utf8');
+    } catch {
+      return [...ALL_CAPABILITIES];
+    }
+  }
+  const m = /^CapBnd:\s*([0-9a-f]+)/m.exec(text);
+  if (!m) return [...ALL_CAPABILITIES];
+  const mask = BigInt(`0x${m[1]}`);
+  return ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+}
 
 /** `net_admin`, `NET_ADMIN`, `CAP_NET_ADMIN` → `CAP_NET_ADMIN`; `all` → `ALL`. */
 export function normalizeCapability(name: string): string {

@@ -2,11 +2,11 @@
 // rlimits, env) with the exec's command, user, cwd, env and tty, as Docker and
 // Podman derive it.
 import type { ExecSpec } from '../../../engine/types.js';
-import { ALL_CAPABILITIES, capabilitySets } from './capabilities.js';
+import { capabilitySets, hostCapabilities } from './capabilities.js';
 import type { OciProcess, OciSpec } from './oci-types.js';
 import { readUserDb, resolveUser, type UserDb } from './user.js';
 
-export function buildExecProcess(container: OciSpec, exec: ExecSpec, userDb?: UserDb): OciProcess {
+export function buildExecProcess(container: OciSpec, exec: ExecSpec, userDb?: UserDb, allCapabilities: readonly string[] = hostCapabilities()): OciProcess {
   const base = container.process;
   const env = new Map(base.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const));
   if (exec.tty) env.set('TERM', 'xterm');
@@ -17,7 +17,7 @@ export function buildExecProcess(container: OciSpec, exec: ExecSpec, userDb?: Us
     user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
   }
   // The container's bounding set is its capability set (root's); an exec user gets it by its own uid.
-  const bounding = exec.privileged ? ALL_CAPABILITIES : base.capabilities?.bounding;
+  const bounding = exec.privileged ? allCapabilities : base.capabilities?.bounding;
   const caps = bounding ? capabilitySets(bounding, user.uid) : undefined;
   return {
     ...base,

@@ -50,6 +50,8 @@ export interface BuildOciSpecInput {
   /** The host's loaded default AppArmor profile; undefined where the kernel has no AppArmor. */
   appArmorDefault?: string;
   seccompHost?: SeccompHost;
+  /** What `privileged` grants: the engine's own bounding set (hostCapabilities); every capability when absent. */
+  hostCapabilities?: string[];
 }
 
 export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
@@ -63,7 +65,7 @@ export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
     args = [CONTAINER_INIT_PATH, '--', ...args];
   }
   const user = resolveUser(spec.user ?? image.User, input.userDb ?? readUserDb(input.rootfs), spec.groupAdd);
-  const caps = resolveCapabilities({ capAdd: spec.capAdd, capDrop: spec.capDrop, privileged });
+  const caps = resolveCapabilities({ capAdd: spec.capAdd, capDrop: spec.capDrop, privileged, all: input.hostCapabilities });
   const confinement = buildConfinement({
     securityOpt: spec.securityOpt, privileged, caps, uid: user.uid, appArmorDefault: input.appArmorDefault, seccompHost: input.seccompHost,
   });
