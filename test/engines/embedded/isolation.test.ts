@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { loadBusyboxImage } from '../../fixtures/images/busybox.js';
 import { SYSCALL, syscallProbeElf, syscallProbeSupported } from '../../fixtures/images/syscall-probe.js';
-import { engineSuite, runToEnd } from './engine-helpers.js';
+import { appArmorEnabled } from '../../../src/engines/embedded/runtime/apparmor.js';
+import { engineSuite, rejects, runToEnd, spec } from './engine-helpers.js';
 
 const IMAGE = 'tsc-isolation-probe:1';
 const EPERM = '1';
@@ -114,6 +115,19 @@ test('seccomp=unconfined and privileged lift the filter, as Docker does', async 
   assert.match(unconfined.out, /personality=0/);
   const privileged = await runToEnd(t.engine, { image: IMAGE, privileged: true, command: ['sh', '-c', 'grep ^Seccomp: /proc/self/status'] });
   assert.match(privileged.out, /Seccomp:\s+0/);
+});
+
+test('refused before anything is made: userns_mode other than host, an AppArmor profile on a host without AppArmor', async (t) => {
+  const before = (await t.engine.containers.list({ all: true })).length;
+  await rejects(t.engine.containers.create(spec({ usernsMode: 'private' })), /userns_mode "private" is not supported/);
+  await rejects(t.engine.containers.create(spec({ securityOpt: ['label=level:s0'] })), /SELinux labels are not supported/);
+  if (!appArmorEnabled()) {
+    await rejects(t.engine.containers.create(spec({ securityOpt: ['apparmor=my-profile'] })), /AppArmor disabled/);
+    const id = await t.engine.containers.create(spec({ usernsMode: 'host', securityOpt: ['apparmor=unconfined'] }));
+    assert.is((await t.engine.containers.inspect(id))!.appArmorProfile, undefined, 'inspect claims no profile');
+    await t.engine.containers.remove(id, { force: true });
+  }
+  assert.is((await t.engine.containers.list({ all: true })).length, before);
 });
 
 /** The major version of a Docker daemon that already answers (this suite never starts one). */
