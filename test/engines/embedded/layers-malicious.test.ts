@@ -2,7 +2,7 @@
 // refused or contained, and leave everything outside the target untouched.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +107,29 @@ test('a file entry replaces a symlink instead of writing to its target', async (
   ]);
   assert.not.ok(error);
   assert.ok(lstatSync(join(dir!, 'x')).isFile());
+  assertHostUntouched();
+});
+
+test('a directory replaced by a symlink: its time is not set through the symlink on the host', async () => {
+  const before = statSync(join(outside, 'sentinel')).mtimeMs;
+  mkdirSync(join(outside, 'sub'));
+  const subBefore = statSync(join(outside, 'sub')).mtimeMs;
+  const old = new Date('2001-01-01T00:00:00Z');
+  try {
+    const { dir, error } = await unpack('dir-then-symlink', [
+      { name: 'a/', type: 'directory', mode: 0o755, mtime: old },
+      { name: 'b/', type: 'directory', mode: 0o755, mtime: old },
+      { name: 'b/sub/', type: 'directory', mode: 0o755, mtime: old },
+      { name: 'a', type: 'symlink', linkname: join(outside, 'sentinel'), mtime },
+      { name: 'b', type: 'symlink', linkname: outside, mtime },
+    ]);
+    assert.not.ok(error);
+    assert.ok(lstatSync(join(dir!, 'a')).isSymbolicLink());
+    assert.is(statSync(join(outside, 'sentinel')).mtimeMs, before, 'the host file behind `a` keeps its time');
+    assert.is(statSync(join(outside, 'sub')).mtimeMs, subBefore, 'the host directory behind `b/sub` keeps its time');
+  } finally {
+    rmdirSync(join(outside, 'sub'));
+  }
   assertHostUntouched();
 });
 

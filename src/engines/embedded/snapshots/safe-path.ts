@@ -62,6 +62,17 @@ export class ScopedDirs {
     this.forget(rel);
   }
 
+  /** Whether `parts` is still a directory reached through directories only (no symlink anywhere on the way). */
+  async isDirInside(parts: string[]): Promise<boolean> {
+    let full = this.root;
+    for (const part of parts) {
+      full = join(full, part);
+      const st = await lstat(full).catch(() => undefined);
+      if (!st || !st.isDirectory()) return false;
+    }
+    return true;
+  }
+
   markDir(parts: string[]): void {
     this.known.add(parts.join('/'));
   }

@@ -59,7 +59,7 @@ export async function unpackTar(input: Readable, target: string): Promise<Unpack
 class Unpacker {
   size = 0;
   private readonly dirs: ScopedDirs;
-  private readonly dirTimes: Array<[string, Date]> = [];
+  private readonly dirTimes: Array<[string[], Date]> = [];
 
   constructor(private readonly target: string) {
     this.dirs = new ScopedDirs(target);
@@ -70,7 +70,7 @@ class Unpacker {
     const base = parts[parts.length - 1];
     if (base === undefined) {
       // `./`: the attributes of the layer's root directory.
-      if (h.type === 'directory') await this.applyAttrs(this.target, h, true);
+      if (h.type === 'directory') await this.applyAttrs(this.target, h, []);
       return drain(body);
     }
     if (base.startsWith(WHITEOUT)) {
@@ -86,7 +86,7 @@ class Unpacker {
           if (e.code !== 'EEXIST') throw e;
         });
         this.dirs.markDir(parts);
-        await this.applyAttrs(path, h, true);
+        await this.applyAttrs(path, h, parts);
         return drain(body);
       case 'file':
       case 'contiguous-file':
@@ -95,11 +95,11 @@ class Unpacker {
         await this.dirs.clear(parts, false);
         await writeFile(path, body, h.mode ?? 0o644);
         this.size += h.size ?? 0;
-        return this.applyAttrs(path, h, false);
+        return this.applyAttrs(path, h);
       case 'symlink':
         await this.dirs.clear(parts, false);
         await symlink(h.linkname ?? '', path);
-        await this.applyAttrs(path, h, false);
+        await this.applyAttrs(path, h);
         return drain(body);
       case 'link':
         await this.dirs.clear(parts, false);
@@ -111,7 +111,7 @@ class Unpacker {
         await this.dirs.clear(parts, false);
         const kind = h.type === 'fifo' ? 'fifo' : h.type === 'block-device' ? 'block' : 'char';
         await makeNode(path, kind, h.mode ?? 0o600, h.devmajor ?? 0, h.devminor ?? 0);
-        await this.applyAttrs(path, h, false);
+        await this.applyAttrs(path, h);
         return drain(body);
       }
       default:
@@ -121,7 +121,11 @@ class Unpacker {
 
   async finish(): Promise<void> {
     // Children change their directory's mtime: set directories' times last, deepest first.
-    for (const [path, mtime] of this.dirTimes.reverse()) await utimes(path, mtime, mtime);
+    // A later entry may have replaced a directory (or one of its parents) with a symlink:
+    // such a path is skipped, and lutimes never follows the last component either.
+    for (const [parts, mtime] of this.dirTimes.reverse()) {
+      if (await this.dirs.isDirInside(parts)) await lutimes(join(this.target, ...parts), mtime, mtime);
+    }
   }
 
   private async whiteout(entry: string, parts: string[], base: string): Promise<void> {
@@ -147,7 +151,9 @@ class Unpacker {
     return path;
   }
 
-  private async applyAttrs(path: string, h: Header, isDir: boolean): Promise<void> {
+  /** `dirParts`: the components of a directory entry, whose times are set at the end. */
+  private async applyAttrs(path: string, h: Header, dirParts?: string[]): Promise<void> {
+    const isDir = dirParts !== undefined;
     const uid = h.uid ?? 0;
     const gid = h.gid ?? 0;
     const mtime = h.mtime ?? new Date(0);
@@ -166,7 +172,7 @@ class Unpacker {
         if (!/Operation not supported|not permitted/.test(e.message)) throw e;
       });
     }
-    if (isDir) this.dirTimes.push([path, mtime]);
+    if (isDir) this.dirTimes.push([dirParts, mtime]);
     else await utimes(path, mtime, mtime);
   }
 }
