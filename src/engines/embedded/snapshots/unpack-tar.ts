@@ -31,7 +31,7 @@ type Body = AsyncIterable<Buffer> & Readable;
 
 /** Unpacks the uncompressed tar stream `input` into `target` (an existing, empty directory). */
 export async function unpackTar(input: Readable, target: string): Promise<UnpackResult> {
-  keepBinaryPaxValues();
+  await keepBinaryPaxValues();
   const hash = createHash('sha256');
   let tarSize = 0;
   const tap = new Transform({
