@@ -15,6 +15,8 @@ export interface ExecOptions {
   okCodes?: number[];
   stdio?: SpawnOptions['stdio'];
   detached?: boolean;
+  /** Descriptors handed to the child as its fds 3, 4, … */
+  extraFds?: number[];
 }
 
 export interface ExecResult {
@@ -54,7 +56,7 @@ export function execFile(argv: string[], opts: ExecOptions = {}): Promise<ExecRe
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
     if (!cmd) return reject(new TypeError('execFile: empty argv'));
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])], detached: opts.detached });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;

@@ -1,13 +1,15 @@
 // `cp` into and out of a container. A running container is reached through
-// /proc/<pid>/root (its mounts included); a stopped one through its overlay
-// rootfs, mounted for the copy, with volume and bind targets mapped to their
-// host directories. Paths are resolved inside the container's root: symlinks
-// are followed as the container would see them, never out to the host.
+// /proc/<pid>/root (its mounts included) and is frozen for the copy (the
+// caller pauses it); a stopped one through its overlay rootfs, mounted for the
+// copy, with volume and bind targets mapped to their host directories.
+// Container paths are opened inside the container's root one component at a
+// time (open-in-root.ts), and `cp` gets the opened directory or file as its
+// fd 3: a symlink the container swaps in cannot send the copy to the host.
 import { lstatSync, statSync } from 'node:fs';
 import { basename, dirname, posix } from 'node:path';
 import { execFile } from '../../../util/exec.js';
 import { TscError } from '../../../util/errors.js';
-import { resolveInRoot } from '../volumes/scoped-path.js';
+import { openInRoot, type InRoot } from '../fs/open-in-root.js';
 import type { EffectiveMount } from './layout.js';
 
 export interface CopyRoot {
@@ -20,14 +22,17 @@ export interface CopyRoot {
   name: string;
 }
 
-/** The host path of `containerPath`, resolved inside the root (or inside the mount that holds it). */
-export function hostPathIn(root: CopyRoot, containerPath: string): string {
+/** `cp`'s view of the descriptor passed as its fd 3. */
+const CHILD_FD = '/proc/self/fd/3';
+
+/** Opens `containerPath` inside the root (or inside the mount that holds it); undefined when missing. */
+export function openPathIn(root: CopyRoot, containerPath: string): InRoot | undefined {
   const path = posix.resolve('/', containerPath);
   const mount = root.mounts
     .filter((m) => path === m.target || path.startsWith(m.target === '/' ? '/' : `${m.target}/`))
     .sort((a, b) => b.target.length - a.target.length)[0];
-  if (mount) return resolveInRoot(mount.hostDir, posix.relative(mount.target, path));
-  return resolveInRoot(root.dir, path);
+  if (mount) return openInRoot(mount.hostDir, posix.relative(mount.target, path));
+  return openInRoot(root.dir, path);
 }
 
 function kind(path: string): 'dir' | 'other' | undefined {
@@ -54,14 +59,37 @@ export async function copyToRoot(root: CopyRoot, hostPath: string, containerPath
   if (root.readOnly) throw new TscError('READ_ONLY', `container rootfs is marked read-only: cannot copy to ${root.name}:${containerPath}`);
   if (!kind(hostPath)) throw new TscError('NO_SUCH_PATH', `no such file or directory: ${hostPath}`);
   const contentsOnly = /\/\.$/.test(hostPath);
-  const dest = hostPathIn(root, containerPath);
-  const target = contentsOnly ? dest : destination(hostPath, dest, containerPath);
-  await execFile(['cp', '-a', '-T', '--', hostPath.replace(/\/\.$/, ''), target]);
+  const path = posix.resolve('/', containerPath);
+  // The directory to write in, opened, and the name to give the copy there.
+  let dir = openPathIn(root, path);
+  let name: string;
+  if (dir?.stat.isDirectory()) {
+    name = contentsOnly ? '' : basename(hostPath);
+  } else {
+    dir?.close();
+    dir = openPathIn(root, posix.dirname(path));
+    if (!dir?.stat.isDirectory()) {
+      dir?.close();
+      throw new TscError('NO_SUCH_PATH', `no such directory: ${posix.dirname(containerPath)}`);
+    }
+    name = posix.basename(path);
+  }
+  try {
+    // --remove-destination: a file or symlink in the way is replaced, never written through.
+    await execFile(['cp', '-a', '-T', '--remove-destination', '--', hostPath.replace(/\/\.$/, ''), name ? `${CHILD_FD}/${name}` : `${CHILD_FD}/.`], { extraFds: [dir.fd] });
+  } finally {
+    dir.close();
+  }
 }
 
 export async function copyFromRoot(root: CopyRoot, containerPath: string, hostPath: string): Promise<void> {
-  const source = hostPathIn(root, containerPath);
-  if (!kind(source)) throw new TscError('NO_SUCH_PATH', `Could not find the file ${containerPath} in container ${root.name}`);
-  const target = /\/\.$/.test(containerPath) ? hostPath : destination(containerPath, hostPath, hostPath);
-  await execFile(['cp', '-a', '-T', '--', source, target]);
+  const source = openPathIn(root, containerPath);
+  if (!source) throw new TscError('NO_SUCH_PATH', `Could not find the file ${containerPath} in container ${root.name}`);
+  try {
+    const target = /\/\.$/.test(containerPath) ? hostPath : destination(containerPath, hostPath, hostPath);
+    // -H: fd 3 itself is followed (it is the opened source); nothing below it is.
+    await execFile(['cp', '-a', '-H', '-T', '--', CHILD_FD, target], { extraFds: [source.fd] });
+  } finally {
+    source.close();
+  }
 }

@@ -204,7 +204,21 @@ export class EmbeddedContainerService implements ContainerService {
     const path = posix.resolve('/', containerPath);
     const inMount = mounts.find((m) => path === m.target || path.startsWith(`${m.target}/`));
     const readOnly = inMount ? inMount.readOnly === true : spec.readOnly === true;
-    if (isActive(record) && record.state.pid > 0) return fn({ dir: `/proc/${record.state.pid}/root`, mounts: [], readOnly, name });
+    if (isActive(record) && record.state.pid > 0) {
+      // Frozen while copying (as Docker's fix of CVE-2018-15664): no swap of a path under our feet.
+      return withContainerLock(this.ctx, record.config.id, 'copy files', async () => {
+        const current = await this.synced(record.config.id);
+        if (!isActive(current) || current.state.pid <= 0) throw new TscError('CONTAINER_NOT_RUNNING', `Container ${record.config.id} stopped while copying`);
+        const ctr = runtimeOf(this.ctx, record.config.id);
+        const freeze = !current.state.paused;
+        if (freeze) await ctr.pause();
+        try {
+          await fn({ dir: `/proc/${current.state.pid}/root`, mounts: [], readOnly, name });
+        } finally {
+          if (freeze) await ctr.resume();
+        }
+      });
+    }
     // Stopped: mount the rootfs for the copy, holding the lock so that no start races it.
     await withContainerLock(this.ctx, record.config.id, 'copy files', async () => {
       const layout = containerLayout(record.dir);

@@ -1,8 +1,7 @@
 // `user: name[:group]` resolved against the container's own /etc/passwd and
 // /etc/group, as runc/moby's user package does (GetExecUser).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { TscError } from '../../../util/errors.js';
+import { readFileInRoot } from '../fs/open-in-root.js';
 
 export interface UserDb {
   passwd: string;
@@ -19,16 +18,19 @@ export interface ResolvedUser {
 interface PasswdEntry { name: string; uid: number; gid: number; home: string }
 interface GroupEntry { name: string; gid: number; members: string[] }
 
-/** The rootfs's passwd and group files; missing files read as empty. */
+/** More than any real user database; a bigger file is refused rather than read. */
+export const MAX_USER_DB_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The rootfs's passwd and group files; missing files read as empty. The image
+ * or the running container controls them: read inside the root (a symlink to
+ * the host's /etc/shadow reads the container's own), never a FIFO, bounded.
+ */
 export function readUserDb(rootfs: string): UserDb {
-  const read = (rel: string) => {
-    try {
-      return readFileSync(join(rootfs, rel), 'utf8');
-    } catch {
-      return '';
-    }
+  return {
+    passwd: readFileInRoot(rootfs, '/etc/passwd', MAX_USER_DB_BYTES) ?? '',
+    group: readFileInRoot(rootfs, '/etc/group', MAX_USER_DB_BYTES) ?? '',
   };
-  return { passwd: read('etc/passwd'), group: read('etc/group') };
 }
 
 function lines(text: string): string[][] {
