@@ -5,7 +5,8 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TscError } from '../../../util/errors.js';
 import type { ResolvedMount } from '../runtime/oci-spec.js';
-import { resolveInRoot } from '../volumes/scoped-path.js';
+import { openInRoot } from '../fs/open-in-root.js';
+import { pinDirectory, type PinnedMount } from '../fs/pinned-mount.js';
 import type { ContainerContext } from './context.js';
 import type { EffectiveMount } from './layout.js';
 
@@ -13,24 +14,32 @@ export interface StartMounts {
   resolved: ResolvedMount[];
   /** Volumes mounted by the store (type/device volumes): unmount when the container stops. */
   mountedVolumes: string[];
+  /** Private bind mounts of pinned subpaths: released once the runtime has mounted them. */
+  pinned: PinnedMount[];
 }
 
-export async function resolveStartMounts(ctx: ContainerContext, mounts: EffectiveMount[], rootfs: string): Promise<StartMounts> {
-  const out: StartMounts = { resolved: [], mountedVolumes: [] };
+/** `pinDir`: a private directory of the container's for the pinned subpath mounts. */
+export async function resolveStartMounts(ctx: ContainerContext, mounts: EffectiveMount[], rootfs: string, pinDir: string): Promise<StartMounts> {
+  const out: StartMounts = { resolved: [], mountedVolumes: [], pinned: [] };
   try {
-    for (const m of mounts) out.resolved.push(await resolveOne(ctx, m, rootfs, out.mountedVolumes));
+    for (const m of mounts) out.resolved.push(await resolveOne(ctx, m, rootfs, out, pinDir));
   } catch (error) {
+    await releasePinned(out);
     await unmountVolumes(ctx, out.mountedVolumes);
     throw error;
   }
   return out;
 }
 
+export async function releasePinned(mounts: Pick<StartMounts, 'pinned'>): Promise<void> {
+  for (const p of mounts.pinned.splice(0)) await p.release();
+}
+
 export async function unmountVolumes(ctx: ContainerContext, names: string[]): Promise<void> {
   for (const name of names) await ctx.volumes.unmount(name).catch(() => undefined);
 }
 
-async function resolveOne(ctx: ContainerContext, m: EffectiveMount, rootfs: string, mountedVolumes: string[]): Promise<ResolvedMount> {
+async function resolveOne(ctx: ContainerContext, m: EffectiveMount, rootfs: string, out: StartMounts, pinDir: string): Promise<ResolvedMount> {
   const ro = m.readOnly ? ['ro'] : [];
   switch (m.type) {
     case 'bind': {
@@ -39,12 +48,24 @@ async function resolveOne(ctx: ContainerContext, m: EffectiveMount, rootfs: stri
     }
     case 'volume': {
       const dir = await ctx.volumes.mount(m.source);
-      mountedVolumes.push(m.source);
+      out.mountedVolumes.push(m.source);
       await ctx.volumes.populateFromImage(m.source, rootfs, m.target, { nocopy: m.volume?.nocopy });
       let source = dir;
       if (m.volume?.subpath) {
-        source = resolveInRoot(dir, m.volume.subpath);
-        if (!exists(source)) throw new TscError('INVALID_MOUNT', `cannot access path ${join(dir, m.volume.subpath)}: subpath "${m.volume.subpath}" does not exist in volume "${m.source}"`);
+        // Other containers write this volume: the subpath is opened inside it and that very
+        // directory is what the runtime mounts (moby's safepath), whatever they swap meanwhile.
+        const opened = openInRoot(dir, m.volume.subpath);
+        if (!opened?.stat.isDirectory() && !opened?.stat.isFile()) {
+          opened?.close();
+          throw new TscError('INVALID_MOUNT', `cannot access path ${join(dir, m.volume.subpath)}: subpath "${m.volume.subpath}" does not exist in volume "${m.source}"`);
+        }
+        try {
+          const pin = await pinDirectory(opened, join(pinDir, String(out.pinned.length)));
+          out.pinned.push(pin);
+          source = pin.path;
+        } finally {
+          opened.close();
+        }
       }
       return { type: 'bind', target: m.target, source, options: [...ro, 'rprivate'] };
     }

@@ -3,6 +3,7 @@
 // held. A failed start releases everything and records the error on the
 // container, as Docker does (State.Error, exit code 127/126/128).
 import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildOciSpec } from '../runtime/oci-spec.js';
 import { detectCgroupVersion } from '../runtime/cgroups.js';
 import { findInitBinary } from '../runtime/init-binary.js';
@@ -19,7 +20,7 @@ import { buildHostsFile, buildNetworkResolvConf, readHostResolvConf } from './et
 import { setupNetwork, type RunNetwork } from './networking.js';
 import { releaseMounts } from './sync.js';
 import { exitHookCommand } from '../restart/exit-command.js';
-import { resolveStartMounts } from './start-mounts.js';
+import { releasePinned, resolveStartMounts } from './start-mounts.js';
 import { recordHealthcheck } from '../health/config.js';
 import { startingHealth } from '../health/record.js';
 
@@ -30,6 +31,7 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
   const ctr = runtimeOf(ctx, config.id, config.name, exitHookCommand(ctx.root.path, config.id, config.spec.restartPolicy));
   let mountedVolumes: string[] = [];
   let network: RunNetwork['state'];
+  let pinned: Parameters<typeof releasePinned>[0] = { pinned: [] };
   try {
     await resetRuntime(ctr);
     const net = await setupNetwork(ctx, record);
@@ -39,7 +41,8 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
       const image = await ctx.images.resolveImage(extra.imageId);
       await mountOverlay({ lowerDirs: [...image.layerDirs].reverse(), upperDir: layout.upper, workDir: layout.work, target: layout.rootfs });
     }
-    const mounts = await resolveStartMounts(ctx, extra.mounts, layout.rootfs);
+    const mounts = await resolveStartMounts(ctx, extra.mounts, layout.rootfs, join(record.dir, 'pins'));
+    pinned = mounts;
     mountedVolumes = mounts.mountedVolumes;
     const spec = buildOciSpec({
       id: config.id,
@@ -59,6 +62,7 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
       hostCapabilities: hostCapabilities(),
     });
     const pid = await ctr.create(layout.bundle, spec);
+    await releasePinned(mounts);
     await ctr.start();
     await updateState(ctx.root, config.id, (s) => ({
       ...s, status: 'running', running: true, paused: false, restarting: false, pid, exitCode: 0, error: undefined,
@@ -66,6 +70,7 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
       health: recordHealthcheck(record) ? startingHealth(s.health) : s.health,
     }));
   } catch (error) {
+    await releasePinned(pinned).catch(() => undefined);
     await resetRuntime(ctr).catch(() => undefined);
     await releaseMounts(ctx, { ...record, state: { ...record.state, extra: { ...record.state.extra, mountedVolumes, network } } }).catch(() => undefined);
     const message = (error as Error).message;
