@@ -1,7 +1,7 @@
 import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerSpec } from '../../../src/engine/types.js';
@@ -43,11 +43,24 @@ r('openStateRoot makes the layout with safe modes, and opens it again', () => {
     for (const d of ['images', 'snapshots', 'containers', 'volumes', 'runtime', 'locks', 'tmp']) assert.ok(statSync(join(root.path, d)).isDirectory(), d);
     assert.is(statSync(root.containers).mode & 0o777, 0o700);
     assert.is(statSync(root.locks).mode & 0o777, 0o700);
-    assert.is(statSync(root.volumes).mode & 0o077, 0o001, 'volumes: others may only traverse');
+    assert.is(statSync(root.volumes).mode & 0o777, 0o700, 'volumes: other host users cannot even traverse');
+    assert.is(statSync(root.path).mode & 0o777, 0o700);
     writeFileSync(join(root.containers, 'keep'), '');
     const again = openStateRoot(join(dir, 'state'));
     assert.ok(existsSync(join(again.containers, 'keep')));
     assert.is(again.container('abc'), join(dir, 'state', 'containers', 'abc'));
+    // A root made looser (an older version, a careless chmod) is tightened; one writable by others, or not ours, is refused.
+    chmodSync(root.volumes, 0o711);
+    openStateRoot(join(dir, 'state'));
+    assert.is(statSync(root.volumes).mode & 0o777, 0o700);
+    chmodSync(root.images, 0o777);
+    assert.throws(() => openStateRoot(join(dir, 'state')), /images is writable by other users \(mode 777\)/);
+    chmodSync(root.images, 0o700);
+    if (process.getuid?.() === 0) {
+      chownSync(root.locks, 1000, 1000);
+      assert.throws(() => openStateRoot(join(dir, 'state')), /locks belongs to uid 1000, not to this user/);
+      chownSync(root.locks, 0, 0);
+    }
     rmSync(root.snapshots, { recursive: true });
     writeFileSync(root.snapshots, '');
     assert.throws(() => openStateRoot(join(dir, 'state')), /is not a directory/);

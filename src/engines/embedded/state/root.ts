@@ -1,5 +1,5 @@
 // The state root: where the embedded engine keeps everything it owns.
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { TscError } from '../../../util/errors.js';
 
@@ -17,12 +17,17 @@ export function resolveStateRoot(opts: ResolveStateRootOptions = {}): string {
   return isAbsolute(chosen) ? resolve(chosen) : resolve(process.cwd(), chosen);
 }
 
-/** Directories of the layout and their modes: 0700 where secrets or other users' data may be. */
+/**
+ * Directories of the layout and their modes: none of them is for other host
+ * users. Volumes above all: setuid files and device nodes that containers put
+ * there must not be reachable by an unprivileged user of the host.
+ */
+const ROOT_MODE = 0o700;
 const LAYOUT = {
   images: 0o700,
   snapshots: 0o700,
   containers: 0o700,
-  volumes: 0o701,
+  volumes: 0o700,
   runtime: 0o700,
   locks: 0o700,
   tmp: 0o700,
@@ -48,7 +53,8 @@ export interface StateRoot {
 export function openStateRoot(path: string): StateRoot {
   const root = resolve(path);
   try {
-    mkdirSync(root, { recursive: true, mode: 0o711 });
+    if (mkdirSync(root, { recursive: true, mode: ROOT_MODE }) !== undefined) chmodSync(root, ROOT_MODE);
+    else checkOwnDir(root, ROOT_MODE, root);
     for (const [dir, mode] of Object.entries(LAYOUT)) ensureDir(join(root, dir), mode, root);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
@@ -67,10 +73,28 @@ function ensureDir(full: string, mode: number, root: string): void {
     chmodSync(full, mode);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    if (!statSync(full).isDirectory()) {
-      throw new TscError('STATE_ROOT_INVALID', `${full} is not a directory: ${root} is damaged or is not a tscompose state root (choose another with --root)`);
-    }
+    checkOwnDir(full, mode, root);
   }
+}
+
+/**
+ * An existing directory of the state root: ours (owned by this user, a real
+ * directory, writable by nobody else) or refused; modes looser than the
+ * layout's (a root made by an older version) are tightened.
+ */
+function checkOwnDir(full: string, mode: number, root: string): void {
+  const st = lstatSync(full);
+  if (!st.isDirectory()) {
+    throw new TscError('STATE_ROOT_INVALID', `${full} is not a directory: ${root} is damaged or is not a tscompose state root (choose another with --root)`);
+  }
+  const uid = process.getuid?.() ?? st.uid;
+  if (st.uid !== uid) {
+    throw new TscError('STATE_ROOT_UNSAFE', `${full} belongs to uid ${st.uid}, not to this user (uid ${uid}): another user could change what the engine runs; chown it, or choose another root with --root`);
+  }
+  if (st.mode & 0o022) {
+    throw new TscError('STATE_ROOT_UNSAFE', `${full} is writable by other users (mode ${(st.mode & 0o7777).toString(8)}): anyone could plant files the engine trusts; chmod go-w it after checking its content, or choose another root with --root`);
+  }
+  if (st.mode & 0o777 & ~mode) chmodSync(full, mode);
 }
 
 function paths(root: string): StateRoot {
