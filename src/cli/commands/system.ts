@@ -15,8 +15,9 @@ export function registerSystem(program: Command): void {
   system.command('doctor')
     .description('Check that this machine can run the embedded engine')
     .option('--format <format>', 'Format the output. Values: [text | json]', 'text')
-    .action(async (opts: { format: string }) => {
-      const report = await runDoctor();
+    .action(async (opts: { format: string }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals() as GlobalOptions;
+      const report = await runDoctor({ root: resolveStateRoot({ flag: globals.root, env: process.env }) });
       process.stdout.write(opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderDoctorReport(report));
       if (!report.ok) throw new TscError('DOCTOR_FAILED', 'a required check failed: see "To fix" above');
     });

@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, mkdtempSync, openSync, readFileSync,
 import { release, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execFile, ProcessError } from '../../util/exec.js';
-import { checkAppArmor, checkSeccomp } from './doctor-security.js';
+import { checkAppArmor, checkHostSysctlsOf, checkSeccomp } from './doctor-security.js';
 
 export interface DoctorCheck {
   name: string;
@@ -22,7 +22,8 @@ export interface DoctorReport {
   checks: DoctorCheck[];
 }
 
-export async function runDoctor(): Promise<DoctorReport> {
+/** `root`: the state root whose changes to the host are reported. */
+export async function runDoctor(opts: { root?: string } = {}): Promise<DoctorReport> {
   const checks = [
     checkRoot(),
     checkKernel(release()),
@@ -35,6 +36,7 @@ export async function runDoctor(): Promise<DoctorReport> {
     await checkTool('ip', ['-V'], 'apt-get install iproute2'),
     checkSeccomp(),
     checkAppArmor(),
+    ...(opts.root ? [checkHostSysctlsOf(opts.root)] : []),
     checkBusybox(),
     { ...(await checkTool('tini', ['--version'], 'apt-get install tini')), optional: true, name: 'tini (init: true)' },
   ];

@@ -1,6 +1,7 @@
 import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
 import { checkCgroups, checkKernel, findInPath, isStaticElf, parseCgroups, parseIptablesBackend, parseKernelVersion, parseToolVersion, renderDoctorReport, runDoctor } from '../../../src/engines/embedded/doctor.js';
+import { checkAppArmor, checkHostSysctls, checkSeccomp } from '../../../src/engines/embedded/doctor-security.js';
 
 const HYBRID = `
 25 30 0:23 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
@@ -138,6 +139,17 @@ s('the real doctor on this machine: root, overlay, runc and conmon are ok', asyn
   assert.match(byName.conmon!.detail, /^\d+\.\d+/);
   assert.ok(byName.cgroups!.ok, byName.cgroups!.detail);
   assert.ok(report.ok, renderDoctorReport(report));
+});
+
+
+s('doctor: host sysctls changed by networking are reported with their old values; AppArmor and seccomp said', () => {
+  assert.equal(checkHostSysctls({}).detail, 'none changed by tscompose');
+  const c = checkHostSysctls({ 'net.ipv4.ip_forward': { previous: '0', value: '1', changed: '2026-01-01T00:00:00.000Z' } }, () => '0');
+  assert.is(c.detail, 'changed by tscompose: net.ipv4.ip_forward: 0 -> 1 (2026-01-01T00:00:00.000Z; now 0)');
+  assert.match(checkAppArmor(false, undefined).detail, /not enabled in this kernel: containers run without an AppArmor profile/);
+  assert.is(checkAppArmor(true, undefined).ok, false);
+  assert.is(checkSeccomp('Name:\tx\nSeccomp:\t0\n').ok, true);
+  assert.is(checkSeccomp('Name:\tx\n').ok, false);
 });
 
 s.run();

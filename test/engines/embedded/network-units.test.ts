@@ -1,5 +1,6 @@
 // Pure parts of the network code: address arithmetic, the subnet walk, IPAM, names, rules.
 import * as assert from 'uvu/assert';
+import { readBridgeOptions } from '../../../src/engines/embedded/network/bridge-options.js';
 import { suite } from '../../harness.js';
 import { formatCidr, macFromIp, mustParseCidr, overlaps, parseCidr, parseIp } from '../../../src/engines/embedded/network/ipv4.js';
 import { candidateSubnets, pickFreeSubnet } from '../../../src/engines/embedded/network/subnet-pool.js';
@@ -61,6 +62,18 @@ s('names fit 15 characters and start with tsc', () => {
   assert.match(vethHostName(id, 'cd'.repeat(32)), /^tsc[0-9a-f]{12}$/);
   assert.is.not(vethHostName(id, 'cd'.repeat(32)), vethHostName(id, 'ef'.repeat(32)));
   assert.is(netnsName(id), 'tsc-abababababab');
+});
+
+s('rules: enable_icc=false drops traffic inside the bridge, enable_ip_masquerade=false has no MASQUERADE, 127/8 from the bridge dropped', () => {
+  const text = (rules: ReturnType<typeof networkRules>) => rules.map((r) => `${r.table} ${r.chain} ${r.args.join(' ')}`);
+  const rules = text(networkRules({ id12: 'a1', bridge: 'tsca1', subnet: '172.18.0.0/16', internal: false, icc: false, masquerade: false }));
+  assert.ok(rules.includes('filter TSC-FORWARD -i tsca1 -o tsca1 -j DROP'));
+  assert.not.ok(rules.some((l) => l.includes('! -o tsca1 -j MASQUERADE')));
+  assert.equal(rules.filter((l) => l.startsWith('filter TSC-INPUT')), [
+    'filter TSC-INPUT -i tsca1 -d 127.0.0.0/8 -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j RETURN',
+    'filter TSC-INPUT -i tsca1 -d 127.0.0.0/8 -j DROP',
+  ]);
+  assert.equal(readBridgeOptions({ 'com.docker.network.bridge.enable_icc': 'false', 'com.docker.network.bridge.host_binding_ipv4': '10.0.0.5' }), { icc: false, masquerade: true, hostBindingIpv4: '10.0.0.5' });
 });
 
 s('rules: internal networks get no masquerade and no way out; ports DNAT', () => {

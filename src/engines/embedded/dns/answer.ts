@@ -25,6 +25,7 @@ export class QueryAnswerer {
   async answer(msg: Buffer, client: DnsClient, proto: 'udp' | 'tcp'): Promise<Buffer | undefined> {
     const header = readHeader(msg);
     if (!header || header.response) return undefined;
+    if (!this.opts.records().servesClient(client)) return questionOnlyReply(msg, header, RCODE.REFUSED);
     if (header.opcode !== 0) return questionOnlyReply(msg, header, RCODE.NOTIMP);
     let packet: DecodedPacket;
     try {
@@ -45,8 +46,9 @@ export class QueryAnswerer {
       }
     }
 
-    const own = this.opts.records().upstreamsFor(client);
-    const result = await this.opts.forwarder.forward(msg, proto, maxSize, own);
+    const forwarding = this.opts.records().forwardingFor(client);
+    if (!forwarding.allowed) return questionOnlyReply(msg, header, RCODE.REFUSED);
+    const result = await this.opts.forwarder.forward(msg, proto, maxSize, forwarding.upstreams);
     if (result.kind === 'answer') return result.message;
     if (result.kind === 'failed') return questionOnlyReply(msg, header, RCODE.SERVFAIL);
     return undefined;

@@ -3,6 +3,7 @@
 // address) is on, so that a container sees only the names of networks it
 // shares with the asker.
 import { isIPv4, isIPv6 } from 'node:net';
+import { contains, parseCidr, parseIp as ipv4ToNumber, type Cidr } from '../network/ipv4.js';
 import { parseUpstream, type Upstream } from './resolv-conf.js';
 import type { EndpointFile, NetworkFile } from './state-files.js';
 
@@ -47,12 +48,17 @@ export class DnsRecords {
   private readonly linksOf = new Map<string, Map<string, string>>();
   /** Client address → that container's own upstreams. */
   private readonly ownUpstreams = new Map<string, Upstream[]>();
+  private readonly internal = new Set<string>();
+  private readonly subnetOf = new Map<string, Cidr>();
 
   constructor(networks: NetworkFile[], endpoints: EndpointFile[], opts: DnsRecordsOptions = {}) {
     this.searchDomains = (opts.searchDomains ?? []).map(normalizeName).filter(Boolean);
     for (const n of networks) {
       this.index(n.name);
       if (n.gateway) this.gatewayOf.set(n.gateway, n.name);
+      if (n.internal === true) this.internal.add(n.name);
+      const subnet = typeof n.subnet === 'string' ? parseCidr(n.subnet) : undefined;
+      if (subnet) this.subnetOf.set(n.name, subnet);
     }
     for (const ep of endpoints) {
       const joined = Object.keys(ep.networks).sort();
@@ -92,6 +98,35 @@ export class DnsRecords {
   /** Bridge gateways of the known networks: where the resolver listens. */
   gateways(): { network: string; address: string }[] {
     return [...this.gatewayOf].map(([address, network]) => ({ network, address }));
+  }
+
+  /**
+   * Whether `client` is one of our containers, asking through a network it is
+   * on (when it asked a bridge gateway): nobody else gets an answer, not the
+   * host, not a container of another state root, not a spoofed address from
+   * another network.
+   */
+  servesClient(client: DnsClient): boolean {
+    const members = this.clients.get(canonicalIp(client.ip));
+    if (!members?.length) return false;
+    const via = client.localAddress ? this.gatewayOf.get(client.localAddress) : undefined;
+    return via === undefined || members.some((m) => m.network === via);
+  }
+
+  /**
+   * Where names that are not ours may be forwarded for this client: anywhere
+   * (undefined) unless all its networks are internal; then only to its own
+   * `dns:` servers inside those networks, as Docker ≥ 26 does (none: refuse).
+   */
+  forwardingFor(client: DnsClient): { allowed: boolean; upstreams?: Upstream[] } {
+    const own = this.upstreamsFor(client);
+    const nets = this.clientNetworks(client);
+    if (nets.length === 0 || !nets.every((n) => this.internal.has(n))) return { allowed: true, ...(own ? { upstreams: own } : {}) };
+    const inside = (own ?? []).filter((u) => {
+      const ip = isIPv4(u.host) ? ipv4ToNumber(u.host) : undefined;
+      return ip !== undefined && nets.some((n) => { const c = this.subnetOf.get(n); return c !== undefined && contains(c, ip); });
+    });
+    return inside.length ? { allowed: true, upstreams: inside } : { allowed: false };
   }
 
   /** Where the client's queries for other names go, when its container has `dns:` servers. */

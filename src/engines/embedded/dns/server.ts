@@ -4,6 +4,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { QueryAnswerer } from './answer.js';
+import { ClientRateLimit } from './rate-limit.js';
 import { Forwarder } from './forwarder.js';
 import type { DnsRecords } from './records.js';
 import { selectUpstreams, type Upstream } from './resolv-conf.js';
@@ -22,6 +23,8 @@ export interface DnsServerOptions {
   /** An idle TCP connection is closed after this long (default 10 s). */
   tcpIdleMs?: number;
   log?: (message: string) => void;
+  /** Per client address: sustained queries per second (default 200) and burst (default 400). */
+  clientRate?: { perSecond: number; burst: number };
 }
 
 interface Listener {
@@ -42,6 +45,7 @@ export class DnsServer {
   private readonly answerer: QueryAnswerer;
   private readonly forwarder: Forwarder;
   private pendingSends = 0;
+  private readonly rate: ClientRateLimit;
   readonly port: number;
 
   constructor(private readonly opts: DnsServerOptions) {
@@ -52,6 +56,7 @@ export class DnsServer {
       maxInFlight: opts.maxInFlight,
     });
     this.answerer = new QueryAnswerer({ records: opts.records, forwarder: this.forwarder });
+    this.rate = new ClientRateLimit(opts.clientRate ?? { perSecond: 200, burst: 400 });
   }
 
   /** The upstreams queries are forwarded to now. */
@@ -112,7 +117,7 @@ export class DnsServer {
   }
 
   private onDatagram(l: Listener, msg: Buffer, host: string, port: number): void {
-    if (this.pendingSends >= MAX_PENDING_SENDS) return;
+    if (this.pendingSends >= MAX_PENDING_SENDS || !this.rate.take(host)) return;
     this.answerer.answer(msg, { ip: host, localAddress: l.address }, 'udp').then((reply) => {
       if (!reply || this.listeners.get(l.address) !== l || this.pendingSends >= MAX_PENDING_SENDS) return;
       this.pendingSends++;
@@ -136,6 +141,10 @@ export class DnsServer {
         if (++busy > MAX_TCP_PIPELINE) {
           sock.destroy();
           return;
+        }
+        if (!this.rate.take(client.ip)) {
+          busy--;
+          continue;
         }
         this.answerer.answer(Buffer.from(msg), client, 'tcp').then((reply) => {
           busy--;

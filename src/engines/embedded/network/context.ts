@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { StateRoot } from '../state/root.js';
 import { NetworkRecords, type NetworkRecord } from './records.js';
 import type { BridgeNet } from './network-rules.js';
+import { readBridgeOptions } from './bridge-options.js';
 
 export interface NetContext {
   root: StateRoot;
@@ -18,5 +19,6 @@ export function openNetContext(root: StateRoot): NetContext {
 }
 
 export function bridgeNet(r: NetworkRecord): BridgeNet {
-  return { id12: r.id.slice(0, 12), bridge: r.bridge, subnet: r.subnet, internal: r.internal };
+  const opts = readBridgeOptions(r.driverOpts);
+  return { id12: r.id.slice(0, 12), bridge: r.bridge, subnet: r.subnet, internal: r.internal, icc: opts.icc, masquerade: opts.masquerade };
 }

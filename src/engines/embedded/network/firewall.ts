@@ -9,7 +9,14 @@ import { listTables, restore } from './firewall-restore.js';
 
 export type FirewallBackend = 'iptables-nft' | 'iptables-legacy' | 'nft';
 export type Table = 'filter' | 'nat';
-export type Chain = 'TSC-FORWARD' | 'TSC-ISOLATION' | 'TSC-NAT' | 'TSC-POSTROUTING';
+export type Chain = 'TSC-FORWARD' | 'TSC-ISOLATION' | 'TSC-NAT' | 'TSC-POSTROUTING' | 'TSC-INPUT' | 'TSC-USER';
+
+/**
+ * The administrator's chain (Docker's DOCKER-USER): evaluated first in FORWARD,
+ * before any rule of ours, so that its rules can restrict published ports.
+ * We make it and its jump, and never add, flush or delete rules in it.
+ */
+export const USER_CHAIN = 'TSC-USER';
 
 export interface Rule {
   table: Table;
@@ -19,6 +26,8 @@ export interface Rule {
 }
 
 export const CHAINS: Array<{ table: Table; chain: Chain }> = [
+  { table: 'filter', chain: 'TSC-USER' },
+  { table: 'filter', chain: 'TSC-INPUT' },
   { table: 'filter', chain: 'TSC-ISOLATION' },
   { table: 'filter', chain: 'TSC-FORWARD' },
   { table: 'nat', chain: 'TSC-NAT' },
@@ -29,6 +38,8 @@ export const CHAINS: Array<{ table: Table; chain: Chain }> = [
 const JUMPS: Array<{ table: Table; from: string; args: string[] }> = [
   { table: 'filter', from: 'FORWARD', args: ['-j', 'TSC-FORWARD'] },
   { table: 'filter', from: 'FORWARD', args: ['-j', 'TSC-ISOLATION'] },
+  { table: 'filter', from: 'FORWARD', args: ['-j', 'TSC-USER'] },
+  { table: 'filter', from: 'INPUT', args: ['-j', 'TSC-INPUT'] },
   { table: 'nat', from: 'PREROUTING', args: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'TSC-NAT'] },
   { table: 'nat', from: 'OUTPUT', args: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'TSC-NAT'] },
   { table: 'nat', from: 'POSTROUTING', args: ['-j', 'TSC-POSTROUTING'] },
@@ -177,23 +188,33 @@ export async function removeChainsIfEmpty(): Promise<boolean> {
   try {
     const listing = await listTables();
     const commands: Record<Table, string[][]> = { filter: [], nat: [] };
-    for (const { table, chain } of CHAINS) if (listing[table].some((a) => a[0] === '-A' && a[1] === chain)) return false;
+    for (const { table, chain } of ownChains()) if (listing[table].some((a) => a[0] === '-A' && a[1] === chain)) return false;
+    // The administrator's chain stays, with its jump, while it has rules.
+    const chains = listing.filter.some((a) => a[0] === '-A' && a[1] === USER_CHAIN) ? ownChains() : CHAINS;
     // Every jump into our chains, copies from a racing process too.
     for (const table of ['filter', 'nat'] as const) {
-      for (const a of listing[table]) if (a[0] === '-A' && CHAINS.some((c) => c.table === table && a.at(-1) === c.chain && a.at(-2) === '-j')) commands[table].push(['-D', ...a.slice(1)]);
+      for (const a of listing[table]) if (a[0] === '-A' && chains.some((c) => c.table === table && a.at(-1) === c.chain && a.at(-2) === '-j')) commands[table].push(['-D', ...a.slice(1)]);
     }
-    for (const { table, chain } of CHAINS) if (hasLine(listing[table], ['-N', chain])) commands[table].push(['-X', chain]);
+    for (const { table, chain } of chains) if (hasLine(listing[table], ['-N', chain])) commands[table].push(['-X', chain]);
     await restore(commands);
     return true;
   } catch { /* step by step below */ }
   return removeChainsStepwise();
 }
 
+/** Our chains but the administrator's. */
+function ownChains(): Array<{ table: Table; chain: Chain }> {
+  return CHAINS.filter((c) => c.chain !== USER_CHAIN);
+}
+
 async function removeChainsStepwise(): Promise<boolean> {
-  for (const { table, chain } of CHAINS) if ((await listRules(table, chain)).length) return false;
+  for (const { table, chain } of ownChains()) if ((await listRules(table, chain)).length) return false;
+  const keepUser = (await listRules('filter', USER_CHAIN)).length > 0;
+  const chains = keepUser ? ownChains() : CHAINS;
   let first: unknown;
   const step = (fn: () => Promise<unknown>) => ignoreGone(fn).catch((e) => { first ??= e; });
   for (const j of JUMPS) {
+    if (keepUser && j.args.at(-1) === USER_CHAIN) continue;
     // A jump added twice by a racing process: remove all copies.
     while (await has(j.table, j.from, j.args).catch(() => false)) {
       const before = first;
@@ -201,7 +222,7 @@ async function removeChainsStepwise(): Promise<boolean> {
       if (first !== before) break;
     }
   }
-  for (const { table, chain } of CHAINS) {
+  for (const { table, chain } of chains) {
     if (!(await chainExists(table, chain))) continue;
     await step(() => iptables(table, '-F', chain));
     await step(() => iptables(table, '-X', chain));

@@ -3,7 +3,8 @@
 import type { NetworkSpec } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
 import { generateId } from '../state/ids.js';
-import { sysctl } from './commands.js';
+import { BRIDGE_OPT, parseBridgeOptions } from './bridge-options.js';
+import { setHostSysctl } from './host-sysctls.js';
 import { bridgeNet, type NetContext } from './context.js';
 import { deleteTagged, ensureChainsAndAdd, removeChainsIfEmpty } from './firewall.js';
 import { hostRouteSubnets } from './host-routes.js';
@@ -18,7 +19,7 @@ import { StepErrors } from './steps.js';
 export type CreateNetworkSpec = NetworkSpec & { project?: string; external?: boolean };
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const MTU_OPT = 'com.docker.network.driver.mtu';
+const MTU_OPT = BRIDGE_OPT.mtu;
 
 export async function createNetworkLocked(ctx: NetContext, spec: CreateNetworkSpec): Promise<NetworkRecord> {
   const existing = ctx.records.network(spec.name);
@@ -32,6 +33,7 @@ export async function createNetworkLocked(ctx: NetContext, spec: CreateNetworkSp
   if (driver !== 'bridge') throw new TscError('UNSUPPORTED_NETWORK_DRIVER', `network "${spec.name}": driver "${driver}" is not supported by the embedded engine (only "bridge"); use --engine docker`);
   if ((spec.ipam?.config?.length ?? 0) > 1) throw new TscError('INVALID_IPAM', `network "${spec.name}": only one IPv4 ipam.config entry is supported by the embedded engine`);
   const driverOpts = { ...(spec.driverOpts ?? {}) };
+  const options = parseBridgeOptions(spec.name, driverOpts);
   const mtu = parseMtu(spec.name, driverOpts[MTU_OPT]);
   const others = ctx.records.networks();
   const id = generateId();
@@ -54,7 +56,9 @@ export async function createNetworkLocked(ctx: NetContext, spec: CreateNetworkSp
     throw error;
   }
   try {
-    if (!record.internal) await sysctl('net.ipv4.ip_forward', '1');
+    if (!record.internal) await setHostSysctl(ctx.records.dir, 'net.ipv4.ip_forward', '1');
+    // enable_icc=false is a rule on traffic inside the bridge: bridged frames must go through iptables.
+    if (!options.icc) await setHostSysctl(ctx.records.dir, 'net.bridge.bridge-nf-call-iptables', '1');
     const me = bridgeNet(record);
     await ensureChainsAndAdd([...networkRules(me), ...others.flatMap((o) => isolationRules(me, bridgeNet(o)))]);
   } catch (error) {

@@ -9,6 +9,10 @@ export interface BridgeNet {
   bridge: string;
   subnet: string;
   internal: boolean;
+  /** `enable_icc` (default true): containers of the network reach each other. */
+  icc?: boolean;
+  /** `enable_ip_masquerade` (default true). */
+  masquerade?: boolean;
 }
 
 export function networkRules(n: BridgeNet): Rule[] {
@@ -25,12 +29,21 @@ export function networkRules(n: BridgeNet): Rule[] {
     filter('TSC-FORWARD', '-o', n.bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'),
     // Published ports: anything DNATed to a container here.
     filter('TSC-FORWARD', '-o', n.bridge, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'ACCEPT'),
-    filter('TSC-FORWARD', '-i', n.bridge, '-o', n.bridge, '-j', 'ACCEPT'),
+    // enable_icc=false: containers of the network do not reach each other (bridged traffic
+    // goes through these rules with br_netfilter, which the network setup makes sure of).
+    filter('TSC-FORWARD', '-i', n.bridge, '-o', n.bridge, '-j', n.icc === false ? 'DROP' : 'ACCEPT'),
   );
   if (!n.internal) rules.push(filter('TSC-FORWARD', '-i', n.bridge, '!', '-o', n.bridge, '-j', 'ACCEPT'));
   // Containers are reached through published ports only, not routed to directly from outside.
   rules.push(filter('TSC-FORWARD', '-o', n.bridge, '-j', 'DROP'));
-  if (!n.internal) rules.push(nat('TSC-POSTROUTING', '-s', n.subnet, '!', '-o', n.bridge, '-j', 'MASQUERADE'));
+  if (!n.internal && n.masquerade !== false) rules.push(nat('TSC-POSTROUTING', '-s', n.subnet, '!', '-o', n.bridge, '-j', 'MASQUERADE'));
+  // route_localnet is on for the bridge (published ports on 127.0.0.1): a container must not
+  // reach the host's loopback services with it (kube-proxy's CVE-2020-8558 fix). Replies to
+  // connections the host made are let through; a published port is DNATed before INPUT.
+  rules.push(
+    filter('TSC-INPUT', '-i', n.bridge, '-d', '127.0.0.0/8', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED,DNAT', '-j', 'RETURN'),
+    filter('TSC-INPUT', '-i', n.bridge, '-d', '127.0.0.0/8', '-j', 'DROP'),
+  );
   rules.push(
     // A published port reached on 127.0.0.1: the source must not stay a loopback address on the bridge.
     nat('TSC-POSTROUTING', '-s', '127.0.0.0/8', '-o', n.bridge, '-j', 'MASQUERADE'),

@@ -1,11 +1,12 @@
 // Published ports of a container: host ports resolved and checked, then DNAT
 // rules tagged with the container's short id.
 import type { PortBinding } from '../../../engine/types.js';
-import { sysctl } from './commands.js';
+import { readBridgeOptions } from './bridge-options.js';
+import { setHostSysctl } from './host-sysctls.js';
 import type { NetContext } from './context.js';
 import { deleteTagged, ensureChainsAndAdd } from './firewall.js';
 import { checkPortsFree, resolveHostPorts, type PortHolder } from './host-ports.js';
-import { mustParseIp } from './ipv4.js';
+import { contains, mustParseCidr, mustParseIp } from './ipv4.js';
 import { portRules, type PublishedPort } from './port-rules.js';
 
 /** Ports our containers hold, but those of `except`. */
@@ -18,17 +19,25 @@ export function portHolders(ctx: NetContext, except?: string): PortHolder[] {
 export async function publishPortsLocked(ctx: NetContext, containerId: string, containerIp: string, bindings: PortBinding[]): Promise<PortBinding[]> {
   mustParseIp(containerIp, 'container address');
   if (ctx.records.ports(containerId)) await unpublishPortsLocked(ctx, containerId);
-  const ports = await resolveHostPorts(bindings, portHolders(ctx, containerId));
+  const ports = await resolveHostPorts(withHostBinding(ctx, containerIp, bindings), portHolders(ctx, containerId));
   if (ports.length === 0) return [];
   ctx.records.savePorts({ containerId, containerIp, ports });
   try {
-    await sysctl('net.ipv4.ip_forward', '1');
+    await setHostSysctl(ctx.records.dir, 'net.ipv4.ip_forward', '1');
     await ensureChainsAndAdd(portRules(containerId.slice(0, 12), containerIp, ports));
   } catch (error) {
     ctx.records.deletePorts(containerId);
     throw error;
   }
   return ports.map((p) => ({ hostIp: p.hostIp, hostPort: String(p.hostPort), containerPort: p.containerPort, protocol: p.protocol }));
+}
+
+/** A binding that names no host address gets its network's `host_binding_ipv4`, as Docker's. */
+function withHostBinding(ctx: NetContext, containerIp: string, bindings: PortBinding[]): PortBinding[] {
+  const ip = mustParseIp(containerIp, 'container address');
+  const network = ctx.records.networks().find((n) => contains(mustParseCidr(n.subnet, 'subnet'), ip));
+  const hostIp = network ? readBridgeOptions(network.driverOpts).hostBindingIpv4 : undefined;
+  return hostIp ? bindings.map((b) => (b.hostIp ? b : { ...b, hostIp })) : bindings;
 }
 
 export async function unpublishPortsLocked(ctx: NetContext, containerId: string): Promise<void> {
