@@ -4,7 +4,7 @@
 # (setfattr) for overlay whiteouts and xattrs, iproute2 and iptables for networking,
 # tini for `init: true`.
 set -euo pipefail
-packages=(runc crun conmon busybox-static attr iproute2 iptables tini)
+packages=(runc crun conmon busybox-static attr iproute2 iptables tini kmod)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
