@@ -10,6 +10,7 @@ import type { Answer, DecodedPacket, Packet, RecordType } from 'dns-packet';
 import { writeJsonAtomic } from '../../../src/util/atomic-file.js';
 import type { EndpointFile, NetworkFile } from '../../../src/engines/embedded/dns/state-files.js';
 import { exchangeTcp } from '../../../src/engines/embedded/dns/forwarder.js';
+import type { DnsServer } from '../../../src/engines/embedded/dns/server.js';
 
 export interface Reply {
   rcode: string;
@@ -164,4 +165,18 @@ export function removeEndpoint(root: string, containerId: string): void {
 
 export function randomPort(): number {
   return 20000 + Math.floor(Math.random() * 40000);
+}
+
+/** A server on a free random port (tests run side by side), listening on every address given. */
+export async function startDnsServer(make: (port: number) => DnsServer, addresses: string[]): Promise<DnsServer> {
+  for (let attempt = 0; ; attempt++) {
+    const server = make(randomPort());
+    try {
+      for (const a of addresses) await server.listen(a);
+      return server;
+    } catch (error) {
+      await server.close();
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 10) throw error;
+    }
+  }
 }

@@ -7,7 +7,7 @@ import { writeJsonAtomic } from '../../../src/util/atomic-file.js';
 import { DnsRecords } from '../../../src/engines/embedded/dns/records.js';
 import { DnsServer } from '../../../src/engines/embedded/dns/server.js';
 import { readNetworkState } from '../../../src/engines/embedded/dns/state-files.js';
-import { ask, makeQuery, makeTempRoot, randomPort, removeTempRoot, startFakeUpstream, udpExchange, writeEndpoint, writeNetwork, type FakeUpstream } from './dns-helpers.js';
+import { ask, makeQuery, makeTempRoot, removeTempRoot, startDnsServer, startFakeUpstream, udpExchange, writeEndpoint, writeNetwork, type FakeUpstream } from './dns-helpers.js';
 import { suite } from '../../harness.js';
 
 // 127.54.1.x: network front (gateway .1); 127.54.2.x: back; 127.54.3.x: sealed (internal).
@@ -42,21 +42,11 @@ s.before(async () => {
   });
   const state = readNetworkState(root);
   const records = new DnsRecords(state.networks, state.endpoints);
-  for (let attempt = 0; ; attempt++) {
-    const server = new DnsServer({
-      port: randomPort(), records: () => records, forwardTimeoutMs: 300,
-      upstreams: () => [{ host: ctx.upstream!.host, port: ctx.upstream!.port }],
-      clientRate: { perSecond: 1, burst: 20 },
-    });
-    try {
-      for (const gw of [FRONT_GW, BACK_GW, SEALED_GW]) await server.listen(gw);
-      ctx.server = server;
-      break;
-    } catch (error) {
-      await server.close();
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 10) throw error;
-    }
-  }
+  ctx.server = await startDnsServer((port) => new DnsServer({
+    port, records: () => records, forwardTimeoutMs: 300,
+    upstreams: () => [{ host: ctx.upstream!.host, port: ctx.upstream!.port }],
+    clientRate: { perSecond: 1, burst: 20 },
+  }), [FRONT_GW, BACK_GW, SEALED_GW]);
 });
 
 s.after(async () => {

@@ -7,7 +7,7 @@ import { DnsServer } from '../../../src/engines/embedded/dns/server.js';
 import { readNetworkState } from '../../../src/engines/embedded/dns/state-files.js';
 import type { Upstream } from '../../../src/engines/embedded/dns/resolv-conf.js';
 import {
-  ask, makeQuery, makeTempRoot, randomPort, rcodeOf, removeTempRoot, startFakeUpstream, toReply, udpExchange, writeEndpoint, writeNetwork,
+  ask, makeQuery, makeTempRoot, rcodeOf, removeTempRoot, startDnsServer, startFakeUpstream, toReply, udpExchange, writeEndpoint, writeNetwork,
   type FakeUpstream,
 } from './dns-helpers.js';
 
@@ -41,23 +41,13 @@ s.before(async () => {
   ctx.records = new DnsRecords(state.networks, state.endpoints);
   ctx.upstream = await startFakeUpstream('127.53.9.1');
   ctx.silent = await startFakeUpstream('127.53.9.2', 0, { silent: true });
-  for (let attempt = 0; ; attempt++) {
-    const port = randomPort();
-    const server = new DnsServer({
-      port,
-      records: () => ctx.records!,
-      // Ourselves first: must be skipped; then one that never answers; then the real one.
-      upstreams: (): Upstream[] => [{ host: SERVER, port }, { host: ctx.silent!.host, port: ctx.silent!.port }, { host: ctx.upstream!.host, port: ctx.upstream!.port }],
-      forwardTimeoutMs: 300,
-    });
-    try {
-      await server.listen(SERVER);
-      ctx.server = server;
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 10) throw error;
-    }
-  }
+  ctx.server = await startDnsServer((port) => new DnsServer({
+    port,
+    records: () => ctx.records!,
+    // Ourselves first: must be skipped; then one that never answers; then the real one.
+    upstreams: (): Upstream[] => [{ host: SERVER, port }, { host: ctx.silent!.host, port: ctx.silent!.port }, { host: ctx.upstream!.host, port: ctx.upstream!.port }],
+    forwardTimeoutMs: 300,
+  }), [SERVER]);
 });
 
 s.after(async () => {

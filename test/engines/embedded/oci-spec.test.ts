@@ -1,7 +1,7 @@
 import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
-import type { ContainerSpec } from '../../../src/engine/types.js';
-import { buildOciSpec, type BuildOciSpecInput } from '../../../src/engines/embedded/runtime/oci-spec.js';
+import { buildOciSpec } from '../../../src/engines/embedded/runtime/oci-spec.js';
+import { ociSpecInput, testUserDb } from './oci-input.js';
 import { resolveProcessArgs, buildEnv, DEFAULT_PATH } from '../../../src/engines/embedded/runtime/process-args.js';
 import { resolveUser } from '../../../src/engines/embedded/runtime/user.js';
 import { DEFAULT_CAPABILITIES, resolveCapabilities, ALL_CAPABILITIES } from '../../../src/engines/embedded/runtime/capabilities.js';
@@ -9,28 +9,8 @@ import { buildRlimits, parseProcLimits } from '../../../src/engines/embedded/run
 import { findInitBinary } from '../../../src/engines/embedded/runtime/init-binary.js';
 import { buildExecProcess } from '../../../src/engines/embedded/runtime/exec-process.js';
 
-const userDb = {
-  passwd: 'root:x:0:0:root:/root:/bin/sh\nwww:x:33:33:www:/var/www:/bin/false\napp:x:1000:1000::/home/app:/bin/sh\n',
-  group: 'root:x:0:\nwww:x:33:\nstaff:x:50:app,www\napp:x:1000:\ndocker:x:999:app\n',
-};
-
-function input(spec: Partial<ContainerSpec>, extra: Partial<BuildOciSpecInput> = {}): BuildOciSpecInput {
-  return {
-    id: '0123456789abcdef0123',
-    spec: { name: 'web', image: 'img', labels: {}, env: {}, command: ['sh'], ...spec },
-    image: {},
-    rootfs: '/r/rootfs',
-    hostsFile: '/r/hosts',
-    hostnameFile: '/r/hostname',
-    resolvConfFile: '/r/resolv.conf',
-    resolvedMounts: [],
-    cgroupsPath: '/tscompose/0123',
-    hostRlimits: { RLIMIT_NOFILE: { soft: 1024, hard: 524288 }, RLIMIT_NPROC: { soft: 100, hard: 200 } },
-    cgroupVersion: 1,
-    userDb,
-    ...extra,
-  };
-}
+const userDb = testUserDb;
+const input = ociSpecInput;
 
 const s = suite('oci-spec');
 

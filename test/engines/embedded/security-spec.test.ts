@@ -7,28 +7,11 @@ import type { OciSeccomp } from '../../../src/engines/embedded/runtime/oci-types
 import { defaultSeccompProfile, toOciSeccomp } from '../../../src/engines/embedded/runtime/seccomp.js';
 import { parseSecurityOpts } from '../../../src/engines/embedded/runtime/security-opts.js';
 import { suite } from '../../harness.js';
+import { ociSpecInput, testUserDb } from './oci-input.js';
 
-const userDb = { passwd: 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n', group: 'root:x:0:\napp:x:1000:\n' };
+const userDb = testUserDb;
 const amd64 = { arch: 'amd64', kernel: '6.1' };
-
-function input(spec: Partial<ContainerSpec>, extra: Partial<BuildOciSpecInput> = {}): BuildOciSpecInput {
-  return {
-    id: '0123456789abcdef0123',
-    spec: { name: 'web', image: 'img', labels: {}, env: {}, command: ['sh'], ...spec },
-    image: {},
-    rootfs: '/r/rootfs',
-    hostsFile: '/r/hosts',
-    hostnameFile: '/r/hostname',
-    resolvConfFile: '/r/resolv.conf',
-    resolvedMounts: [],
-    cgroupsPath: '/tscompose/0123',
-    hostRlimits: {},
-    cgroupVersion: 2,
-    userDb,
-    seccompHost: amd64,
-    ...extra,
-  };
-}
+const input = (spec: Partial<ContainerSpec>, extra: Partial<BuildOciSpecInput> = {}) => ociSpecInput(spec, { seccompHost: amd64, ...extra });
 
 /** The rules that allow `name`, with their argument filters. */
 function rulesFor(sc: OciSeccomp, name: string) {
