@@ -57,9 +57,9 @@ s('the user database: a symlink to the host is not followed out, a FIFO does not
   mkdirSync(join(img, 'etc'), { recursive: true });
   symlinkSync(join(outside, 'secret'), join(img, 'etc', 'passwd'));
   execFileSync('mkfifo', [join(img, 'etc', 'group')]);
-  assert.throws(() => readUserDb(img), /\/etc\/group in the container is not a regular file/);
-  rmSync(join(img, 'etc', 'group'));
+  // Read as absent: the host file is not reached, the FIFO is never opened (this would block).
   assert.equal(readUserDb(img), { passwd: '', group: '' });
+  rmSync(join(img, 'etc', 'group'));
   rmSync(join(img, 'etc', 'passwd'));
   writeFileSync(join(img, 'etc', 'passwd'), Buffer.alloc(5 * 1024 * 1024, 0x61));
   assert.throws(() => readUserDb(img), /more than the 4194304 read from it/);

@@ -108,15 +108,13 @@ export function openInRoot(root: string, path: string, opts: { followLast?: bool
 /**
  * The content of a regular file under `root` (a container's /etc/passwd):
  * symlinks resolved inside the root, never a FIFO or device opened, at most
- * `maxBytes` read. Missing reads as undefined.
+ * `maxBytes` read. Missing, or not a regular file, reads as undefined.
  */
 export function readFileInRoot(root: string, path: string, maxBytes: number): string | undefined {
   const found = openInRoot(root, path);
   if (!found) return undefined;
   try {
-    if (!found.stat.isFile()) {
-      throw new TscError('NOT_A_FILE', `${path} in the container is not a regular file`);
-    }
+    if (!found.stat.isFile()) return undefined;
     if (found.stat.size > maxBytes) {
       throw new TscError('FILE_TOO_LARGE', `${path} in the container is ${found.stat.size} bytes, more than the ${maxBytes} read from it`);
     }
