@@ -110,7 +110,7 @@ export class DnsRecords {
     const members = this.clients.get(canonicalIp(client.ip));
     if (!members?.length) return false;
     const via = client.localAddress ? this.gatewayOf.get(client.localAddress) : undefined;
-    return via === undefined || members.some((m) => m.network === via);
+    return via === undefined || members.some((m) => m.networks.includes(via));
   }
 
   /**
