@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { loadBusyboxImage } from '../../fixtures/images/busybox.js';
 import { SYSCALL, syscallProbeElf, syscallProbeSupported } from '../../fixtures/images/syscall-probe.js';
 import { appArmorEnabled } from '../../../src/engines/embedded/runtime/apparmor.js';
-import { engineSuite, rejects, runToEnd, spec } from './engine-helpers.js';
+import { collector, engineSuite, rejects, runToEnd, spec } from './engine-helpers.js';
 
 const IMAGE = 'tsc-isolation-probe:1';
 const EPERM = '1';
@@ -109,8 +109,22 @@ test('a USER 1000 image: no effective capabilities, yet reads its /proc/self/sta
   await t.engine.volumes.create({ name: 'tsc-isolation-data' });
   const r = await runToEnd(t.engine, { image: `${IMAGE}-user`, command: ['sh', '-c', USER_SCRIPT], mounts: [{ type: 'volume', source: 'tsc-isolation-data', target: '/data' }] });
   assert.equal(pick(parse(r.out), USER_EXPECTED), USER_EXPECTED, r.out);
-  const exec = await runToEnd(t.engine, { image: IMAGE, user: '1000', command: ['sh', '-c', 'sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status'] });
-  assert.is(exec.out.trim(), '0000000000000000');
+  const asUser = await runToEnd(t.engine, { image: IMAGE, user: '1000', command: ['sh', '-c', 'sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status'] });
+  assert.is(asUser.out.trim(), '0000000000000000');
+  // exec -u into a root container: the exec'd process has no capability either; as root it has the set.
+  const id = await t.engine.containers.create(spec({ image: IMAGE, command: ['sleep', '60'] }));
+  try {
+    await t.engine.containers.start(id);
+    const capEff = async (user: string) => {
+      const out = collector();
+      await t.engine.containers.exec(id, { cmd: ['sed', '-n', 's/^CapEff:[[:space:]]*//p', '/proc/self/status'], user }, { stdout: out.stream, stderr: out.stream });
+      return out.text().trim();
+    };
+    assert.is(await capEff('1000'), '0000000000000000');
+    assert.is(await capEff('0'), '00000000a80425fb');
+  } finally {
+    await t.engine.containers.remove(id, { force: true });
+  }
 });
 
 test('seccomp=unconfined and privileged lift the filter, as Docker does', async (t) => {
