@@ -1,0 +1,102 @@
+// One blob from a registry into the blob store: streamed to a temporary file
+// while its sha256 is computed, resumed with a Range request when the
+// connection drops, and moved into the store only when size and digest match.
+// A wrong digest is refused and the temporary file removed: nothing half-written stays.
+import { createHash, type Hash } from 'node:crypto';
+import { open, unlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TscError } from '../../../util/errors.js';
+import type { BlobStore } from '../images/blob-store.js';
+import type { Descriptor } from '../images/oci.js';
+import { responseError, type ErrorContext } from './errors.js';
+import type { RegistrySession } from './session.js';
+import { header, networkError } from './transport.js';
+
+export interface DownloadOptions {
+  onBytes?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Retries after a dropped connection or a 5xx (default 4: 0.2 s, 0.4 s, 0.8 s, 1.6 s apart). */
+  retries?: number;
+}
+
+export async function downloadBlob(session: RegistrySession, path: string, desc: Descriptor, blobs: BlobStore, scopes: string[], ctx: ErrorContext, opts: DownloadOptions = {}): Promise<void> {
+  const tmp = blobs.tempPath('pull');
+  const fh = await open(tmp, 'w', 0o600);
+  let hash: Hash = createHash('sha256');
+  let written = 0;
+  const retries = opts.retries ?? 4;
+  const restart = async () => {
+    written = 0;
+    hash = createHash('sha256');
+    await fh.truncate(0);
+  };
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await session.request(`/v2/${path}/blobs/${desc.digest}`, scopes, {
+          headers: written > 0 ? { range: `bytes=${written}-` } : {}, follow: true, signal: opts.signal,
+        });
+        const resumed = res.statusCode === 206 && rangeStart(header(res, 'content-range')) === written;
+        if (res.statusCode === 200 && written > 0) await restart();
+        else if (res.statusCode === 206 && !resumed) {
+          // Not the range we asked for: start over without one.
+          await res.body.dump();
+          await restart();
+          throw Object.assign(new TscError('REGISTRY_ERROR', `${ctx.what}: the registry answered a range request with the wrong range`), { retryable: true });
+        } else if (res.statusCode !== 200 && !resumed) {
+          const error = await responseError(res, ctx);
+          throw res.statusCode >= 500 ? Object.assign(error, { retryable: true }) : error;
+        }
+        try {
+          for await (const chunk of res.body) {
+            const buf = chunk as Buffer;
+            if (written + buf.length > desc.size) {
+              res.body.destroy();
+              throw new TscError('BLOB_DIGEST_MISMATCH', `${ctx.what}: blob ${desc.digest} is larger than the ${desc.size} bytes its manifest says: refused`);
+            }
+            await fh.write(buf, 0, buf.length, written);
+            hash.update(buf);
+            written += buf.length;
+            opts.onBytes?.(written, desc.size);
+          }
+        } catch (error) {
+          throw networkError({ registry: session.registry, base: '' }, error as Error);
+        }
+        break;
+      } catch (error) {
+        if (attempt >= retries || !retryable(error)) throw error;
+        await sleep(200 * 2 ** attempt, undefined, { signal: opts.signal });
+      }
+    }
+    const digest = `sha256:${hash.digest('hex')}`;
+    if (written !== desc.size || digest !== desc.digest) {
+      throw new TscError('BLOB_DIGEST_MISMATCH', `${ctx.what}: blob ${desc.digest} arrived with digest ${digest} (${written} bytes, ${desc.size} expected): the registry's copy is damaged or was changed; refused, nothing stored`);
+    }
+    await fh.sync();
+    await fh.close();
+    await blobs.adoptVerified(tmp, digest);
+  } catch (error) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw diskFull(error, ctx);
+  }
+}
+
+function rangeStart(contentRange: string | undefined): number | undefined {
+  const m = /^bytes (\d+)-/.exec(contentRange ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+function retryable(error: unknown): boolean {
+  if ((error as { retryable?: boolean }).retryable) return true;
+  return error instanceof TscError && error.code === 'REGISTRY_UNREACHABLE';
+}
+
+/** ENOSPC as a message that says what to do and that the store is unharmed. */
+export function diskFull(error: unknown, ctx: ErrorContext): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new TscError('DISK_FULL', `${ctx.what}: no space left on the device of the image store: nothing half-written was kept and the store is usable; free some space (\`tscompose image rm\`, \`docker system prune\` elsewhere) and pull again`);
+  }
+  return error;
+}

@@ -1,0 +1,119 @@
+// `pull`: reference → manifest (through an index for this platform) → config
+// and layers into the store → one image, tagged. Layers already in the store
+// are not fetched; the others come in parallel (bounded, shared by every pull
+// of the process) and are unpacked as soon as each has arrived.
+import type { ImagePullOptions, ImagePullResult, ImageTransferProgress } from '../../../engine/types.js';
+import { TscError } from '../../../util/errors.js';
+import type { BlobStore } from '../images/blob-store.js';
+import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, type Descriptor, type ImageConfig, type ImageIndex, type Manifest } from '../images/oci.js';
+import { familiarReference, formatReference, parseReference, repositoryName } from '../images/reference.js';
+import type { CommitLayer, CommitOptions } from '../images/store.js';
+import type { LayerStore } from '../snapshots/layers.js';
+import { downloadBlob, diskFull } from './blob-download.js';
+import type { ErrorContext } from './errors.js';
+import { Limiter } from './limit.js';
+import { fetchManifest } from './manifest.js';
+import { formatPlatform, parsePlatform, selectManifest } from './platform.js';
+import { repositoryScope, sessionFor } from './session.js';
+
+/** What a pull needs of the image store. */
+export interface PullStore {
+  readonly blobs: BlobStore;
+  readonly layers: LayerStore;
+  commitImage(config: Buffer, layers: CommitLayer[], opts?: CommitOptions): Promise<string>;
+  /** The image that `repoDigest` (`repo@sha256:…`) was pulled as, with its platform. */
+  findByRepoDigest(repoDigest: string): Promise<{ id: string; os: string; architecture: string } | undefined>;
+  /** Points `ref` at `id` (when given) and records the time of this pull. */
+  recordPull(ref: string, id?: string): Promise<void>;
+}
+
+const downloads = new Limiter(4);
+const inFlight = new Map<string, Promise<void>>();
+
+export async function pullImage(store: PullStore, refText: string, opts: ImagePullOptions = {}): Promise<ImagePullResult> {
+  const ref = parseReference(refText);
+  const session = sessionFor(ref.domain);
+  const scopes = [repositoryScope(ref.path, 'pull')];
+  const ctx: ErrorContext = { what: `pull ${familiarReference(ref)}`, repository: familiarReference({ domain: ref.domain, path: ref.path }), credentialSource: '' };
+  ctx.credentialSource = await session.credentialSource();
+  const want = parsePlatform(opts.platform);
+  const top = await fetchManifest(session, ref.path, ref.digest ?? ref.tag!, scopes, ctx);
+  const repoDigest = `${repositoryName(ref)}@${top.digest}`;
+  const tagRef = ref.tag !== undefined && !ref.digest ? formatReference(ref) : undefined;
+
+  const had = await store.findByRepoDigest(repoDigest);
+  if (had && had.os === want.os && had.architecture === want.architecture) {
+    await store.recordPull(tagRef ?? formatReference(ref), tagRef ? had.id : undefined);
+    return { id: had.id, digest: top.digest, downloaded: false };
+  }
+
+  let manifestBytes = top.bytes;
+  let mediaType = top.mediaType;
+  for (let depth = 0; INDEX_MEDIA_TYPES.includes(mediaType); depth++) {
+    if (depth > 2) throw new TscError('MANIFEST_INVALID', `${ctx.what}: indexes nested too deep`);
+    const index = JSON.parse(manifestBytes.toString('utf8')) as ImageIndex;
+    const chosen = selectManifest(index.manifests ?? [], want, familiarReference(ref));
+    const next = await fetchManifest(session, ref.path, chosen.digest, scopes, ctx);
+    manifestBytes = next.bytes;
+    mediaType = next.mediaType;
+  }
+  if (!MANIFEST_MEDIA_TYPES.includes(mediaType)) throw new TscError('MANIFEST_UNSUPPORTED', `${ctx.what}: the registry served a "${mediaType}", which is not an image manifest`);
+  const manifest = JSON.parse(manifestBytes.toString('utf8')) as Manifest;
+  if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw new TscError('MANIFEST_INVALID', `${ctx.what}: the manifest has no config or layers`);
+
+  await fetchOnce(store.blobs, manifest.config, () => downloadBlob(session, ref.path, manifest.config, store.blobs, scopes, ctx, { signal: opts.signal }));
+  const configBytes = await store.blobs.read(manifest.config.digest);
+  const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) {
+    throw new TscError('IMAGE_INVALID', `${ctx.what}: the config lists ${diffIds.length} layers, the manifest ${manifest.layers.length}: the image is damaged`);
+  }
+  if (opts.platform && (config.os !== want.os || config.architecture !== want.architecture)) {
+    throw new TscError('PLATFORM_NOT_FOUND', `${ctx.what}: the image is for ${config.os}/${config.architecture}, not ${formatPlatform(want)}`);
+  }
+
+  await Promise.all(manifest.layers.map((layer, i) => fetchLayer(store, layer, diffIds[i]!, (p) => opts.onProgress?.({ layer: shortDigest(layer.digest), ...p }),
+    () => downloadBlob(session, ref.path, layer, store.blobs, scopes, ctx, { signal: opts.signal, onBytes: throttle((current, total) => opts.onProgress?.({ layer: shortDigest(layer.digest), status: 'Downloading', current, total })) }))));
+
+  const id = await store.commitImage(configBytes, manifest.layers.map((l) => ({ blob: l.digest, mediaType: l.mediaType })), {
+    refs: tagRef ? [tagRef] : [], repoDigests: [repoDigest], manifest: manifestBytes, pulled: [tagRef ?? formatReference(ref)],
+  }).catch((error: unknown) => { throw diskFull(error, ctx); });
+  return { id, digest: top.digest, downloaded: true };
+}
+
+type LayerProgress = (p: Omit<ImageTransferProgress, 'layer'>) => void;
+
+async function fetchLayer(store: PullStore, layer: Descriptor, diffId: string, progress: LayerProgress, download: () => Promise<void>): Promise<void> {
+  if (store.layers.get(diffId) && (await store.blobs.has(layer.digest))) return progress({ status: 'Already exists' });
+  progress({ status: 'Waiting' });
+  await fetchOnce(store.blobs, layer, () => downloads.run(download));
+  progress({ status: 'Download complete' });
+  progress({ status: 'Extracting' });
+  await store.layers.ensure(store.blobs.path(layer.digest), diffId);
+  progress({ status: 'Pull complete' });
+}
+
+/** Downloads a blob unless the store has it; a blob two pulls need is fetched once. */
+async function fetchOnce(blobs: BlobStore, desc: Descriptor, download: () => Promise<void>): Promise<void> {
+  if (await blobs.has(desc.digest)) return;
+  let job = inFlight.get(desc.digest);
+  if (!job) {
+    job = download().finally(() => inFlight.delete(desc.digest));
+    inFlight.set(desc.digest, job);
+  }
+  await job;
+}
+
+function throttle(fn: (current: number, total: number) => void): (current: number, total: number) => void {
+  let last = 0;
+  return (current, total) => {
+    const now = Date.now();
+    if (current < total && now - last < 100) return;
+    last = now;
+    fn(current, total);
+  };
+}
+
+export function shortDigest(digest: string): string {
+  return digest.replace(/^sha256:/, '').slice(0, 12);
+}
