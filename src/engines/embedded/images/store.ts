@@ -214,7 +214,8 @@ export class ImageStore implements ImageService {
       }
       const layer = await this.layers.ensure(this.blobs.path(blob));
       const config = await buildImportConfig({ diffId: layer.diffId, rootfs: layer.dir, source });
-      const mediaType = (await fileCompression(this.blobs.path(blob))) === 'gzip' ? MEDIA.ociLayerGzip : MEDIA.ociLayer;
+      const compression = await fileCompression(this.blobs.path(blob));
+      const mediaType = compression === 'gzip' ? MEDIA.ociLayerGzip : compression === 'zstd' ? MEDIA.ociLayerZstd : MEDIA.ociLayer;
       return this.commitLocked(index, Buffer.from(JSON.stringify(config)), [{ blob, mediaType }], { refs });
     });
   }
