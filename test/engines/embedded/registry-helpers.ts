@@ -110,3 +110,121 @@ export async function startRegistry(auth: RegistryAuth = {}): Promise<TestRegist
     },
   };
 }
+
+export interface TokenServer {
+  realm: string;
+  service: string;
+  issuer: string;
+  /** The certificate the registry trusts (rootcertbundle). */
+  certFile: string;
+  /** Every token request: its scopes, and the user it authenticated (undefined: anonymous). */
+  requests: Array<{ scopes: string[]; user?: string }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A token server of the test's own (node http on loopback): Basic-authenticated
+ * requests by TEST_USER get what they ask for; anonymous ones get pull only.
+ * Tokens are RS256 JWTs with the signing certificate in `x5c`, as docker/distribution checks them.
+ */
+export async function startTokenServer(): Promise<TokenServer> {
+  const { execFileSync } = await import('node:child_process');
+  const { createServer: createHttp } = await import('node:http');
+  const { createPrivateKey, randomBytes, sign } = await import('node:crypto');
+  const { readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-token-'));
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=tsc-test-token'], { stdio: 'ignore' });
+  const key = createPrivateKey(readFileSync(keyFile));
+  const der = readFileSync(certFile, 'utf8').replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+  const service = 'tsc-test-registry';
+  const issuer = 'tsc-test-issuer';
+  const requests: TokenServer['requests'] = [];
+  const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
+  const server = createHttp((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const scopes = url.searchParams.getAll('scope');
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const [user, pass] = basic ? Buffer.from(basic, 'base64').toString().split(':') : [];
+    if (basic && (user !== TEST_USER.username || pass !== TEST_USER.password)) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}');
+      return;
+    }
+    requests.push({ scopes, ...(basic ? { user } : {}) });
+    const access = scopes.map((s) => {
+      const [type, name, actions] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), s.slice(s.lastIndexOf(':') + 1)];
+      return { type, name, actions: actions.split(',').filter((a) => basic || a === 'pull') };
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [der] }));
+    const claims = b64url(JSON.stringify({ iss: issuer, sub: user ?? '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access }));
+    const signature = b64url(sign('sha256', Buffer.from(`${header}.${claims}`), key));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 300 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    realm: `http://127.0.0.1:${port}/token`, service, issuer, certFile, requests,
+    stop: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Locally a missing registry skips with a printed reason; under CI=true it fails. */
+export function registryReady(suiteName: string): boolean {
+  const missing = missingForRegistry();
+  if (process.getuid?.() !== 0) missing.push('root');
+  if (missing.length === 0) return true;
+  const msg = `${suiteName} needs: ${missing.join(', ')}`;
+  if (process.env.CI === 'true') throw new Error(msg);
+  console.log(`skipped: ${msg}`);
+  return false;
+}
+
+export interface VariantOptions {
+  architecture?: string;
+  env?: string[];
+  /** Layers added on top: files (path → content), zstd-compressed with the zstd program when asked. */
+  layers?: Array<{ files: Record<string, Buffer>; zstd?: boolean }>;
+}
+
+/** A new image `ref` made offline from `base` (in `store`): another platform, environment or extra layers. */
+export async function commitVariant(store: import('../../../src/engines/embedded/images/store.js').ImageStore, base: string, ref: string, opts: VariantOptions): Promise<string> {
+  const { execFileSync } = await import('node:child_process');
+  const { writeTar } = await import('../../fixtures/images/busybox.js');
+  const { fileDigest } = await import('../../../src/engines/embedded/images/digest.js');
+  const { MEDIA } = await import('../../../src/engines/embedded/images/oci.js');
+  const { normalizeReference } = await import('../../../src/engines/embedded/images/reference.js');
+  const source = await store.pushSource(base);
+  const manifest = JSON.parse(source.manifest.toString()) as { layers: Array<{ digest: string; mediaType: string }> };
+  const config = JSON.parse((await store.blobs.read(source.id)).toString()) as { architecture: string; config: { Env?: string[] }; rootfs: { diff_ids: string[] }; created?: string };
+  const layers = manifest.layers.map((l) => ({ blob: l.digest, mediaType: l.mediaType }));
+  // In the store's own temporary directory: adopting a blob is a rename.
+  const dir = store.blobs.tempPath('variant');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(dir);
+  try {
+    for (const [i, layer] of (opts.layers ?? []).entries()) {
+      const tar = join(dir, `layer${i}.tar`);
+      await writeTar(tar, Object.entries(layer.files).map(([name, body]) => ({ name, type: 'file' as const, mode: 0o644, size: body.length, body, mtime: new Date('2024-01-01T00:00:00Z') })));
+      config.rootfs.diff_ids.push((await fileDigest(tar)).digest);
+      let blobFile = tar;
+      if (layer.zstd) {
+        execFileSync('zstd', ['-q', '-3', tar, '-o', `${tar}.zst`]);
+        blobFile = `${tar}.zst`;
+      }
+      const { digest } = await store.blobs.adopt(blobFile);
+      layers.push({ blob: digest, mediaType: layer.zstd ? MEDIA.ociLayerZstd : MEDIA.ociLayer });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (opts.architecture) config.architecture = opts.architecture;
+  if (opts.env) config.config = { ...config.config, Env: opts.env };
+  config.created = new Date().toISOString();
+  return store.commitImage(Buffer.from(JSON.stringify(config)), layers, { refs: [normalizeReference(ref)] });
+}

@@ -72,8 +72,12 @@ export async function pullImage(store: PullStore, refText: string, opts: ImagePu
     throw new TscError('PLATFORM_NOT_FOUND', `${ctx.what}: the image is for ${config.os}/${config.architecture}, not ${formatPlatform(want)}`);
   }
 
-  await Promise.all(manifest.layers.map((layer, i) => fetchLayer(store, layer, diffIds[i]!, (p) => opts.onProgress?.({ layer: shortDigest(layer.digest), ...p }),
+  // Every layer job settles before the pull answers: no download goes on behind a failed pull
+  // (those that complete stay in the store for the next attempt).
+  const settled = await Promise.allSettled(manifest.layers.map((layer, i) => fetchLayer(store, layer, diffIds[i]!, (p) => opts.onProgress?.({ layer: shortDigest(layer.digest), ...p }),
     () => downloadBlob(session, ref.path, layer, store.blobs, scopes, ctx, { signal: opts.signal, onBytes: throttle((current, total) => opts.onProgress?.({ layer: shortDigest(layer.digest), status: 'Downloading', current, total })) }))));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 
   const id = await store.commitImage(configBytes, manifest.layers.map((l) => ({ blob: l.digest, mediaType: l.mediaType })), {
     refs: tagRef ? [tagRef] : [], repoDigests: [repoDigest], manifest: manifestBytes, pulled: [tagRef ?? formatReference(ref)],
