@@ -55,11 +55,12 @@ export class TtyProgress {
       const seconds = `${(((r.ended ?? Date.now()) - r.started) / 1000).toFixed(1)}s`;
       // A wrapped line would break the cursor-up redraw: cut to the terminal width.
       const indent = r.parent && this.rows.has(r.parent) ? '  ' : '';
-      const full = ` ${indent}${r.label.padEnd(width - indent.length)}  ${r.status}${r.detail ? ` ${r.detail.replace(/\s+/g, ' ')}` : ''}`;
-      const text = full.length > columns - seconds.length - 4 ? `${full.slice(0, Math.max(10, columns - seconds.length - 5))}…` : full;
-      const plainLength = 2 + text.length;
+      const full = ` ${r.label.padEnd(width - indent.length)}  ${r.status}${r.detail ? ` ${r.detail.replace(/\s*[\r\n]+\s*/g, ' ')}` : ''}`;
+      const room = columns - seconds.length - 4 - indent.length;
+      const text = full.length > room ? `${full.slice(0, Math.max(10, room - 1))}…` : full;
+      const plainLength = 2 + indent.length + text.length;
       const pad = Math.max(1, columns - plainLength - seconds.length - 1);
-      lines.push(` ${icon}${r.state === 'error' ? this.paint('31', text) : text}${' '.repeat(pad)}${this.paint('2', seconds)}`);
+      lines.push(` ${indent}${icon}${r.state === 'error' ? this.paint('31', text) : text}${' '.repeat(pad)}${this.paint('2', seconds)}`);
     }
     const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
     this.out.write(up + lines.map((l) => `\x1b[2K${l}\n`).join(''));

@@ -229,6 +229,27 @@ test('a zstd layer pulls and unpacks', async () => {
   assert.is(readFileSync(join(resolved.layerDirs.at(-1)!, 'etc/zstd.txt'), 'utf8'), 'compressed with zstd\n'.repeat(100));
 });
 
+test('disk full: a clear error, nothing half-stored, the store still usable', async () => {
+  const ref = `${reg!.host}/full/busybox:1`;
+  await commitVariant(seed, 'busybox:latest', ref, { layers: [{ files: { 'big.bin': randomBytes(6 * 1024 * 1024) } }] });
+  await seed.push(ref);
+  const root = mkdtempSync(join(tmpdir(), 'tsc-regfull-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=5m', 'tsc-regfull', root]);
+  try {
+    const store = new ImageStore({ root });
+    await importBusybox(store, 'busybox:latest');
+    const error = await failure(store.pull(ref));
+    assert.is(error.code, 'DISK_FULL');
+    assert.match(error.message, 'the store is usable');
+    assert.equal(readdirSync(store.blobs.tmpDir), []);
+    assert.is(await store.inspect(ref), undefined);
+    assert.ok(await store.resolveImage('busybox:latest'));
+  } finally {
+    execFileSync('umount', [root]);
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('unknown repository and tag say so', async () => {
   const error = await failure(freshStore().pull(`${reg!.host}/nothing/here:1`));
   assert.is(error.code, 'REGISTRY_NOT_FOUND');

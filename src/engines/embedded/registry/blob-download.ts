@@ -47,20 +47,25 @@ export async function downloadBlob(session: RegistrySession, path: string, desc:
           const error = await responseError(res, ctx);
           throw res.statusCode >= 500 ? Object.assign(error, { retryable: true }) : error;
         }
-        try {
-          for await (const chunk of res.body) {
-            const buf = chunk as Buffer;
-            if (written + buf.length > desc.size) {
-              res.body.destroy();
-              throw new TscError('BLOB_DIGEST_MISMATCH', `${ctx.what}: blob ${desc.digest} is larger than the ${desc.size} bytes its manifest says: refused`);
-            }
-            await fh.write(buf, 0, buf.length, written);
-            hash.update(buf);
-            written += buf.length;
-            opts.onBytes?.(written, desc.size);
+        const chunks = res.body[Symbol.asyncIterator]();
+        for (;;) {
+          let next: IteratorResult<Buffer>;
+          try {
+            next = (await chunks.next()) as IteratorResult<Buffer>;
+          } catch (error) {
+            throw networkError({ registry: session.registry, base: '' }, error as Error);
           }
-        } catch (error) {
-          throw networkError({ registry: session.registry, base: '' }, error as Error);
+          if (next.done) break;
+          const buf = next.value;
+          if (written + buf.length > desc.size) {
+            res.body.destroy();
+            throw new TscError('BLOB_DIGEST_MISMATCH', `${ctx.what}: blob ${desc.digest} is larger than the ${desc.size} bytes its manifest says: refused`);
+          }
+          // A failed write (ENOSPC) is no network trouble: it ends the download.
+          await fh.write(buf, 0, buf.length, written);
+          hash.update(buf);
+          written += buf.length;
+          opts.onBytes?.(written, desc.size);
         }
         break;
       } catch (error) {

@@ -93,18 +93,28 @@ function entryCredentials(entry: AuthEntry): Credentials | undefined {
 }
 
 async function helperGet(helper: string, server: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
+  let result;
   try {
-    const { stdout } = await execFile([`docker-credential-${helper}`, 'get'], { input: server, env, timeout: 30_000 });
-    const parsed = JSON.parse(stdout) as { Username?: string; Secret?: string };
-    if (!parsed.Secret) return undefined;
-    return parsed.Username === '<token>' ? { username: '', secret: parsed.Secret, identityToken: true } : { username: parsed.Username ?? '', secret: parsed.Secret };
+    result = await execFile([`docker-credential-${helper}`, 'get'], { input: server, env, timeout: 30_000, okCodes: [0, 1] });
   } catch (error) {
-    if (error instanceof ProcessError && /credentials not found/i.test(error.stderr + error.message)) return undefined;
     if (error instanceof ProcessError && error.exitCode_ === null && error.signal === null && /not found in PATH/.test(error.message)) {
       throw new TscError('CREDENTIAL_HELPER_MISSING', `docker-credential-${helper} is not on PATH, but ${dockerConfigFile(env)} names it: install it or remove it from the file`);
     }
     throw new TscError('CREDENTIAL_HELPER_FAILED', `docker-credential-${helper} get failed: ${(error as Error).message}`);
   }
+  // Helpers say "credentials not found in native keychain" (on stdout) and exit 1 when they have none.
+  if (result.code !== 0) {
+    if (/credentials not found/i.test(result.stdout + result.stderr)) return undefined;
+    throw new TscError('CREDENTIAL_HELPER_FAILED', `docker-credential-${helper} get failed: ${(result.stderr || result.stdout).trim()}`);
+  }
+  let parsed: { Username?: string; Secret?: string };
+  try {
+    parsed = JSON.parse(result.stdout) as typeof parsed;
+  } catch {
+    throw new TscError('CREDENTIAL_HELPER_FAILED', `docker-credential-${helper} get printed something that is not JSON`);
+  }
+  if (!parsed.Secret) return undefined;
+  return parsed.Username === '<token>' ? { username: '', secret: parsed.Secret, identityToken: true } : { username: parsed.Username ?? '', secret: parsed.Secret };
 }
 
 /** Stores credentials as `docker login` does: in the helper for the registry, else base64 in `auths`. Returns where. */

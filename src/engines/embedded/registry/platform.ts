@@ -11,9 +11,13 @@ export function parsePlatform(text?: string): Platform {
   if (parts.length > 3 || parts.some((p) => !p)) {
     throw new TscError('PLATFORM_INVALID', `invalid platform "${text}": use OS/ARCH[/VARIANT], e.g. linux/arm64`);
   }
-  const [os, arch, variant] = parts.length === 1 ? ['linux', parts[0]!, undefined] : parts;
+  // `arm/v7` is ARCH/VARIANT; `linux/arm` OS/ARCH (containerd's platforms.Parse).
+  const [os, arch, variant] = parts.length === 1 ? ['linux', parts[0]!, undefined]
+    : parts.length === 2 && !KNOWN_OS.includes(parts[0]!) ? ['linux', parts[0]!, parts[1]] : parts;
   return normalizePlatform({ os: os!, architecture: normalizeArch(arch!), ...(variant ? { variant } : {}) });
 }
+
+const KNOWN_OS = ['linux', 'windows', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'solaris', 'illumos', 'aix', 'android', 'ios', 'plan9', 'js', 'wasip1'];
 
 export function hostPlatform(): Platform {
   const architecture = goArch();

@@ -3,6 +3,7 @@
 // from or pushed to there), else uploaded (POST, then one streamed PUT);
 // then the manifest as kept, so the digest is the one the image was pulled as.
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { ImagePushOptions, ImagePushResult, ImageTransferProgress } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
 import { familiarReference, formatReference, parseReference, repositoryName } from '../images/reference.js';
@@ -62,12 +63,14 @@ async function pushBlob(session: RegistrySession, path: string, blob: PushSource
   const url = new URL(location, (await session.endpoint()).base);
   url.searchParams.set('digest', blob.digest);
   let sent = 0;
-  const body = createReadStream(blob.path);
-  body.on('data', (chunk) => {
-    sent += chunk.length;
-    progress({ status: 'Pushing', current: sent, total: blob.size });
-  });
-  const put = await session.request(url.href, scopes, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) } });
+  async function* body(): AsyncGenerator<Buffer> {
+    for await (const chunk of createReadStream(blob.path)) {
+      sent += (chunk as Buffer).length;
+      progress({ status: 'Pushing', current: sent, total: blob.size });
+      yield chunk as Buffer;
+    }
+  }
+  const put = await session.request(url.href, scopes, { method: 'PUT', body: Readable.from(body()), headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) } });
   if (put.statusCode !== 201 && put.statusCode !== 204) throw await responseError(put, ctx);
   await put.body.dump();
   progress({ status: 'Pushed' });
