@@ -1,7 +1,7 @@
 import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
 import { checkPullPolicyFlag, planImages, planPulls, refreshInterval } from '../../src/stack/plan-images.js';
-import type { PlanImagesOptions } from '../../src/stack/plan-images.js';
+import type { LocalImage, PlanImagesOptions } from '../../src/stack/plan-images.js';
 import { TscError } from '../../src/util/errors.js';
 import { loadStack } from './helpers.js';
 
@@ -40,7 +40,7 @@ s('missing images are pulled; buildable ones build when the pull fails; build-on
 });
 
 s('present images: always pulls, refresh policies look at the last pull', () => {
-  const local = Object.fromEntries(['redis:7', 'web:1', 'never:1', 'app:1', 'app:2', 'demo-built'].map((i) => [i, { present: true }]));
+  const local: Record<string, LocalImage> = Object.fromEntries(['redis:7', 'web:1', 'never:1', 'app:1', 'app:2', 'demo-built'].map((i) => [i, { present: true }]));
   local['daily:1'] = { present: true, lastPulled: '2026-01-09T11:00:00Z' };
   local['every:1'] = { present: true, lastPulled: '2026-01-10T06:00:00Z' };
   assert.equal(plan({ local }), [

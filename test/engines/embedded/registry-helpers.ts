@@ -17,6 +17,8 @@ export function missingForRegistry(): string[] {
   const missing: string[] = [];
   if (!existsSync(REGISTRY_BIN)) missing.push('docker-registry (`apt-get install docker-registry`)');
   if (!findInPath('skopeo')) missing.push('skopeo (`apt-get install skopeo`)');
+  if (!findInPath('zstd')) missing.push('zstd (`apt-get install zstd`)');
+  if (!findInPath('openssl')) missing.push('openssl (`apt-get install openssl`)');
   return missing;
 }
 
@@ -189,7 +191,7 @@ export interface VariantOptions {
   architecture?: string;
   env?: string[];
   /** Layers added on top: files (path → content), zstd-compressed with the zstd program when asked. */
-  layers?: Array<{ files: Record<string, Buffer>; zstd?: boolean }>;
+  layers?: Array<{ files: Record<string, Buffer>; zstd?: boolean; gzip?: boolean }>;
 }
 
 /** A new image `ref` made offline from `base` (in `store`): another platform, environment or extra layers. */
@@ -216,9 +218,12 @@ export async function commitVariant(store: import('../../../src/engines/embedded
       if (layer.zstd) {
         execFileSync('zstd', ['-q', '-3', tar, '-o', `${tar}.zst`]);
         blobFile = `${tar}.zst`;
+      } else if (layer.gzip) {
+        execFileSync('gzip', ['-1', '-n', tar]);
+        blobFile = `${tar}.gz`;
       }
       const { digest } = await store.blobs.adopt(blobFile);
-      layers.push({ blob: digest, mediaType: layer.zstd ? MEDIA.ociLayerZstd : MEDIA.ociLayer });
+      layers.push({ blob: digest, mediaType: layer.zstd ? MEDIA.ociLayerZstd : layer.gzip ? MEDIA.ociLayerGzip : MEDIA.ociLayer });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

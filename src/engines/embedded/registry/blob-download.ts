@@ -34,7 +34,7 @@ export async function downloadBlob(session: RegistrySession, path: string, desc:
     for (let attempt = 0; ; attempt++) {
       try {
         const res = await session.request(`/v2/${path}/blobs/${desc.digest}`, scopes, {
-          headers: written > 0 ? { range: `bytes=${written}-` } : {}, follow: true, signal: opts.signal,
+          headers: written > 0 ? { range: `bytes=${written}-` } : {}, follow: true, bulk: true, signal: opts.signal,
         });
         const resumed = res.statusCode === 206 && rangeStart(header(res, 'content-range')) === written;
         if (res.statusCode === 200 && written > 0) await restart();
@@ -49,9 +49,9 @@ export async function downloadBlob(session: RegistrySession, path: string, desc:
         }
         const chunks = res.body[Symbol.asyncIterator]();
         for (;;) {
-          let next: IteratorResult<Buffer>;
+          let next: IteratorResult<Uint8Array>;
           try {
-            next = (await chunks.next()) as IteratorResult<Buffer>;
+            next = await chunks.next();
           } catch (error) {
             throw networkError({ registry: session.registry, base: '' }, error as Error);
           }

@@ -50,6 +50,12 @@ export function hostnameOf(host: string): string {
   return colon >= 0 ? host.slice(0, colon) : host;
 }
 
+/** The port of `host[:port]`, `[v6]:port`; undefined when none is written. */
+export function portOf(host: string): number | undefined {
+  const m = /:(\d+)$/.exec(host.startsWith('[') ? host.slice(host.indexOf(']') + 1) : host);
+  return m ? Number(m[1]) : undefined;
+}
+
 function isLoopback(hostname: string): boolean {
   if (hostname === 'localhost' || hostname === '::1') return true;
   return isIP(hostname) === 4 && hostname.startsWith('127.');

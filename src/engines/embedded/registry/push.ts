@@ -70,7 +70,7 @@ async function pushBlob(session: RegistrySession, path: string, blob: PushSource
       yield chunk as Buffer;
     }
   }
-  const put = await session.request(url.href, scopes, { method: 'PUT', body: Readable.from(body()), headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) } });
+  const put = await session.request(url.href, scopes, { method: 'PUT', bulk: true, body: Readable.from(body()), headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) } });
   if (put.statusCode !== 201 && put.statusCode !== 204) throw await responseError(put, ctx);
   await put.body.dump();
   progress({ status: 'Pushed' });
