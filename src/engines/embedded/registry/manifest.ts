@@ -51,15 +51,3 @@ export async function fetchManifest(session: RegistrySession, path: string, refe
   }
   return { bytes, mediaType, digest };
 }
-
-/** HEAD of a manifest: its digest, without the body (the cheap "has it changed?" check). */
-export async function headManifest(session: RegistrySession, path: string, reference: string, scopes: string[], ctx: ErrorContext): Promise<string | undefined> {
-  const res = await session.request(`/v2/${path}/manifests/${reference}`, scopes, { method: 'HEAD', headers: { accept: ACCEPT } });
-  if (res.statusCode !== 200) {
-    await res.body.dump();
-    if (res.statusCode === 404 || res.statusCode === 401 || res.statusCode === 429) return undefined;
-    return undefined;
-  }
-  await res.body.dump();
-  return header(res, 'docker-content-digest');
-}

@@ -161,8 +161,3 @@ export function networkError(endpoint: Pick<Endpoint, 'registry' | 'base'>, erro
   }
   return new TscError('REGISTRY_UNREACHABLE', `cannot talk to ${where}: ${cause.message || code || String(error)}`);
 }
-
-/** Forgets found endpoints (tests that restart a registry on another port reuse none). */
-export function forgetEndpoints(): void {
-  endpoints.clear();
-}
