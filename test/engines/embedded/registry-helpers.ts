@@ -181,3 +181,50 @@ export async function startTokenServer(): Promise<TokenServer> {
 export function registryReady(suiteName: string): boolean {
   return requirementsMet(suiteName, [...missingForRegistry(), ...(process.getuid?.() === 0 ? [] : ['root'])]);
 }
+
+export interface VariantOptions {
+  architecture?: string;
+  env?: string[];
+  /** Layers added on top: files (path → content), zstd-compressed with the zstd program when asked. */
+  layers?: Array<{ files: Record<string, Buffer>; zstd?: boolean; gzip?: boolean }>;
+}
+
+/** A new image `ref` made offline from `base` (in `store`): another platform, environment or extra layers. */
+export async function commitVariant(store: import('../../../src/engines/embedded/images/store.js').ImageStore, base: string, ref: string, opts: VariantOptions): Promise<string> {
+  const { execFileSync } = await import('node:child_process');
+  const { writeTar } = await import('../../fixtures/images/busybox.js');
+  const { fileDigest } = await import('../../../src/engines/embedded/images/digest.js');
+  const { MEDIA } = await import('../../../src/engines/embedded/images/oci.js');
+  const { normalizeReference } = await import('../../../src/engines/embedded/images/reference.js');
+  const source = await store.pushSource(base);
+  const manifest = JSON.parse(source.manifest.toString()) as { layers: Array<{ digest: string; mediaType: string }> };
+  const config = JSON.parse((await store.blobs.read(source.id)).toString()) as { architecture: string; config: { Env?: string[] }; rootfs: { diff_ids: string[] }; created?: string };
+  const layers = manifest.layers.map((l) => ({ blob: l.digest, mediaType: l.mediaType }));
+  // In the store's own temporary directory: adopting a blob is a rename.
+  const dir = store.blobs.tempPath('variant');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(dir);
+  try {
+    for (const [i, layer] of (opts.layers ?? []).entries()) {
+      const tar = join(dir, `layer${i}.tar`);
+      await writeTar(tar, Object.entries(layer.files).map(([name, body]) => ({ name, type: 'file' as const, mode: 0o644, size: body.length, body, mtime: new Date('2024-01-01T00:00:00Z') })));
+      config.rootfs.diff_ids.push((await fileDigest(tar)).digest);
+      let blobFile = tar;
+      if (layer.zstd) {
+        execFileSync('zstd', ['-q', '-3', tar, '-o', `${tar}.zst`]);
+        blobFile = `${tar}.zst`;
+      } else if (layer.gzip) {
+        execFileSync('gzip', ['-1', '-n', tar]);
+        blobFile = `${tar}.gz`;
+      }
+      const { digest } = await store.blobs.adopt(blobFile);
+      layers.push({ blob: digest, mediaType: layer.zstd ? MEDIA.ociLayerZstd : layer.gzip ? MEDIA.ociLayerGzip : MEDIA.ociLayer });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (opts.architecture) config.architecture = opts.architecture;
+  if (opts.env) config.config = { ...config.config, Env: opts.env };
+  config.created = new Date().toISOString();
+  return store.commitImage(Buffer.from(JSON.stringify(config)), layers, { refs: [normalizeReference(ref)] });
+}
