@@ -12,7 +12,15 @@ import { responseError, type ErrorContext } from './errors.js';
 import type { RegistrySession } from './session.js';
 import { header, networkError } from './transport.js';
 
+/** Where the bytes also go as they arrive (a layer unpacked while it downloads). */
+export interface DownloadTee {
+  write(chunk: Uint8Array): Promise<void>;
+  /** The download starts over: what was passed on is void. */
+  restart(): void;
+}
+
 export interface DownloadOptions {
+  tee?: DownloadTee;
   onBytes?: (done: number, total: number) => void;
   signal?: AbortSignal;
   /** Retries after a dropped connection or a 5xx (default 4: 0.2 s, 0.4 s, 0.8 s, 1.6 s apart). */
@@ -26,6 +34,7 @@ export async function downloadBlob(session: RegistrySession, path: string, desc:
   let written = 0;
   const retries = opts.retries ?? 4;
   const restart = async () => {
+    opts.tee?.restart();
     written = 0;
     hash = createHash('sha256');
     await fh.truncate(0);
@@ -66,6 +75,7 @@ export async function downloadBlob(session: RegistrySession, path: string, desc:
           hash.update(buf);
           written += buf.length;
           opts.onBytes?.(written, desc.size);
+          await opts.tee?.write(buf);
         }
         break;
       } catch (error) {

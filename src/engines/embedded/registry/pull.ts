@@ -9,7 +9,8 @@ import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, type Descriptor, type ImageCon
 import { familiarReference, formatReference, parseReference, repositoryName } from '../images/reference.js';
 import type { CommitLayer, CommitOptions } from '../images/store.js';
 import type { LayerStore } from '../snapshots/layers.js';
-import { downloadBlob, diskFull } from './blob-download.js';
+import { PassThrough } from 'node:stream';
+import { downloadBlob, diskFull, type DownloadTee } from './blob-download.js';
 import type { ErrorContext } from './errors.js';
 import { Limiter } from './limit.js';
 import { fetchManifest } from './manifest.js';
@@ -75,7 +76,7 @@ export async function pullImage(store: PullStore, refText: string, opts: ImagePu
   // Every layer job settles before the pull answers: no download goes on behind a failed pull
   // (those that complete stay in the store for the next attempt).
   const settled = await Promise.allSettled(manifest.layers.map((layer, i) => fetchLayer(store, layer, diffIds[i]!, (p) => opts.onProgress?.({ layer: shortDigest(layer.digest), ...p }),
-    () => downloadBlob(session, ref.path, layer, store.blobs, scopes, ctx, { signal: opts.signal, onBytes: throttle((current, total) => opts.onProgress?.({ layer: shortDigest(layer.digest), status: 'Downloading', current, total })) }))));
+    (tee) => downloadBlob(session, ref.path, layer, store.blobs, scopes, ctx, { tee, signal: opts.signal, onBytes: throttle((current, total) => opts.onProgress?.({ layer: shortDigest(layer.digest), status: 'Downloading', current, total })) }))));
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 
@@ -87,14 +88,72 @@ export async function pullImage(store: PullStore, refText: string, opts: ImagePu
 
 type LayerProgress = (p: Omit<ImageTransferProgress, 'layer'>) => void;
 
-async function fetchLayer(store: PullStore, layer: Descriptor, diffId: string, progress: LayerProgress, download: () => Promise<void>): Promise<void> {
+async function fetchLayer(store: PullStore, layer: Descriptor, diffId: string, progress: LayerProgress, download: (tee?: DownloadTee) => Promise<void>): Promise<void> {
   if (store.layers.get(diffId) && (await store.blobs.has(layer.digest))) return progress({ status: 'Already exists' });
   progress({ status: 'Waiting' });
-  await fetchOnce(store.blobs, layer, () => downloads.run(download));
-  progress({ status: 'Download complete' });
-  progress({ status: 'Extracting' });
-  await store.layers.ensure(store.blobs.path(layer.digest), diffId);
+  let streamed = false;
+  if (!(await store.blobs.has(layer.digest)) && !inFlight.has(layer.digest)) {
+    // Unpacked as it arrives: one pass over the bytes instead of download, then read back.
+    streamed = await downloads.run(async () => {
+      const tee = new LayerTee();
+      const unpacking = store.layers.ensureStream(tee.stream, diffId);
+      unpacking.catch(() => tee.break());
+      try {
+        await fetchOnce(store.blobs, layer, () => download(tee));
+      } catch (error) {
+        tee.break();
+        await unpacking.catch(() => undefined);
+        throw error;
+      }
+      tee.end();
+      progress({ status: 'Download complete' });
+      progress({ status: 'Extracting' });
+      return unpacking.then(() => true, () => false);
+    });
+  } else {
+    await fetchOnce(store.blobs, layer, () => downloads.run(() => download()));
+    progress({ status: 'Download complete' });
+  }
+  if (!streamed) {
+    // A restarted download or a failed stream unpack: unpack from the verified blob, which says what is wrong if anything is.
+    progress({ status: 'Extracting' });
+    await store.layers.ensure(store.blobs.path(layer.digest), diffId);
+  }
   progress({ status: 'Pull complete' });
+}
+
+/** A download's bytes on their way to the unpacker, with backpressure; broken, it passes nothing on. */
+class LayerTee implements DownloadTee {
+  readonly stream = new PassThrough({ highWaterMark: 4 << 20 });
+  private broken = false;
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.broken || this.stream.destroyed) return;
+    if (!this.stream.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.stream.off('drain', done).off('close', done);
+          resolve();
+        };
+        this.stream.on('drain', done).on('close', done);
+      });
+    }
+  }
+
+  restart(): void {
+    this.break();
+  }
+
+  /** Cut short, the stream ends (not destroyed: the unpacker sees a truncated tar and fails on its own terms). */
+  break(): void {
+    if (this.broken) return;
+    this.broken = true;
+    if (!this.stream.destroyed && !this.stream.writableEnded) this.stream.end();
+  }
+
+  end(): void {
+    if (!this.broken) this.stream.end();
+  }
 }
 
 /** Downloads a blob unless the store has it; a blob two pulls need is fetched once. */

@@ -30,8 +30,43 @@ export async function fileCompression(file: string): Promise<Compression> {
 
 /** The uncompressed bytes of `file` as a stream. */
 export async function openDecompressed(file: string): Promise<Readable> {
-  const compression = await fileCompression(file);
-  const raw = createReadStream(file);
+  return decompress(createReadStream(file), await fileCompression(file), file);
+}
+
+/** The uncompressed bytes of a (maybe compressed) tar stream, told apart by its first bytes. */
+export async function decompressStream(input: Readable, what: string): Promise<Readable> {
+  const head = await peek(input, 8);
+  return decompress(input, head.length < 4 ? 'none' : detectCompression(head), what);
+}
+
+async function peek(input: Readable, n: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  while (length < n && !input.readableEnded && !input.destroyed) {
+    const chunk = input.read() as Buffer | null;
+    if (chunk) {
+      chunks.push(chunk);
+      length += chunk.length;
+      continue;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        input.off('readable', done).off('end', done).off('close', done).off('error', fail);
+        resolve();
+      };
+      const fail = (error: Error) => {
+        done();
+        reject(error);
+      };
+      input.on('readable', done).on('end', done).on('close', done).on('error', fail);
+    });
+  }
+  const head = Buffer.concat(chunks);
+  if (head.length) input.unshift(head);
+  return head.subarray(0, n);
+}
+
+function decompress(raw: Readable, compression: Compression, file: string): Readable {
   switch (compression) {
     case 'none':
       return raw;
