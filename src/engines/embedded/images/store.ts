@@ -130,6 +130,7 @@ export class ImageStore implements ImageService {
       const refs = refsOf(index, id);
       const untag = (r: string) => {
         delete index.refs[r];
+        if (index.pulled) delete index.pulled[r];
         return `Untagged: ${familiarize(r)}`;
       };
       if (found.ref && refs.length > 1) return [untag(found.ref)];
