@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import * as assert from 'uvu/assert';
 import { suite } from '../../harness.js';
-import { findCredentials, storeCredentials, eraseCredentials } from '../../../src/engines/embedded/registry/credentials.js';
+import { findCredentials, registryAuthHeader, storeCredentials, eraseCredentials } from '../../../src/engines/embedded/registry/credentials.js';
 import { responseError } from '../../../src/engines/embedded/registry/errors.js';
 import { insecureRegistries, isInsecureRegistry } from '../../../src/engines/embedded/registry/insecure.js';
 import { parsePlatform, selectManifest } from '../../../src/engines/embedded/registry/platform.js';
@@ -60,6 +60,7 @@ s('credentials: auths, helpers, and what login/logout write', async () => {
     const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
     assert.equal(Object.keys(saved.auths), ['reg:5000', 'https://index.docker.io/v1/']);
     assert.equal((await findCredentials('docker.io', env)).credentials, { username: 'hub', secret: 'h' });
+    assert.equal(JSON.parse(Buffer.from((await registryAuthHeader('docker.io', env))!, 'base64url').toString()), { username: 'hub', password: 'h', serveraddress: 'https://index.docker.io/v1/' });
     assert.ok(await eraseCredentials('reg:5000', env));
     assert.not.ok(await eraseCredentials('reg:5000', env));
     writeFileSync(join(dir, 'docker-credential-unit'), '#!/bin/sh\nread s\n[ "$s" = "other:1" ] && echo \'{"Username":"<token>","Secret":"tok"}\' && exit 0\necho "credentials not found in native keychain"; exit 1\n');

@@ -160,3 +160,16 @@ function writeConfig(file: string, config: DockerConfig): void {
   mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
   writeFileAtomic(file, `${JSON.stringify(config, null, '\t')}\n`, 0o600);
 }
+
+/**
+ * The `X-Registry-Auth` header the Docker Engine API takes for pull and push
+ * (base64url JSON), from the same credentials; undefined when there are none.
+ */
+export async function registryAuthHeader(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const { credentials } = await findCredentials(registry, env);
+  if (!credentials) return undefined;
+  const body = credentials.identityToken
+    ? { identitytoken: credentials.secret, serveraddress: serverKey(registry) }
+    : { username: credentials.username, password: credentials.secret, serveraddress: serverKey(registry) };
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
