@@ -2,14 +2,15 @@
 // and layers into the store → one image, tagged. Layers already in the store
 // are not fetched; the others come in parallel (bounded, shared by every pull
 // of the process) and are unpacked as soon as each has arrived.
+import { PassThrough } from 'node:stream';
 import type { ImagePullOptions, ImagePullResult, ImageTransferProgress } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
 import type { BlobStore } from '../images/blob-store.js';
+import { isDigest } from '../images/digest.js';
 import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, type Descriptor, type ImageConfig, type ImageIndex, type Manifest } from '../images/oci.js';
 import { familiarReference, formatReference, parseReference, repositoryName } from '../images/reference.js';
 import type { CommitLayer, CommitOptions } from '../images/store.js';
 import type { LayerStore } from '../snapshots/layers.js';
-import { PassThrough } from 'node:stream';
 import { downloadBlob, diskFull, type DownloadTee } from './blob-download.js';
 import type { ErrorContext } from './errors.js';
 import { Limiter } from './limit.js';
@@ -52,19 +53,20 @@ export async function pullImage(store: PullStore, refText: string, opts: ImagePu
   let mediaType = top.mediaType;
   for (let depth = 0; INDEX_MEDIA_TYPES.includes(mediaType); depth++) {
     if (depth > 2) throw new TscError('MANIFEST_INVALID', `${ctx.what}: indexes nested too deep`);
-    const index = JSON.parse(manifestBytes.toString('utf8')) as ImageIndex;
+    const index = parseJson<ImageIndex>(manifestBytes, `${ctx.what}: the index`);
     const chosen = selectManifest(index.manifests ?? [], want, familiarReference(ref));
+    if (!isDigest(chosen.digest)) throw new TscError('MANIFEST_INVALID', `${ctx.what}: the index names "${chosen.digest}", which is not a sha256 digest`);
     const next = await fetchManifest(session, ref.path, chosen.digest, scopes, ctx);
     manifestBytes = next.bytes;
     mediaType = next.mediaType;
   }
   if (!MANIFEST_MEDIA_TYPES.includes(mediaType)) throw new TscError('MANIFEST_UNSUPPORTED', `${ctx.what}: the registry served a "${mediaType}", which is not an image manifest`);
-  const manifest = JSON.parse(manifestBytes.toString('utf8')) as Manifest;
+  const manifest = parseJson<Manifest>(manifestBytes, `${ctx.what}: the manifest`);
   if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw new TscError('MANIFEST_INVALID', `${ctx.what}: the manifest has no config or layers`);
 
   await fetchOnce(store.blobs, manifest.config, () => downloadBlob(session, ref.path, manifest.config, store.blobs, scopes, ctx, { signal: opts.signal }));
   const configBytes = await store.blobs.read(manifest.config.digest);
-  const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+  const config = parseJson<ImageConfig>(configBytes, `${ctx.what}: the image config`);
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== manifest.layers.length) {
     throw new TscError('IMAGE_INVALID', `${ctx.what}: the config lists ${diffIds.length} layers, the manifest ${manifest.layers.length}: the image is damaged`);
@@ -175,6 +177,14 @@ function throttle(fn: (current: number, total: number) => void): (current: numbe
     last = now;
     fn(current, total);
   };
+}
+
+function parseJson<T>(bytes: Buffer, what: string): T {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch (error) {
+    throw new TscError('MANIFEST_INVALID', `${what} is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 export function shortDigest(digest: string): string {
