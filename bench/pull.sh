@@ -75,6 +75,7 @@ for _ in $(seq 1 $(( RUNS * 2 + 1 ))); do
   plain+=("$(timed node "$BIN" --root "$WORK/run" --progress quiet -p "$PROJECT" up -d)")
 done
 T_WARM=$(printf '%s\n' "${warm[@]}" | median)
+read -r T_CHECK T_GET < <(cd "$REPO" && node --import tsx bench/pull-warm.mts "$WORK/run" "$REF")
 T_PLAIN=$(printf '%s\n' "${plain[@]}" | median)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -91,3 +92,4 @@ else
 fi
 printf '%-46s %8s ms\n' "warm up -d --pull always, nothing changed" "$T_WARM"
 printf '%-46s %8s ms   pull check: %s ms\n' "up -d (no pull), for comparison" "$T_PLAIN" "$(( T_WARM - T_PLAIN ))"
+printf '%-46s %8s ms   a bare manifest GET: %s ms\n' "warm pull check in process (median of 21)" "$T_CHECK" "$T_GET"
