@@ -19,6 +19,8 @@ export interface DownloadTee {
   restart(): void;
 }
 
+const WRITE_BATCH = 1 << 20;
+
 export interface DownloadOptions {
   tee?: DownloadTee;
   onBytes?: (done: number, total: number) => void;
@@ -33,8 +35,25 @@ export async function downloadBlob(session: RegistrySession, path: string, desc:
   let hash: Hash = createHash('sha256');
   let written = 0;
   const retries = opts.retries ?? 4;
+  // Network chunks are small: written (and hashed, and passed on) in batches of about 1 MiB.
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const batch = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    // A failed write (ENOSPC) is no network trouble: it ends the download.
+    await fh.write(batch, 0, batch.length, written);
+    hash.update(batch);
+    written += batch.length;
+    opts.onBytes?.(written, desc.size);
+    await opts.tee?.write(batch);
+  };
   const restart = async () => {
     opts.tee?.restart();
+    pending = [];
+    pendingBytes = 0;
     written = 0;
     hash = createHash('sha256');
     await fh.truncate(0);
@@ -62,21 +81,21 @@ export async function downloadBlob(session: RegistrySession, path: string, desc:
           try {
             next = await chunks.next();
           } catch (error) {
+            // What arrived is good: kept, so that the retry asks only for the rest.
+            await flush();
             throw networkError({ registry: session.registry, base: '' }, error as Error);
           }
           if (next.done) break;
           const buf = next.value;
-          if (written + buf.length > desc.size) {
+          if (written + pendingBytes + buf.length > desc.size) {
             res.body.destroy();
             throw new TscError('BLOB_DIGEST_MISMATCH', `${ctx.what}: blob ${desc.digest} is larger than the ${desc.size} bytes its manifest says: refused`);
           }
-          // A failed write (ENOSPC) is no network trouble: it ends the download.
-          await fh.write(buf, 0, buf.length, written);
-          hash.update(buf);
-          written += buf.length;
-          opts.onBytes?.(written, desc.size);
-          await opts.tee?.write(buf);
+          pending.push(buf);
+          pendingBytes += buf.length;
+          if (pendingBytes >= WRITE_BATCH) await flush();
         }
+        await flush();
         break;
       } catch (error) {
         if (attempt >= retries || !retryable(error)) throw error;
