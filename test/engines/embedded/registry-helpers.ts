@@ -91,10 +91,17 @@ export async function startRegistry(auth: RegistryAuth = {}): Promise<TestRegist
     c.kill(signal);
     await exited;
   };
+  // A test process that dies (an uncaught error skips `after` hooks) takes its registry along.
+  const onExit = () => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', onExit);
   try {
     await launch();
   } catch (error) {
     await halt('SIGKILL');
+    process.off('exit', onExit);
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
@@ -109,6 +116,7 @@ export async function startRegistry(auth: RegistryAuth = {}): Promise<TestRegist
     },
     stop: async () => {
       await halt('SIGTERM');
+      process.off('exit', onExit);
       rmSync(dir, { recursive: true, force: true });
     },
   };
