@@ -264,6 +264,46 @@ export interface NetworkDetails {
   subnets: Array<{ subnet: string; gateway: string }>;
 }
 
+/** One step of a pull or push: of a layer (`layer`: 12 hex digits of its digest) or of the image. */
+export interface ImageTransferProgress {
+  layer?: string;
+  status:
+    | 'Waiting' | 'Downloading' | 'Verifying Checksum' | 'Download complete' | 'Extracting' | 'Pull complete' | 'Already exists'
+    | 'Preparing' | 'Pushing' | 'Pushed' | 'Layer already exists' | 'Mounted';
+  /** Bytes done and in all, while downloading or uploading. */
+  current?: number;
+  total?: number;
+  /** `from library/busybox` for a mounted layer. */
+  detail?: string;
+}
+
+export interface ImagePullOptions {
+  /** `os/arch[/variant]` to pick from a manifest list; default: the host's. */
+  platform?: string;
+  onProgress?: (p: ImageTransferProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImagePullResult {
+  id: string;
+  /** Digest of what the registry serves for the reference (the index for a multi-platform image). */
+  digest: string;
+  /** False when the store had the image already and nothing was downloaded. */
+  downloaded: boolean;
+}
+
+export interface ImagePushOptions {
+  onProgress?: (p: ImageTransferProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImagePushResult {
+  digest: string;
+  /** Bytes of the manifest, as `docker push` prints it. */
+  size: number;
+  tag: string;
+}
+
 export interface ImageService {
   inspect(ref: string): Promise<ImageDetails | undefined>;
   list(): Promise<ImageSummary[]>;
@@ -274,6 +314,11 @@ export interface ImageService {
   /** A root filesystem (tar or directory) as a one-layer image. */
   importRootfs(source: string, ref: string): Promise<string>;
   tag(source: string, target: string): Promise<void>;
+  /** From the reference's registry (Distribution API v2). Optional: a backend may have no registry client. */
+  pull?(ref: string, opts?: ImagePullOptions): Promise<ImagePullResult>;
+  push?(ref: string, opts?: ImagePushOptions): Promise<ImagePushResult>;
+  /** When `ref` was last pulled (ISO 8601): for pull_policy daily, weekly, every_<duration>. */
+  lastPulled?(ref: string): Promise<string | undefined>;
 }
 
 export interface ContainerService {

@@ -11,6 +11,8 @@ export interface ObservedContainer {
   name: string;
   service: string;
   image: string;
+  /** The image ID the container was made from (Compose's `com.docker.compose.image` label, else the engine's). */
+  imageId: string;
   number: number;
   oneoff: boolean;
   configHash: string;
@@ -54,6 +56,7 @@ export async function observeProject(engine: Engine, name: string, project?: Pro
     name: c.name,
     service: c.labels[LABEL.service] ?? '',
     image: c.image,
+    imageId: c.labels[LABEL.image]?.startsWith('sha256:') ? c.labels[LABEL.image]! : c.imageId,
     number: Number(c.labels[LABEL.containerNumber] ?? 0) || 0,
     oneoff: c.labels[LABEL.oneoff] === 'True',
     configHash: c.labels[LABEL.configHash] ?? '',

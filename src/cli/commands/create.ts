@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { planUp } from '../../stack/plan-up.js';
 import type { GlobalOptions } from '../global-options.js';
-import { runPlan, withStack } from '../progress/stack-command.js';
-import { addCreateFlags, upPlanOptions } from './up.js';
+import { lockedObserve, runPlan, withEngine } from '../progress/stack-command.js';
+import { addCreateFlags, ensureServiceImages, upPlanOptions } from './up.js';
 import type { CreateFlags } from './up.js';
 
 export function registerCreate(program: Command): void {
@@ -14,6 +14,9 @@ export function registerCreate(program: Command): void {
     .action(async (services: string[], flags: CreateFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals() as GlobalOptions;
       const opts = upPlanOptions(services, flags, { noStart: true });
-      await withStack(globals, { command: 'create', services }, (ctx) => runPlan(ctx, planUp(ctx.stack!, ctx.observed, opts)));
+      await withEngine(globals, { command: 'create', services }, async (open) => {
+        const imageIds = await ensureServiceImages(open, services, flags);
+        await lockedObserve(open, 'create', (ctx) => runPlan(ctx, planUp(ctx.stack!, ctx.observed, { ...opts, imageIds })));
+      });
     });
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Engine } from '../../engine/types.js';
 import { TscError } from '../../util/errors.js';
+import { familiarReference, formatReference, parseReference } from '../../engines/embedded/images/reference.js';
 import { openEngine } from '../context.js';
 import { goJson, imageInspectObject, imageJsonLine, imageRows, renderImageTable } from '../format/image-view.js';
 import { shortId } from '../format/go-text.js';
@@ -88,6 +89,47 @@ export function registerImage(program: Command): void {
       }
       out(`${goJson(found, 4)}\n`);
       if (missing.length) throw new TscError('IMAGE_NOT_FOUND', missing.map((r) => `Error: No such image: ${r}`).join('\n'));
+    }));
+
+  image.command('pull')
+    .description('Download an image from a registry')
+    .argument('<name>', 'NAME[:TAG|@DIGEST]')
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable (os/arch[/variant])')
+    .option('-q, --quiet', 'Suppress verbose output', false)
+    .action((name: string, opts: { platform?: string; quiet: boolean }, cmd: Command) => withEngine(cmd, async (engine) => {
+      if (!engine.images.pull) throw new TscError('ENGINE_UNSUPPORTED', `the ${engine.name} engine cannot pull images`);
+      const ref = parseReference(name);
+      const say = opts.quiet ? () => undefined : out;
+      if (!/[:@]/.test(name.slice(name.lastIndexOf('/') + 1))) say('Using default tag: latest\n');
+      say(`${ref.digest ?? ref.tag}: Pulling from ${familiarReference({ domain: ref.domain, path: ref.path })}\n`);
+      const result = await engine.images.pull(name, {
+        platform: opts.platform,
+        onProgress: (p) => {
+          if (p.layer && ['Already exists', 'Pull complete'].includes(p.status)) say(`${p.layer}: ${p.status}\n`);
+        },
+      });
+      const shown = familiarReference(ref);
+      say(`Digest: ${result.digest}\n`);
+      say(`Status: ${result.downloaded ? 'Downloaded newer image' : 'Image is up to date'} for ${shown}\n`);
+      out(`${formatReference(ref)}\n`);
+    }));
+
+  image.command('push')
+    .description('Upload an image to a registry')
+    .argument('<name>', 'NAME[:TAG]')
+    .option('-q, --quiet', 'Suppress verbose output', false)
+    .action((name: string, opts: { quiet: boolean }, cmd: Command) => withEngine(cmd, async (engine) => {
+      if (!engine.images.push) throw new TscError('ENGINE_UNSUPPORTED', `the ${engine.name} engine cannot push images`);
+      const ref = parseReference(name);
+      const say = opts.quiet ? () => undefined : out;
+      say(`The push refers to repository [${ref.domain === 'docker.io' ? `docker.io/${ref.path}` : `${ref.domain}/${ref.path}`}]\n`);
+      const result = await engine.images.push(name, {
+        onProgress: (p) => {
+          if (p.layer && ['Pushed', 'Layer already exists', 'Mounted'].includes(p.status)) say(`${p.layer}: ${p.status}${p.detail ? ` ${p.detail}` : ''}\n`);
+        },
+      });
+      if (opts.quiet) out(`${formatReference(ref)}\n`);
+      else say(`${result.tag}: digest: ${result.digest} size: ${result.size}\n`);
     }));
 
   image.command('tag')

@@ -15,7 +15,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { attachContainers } from '../progress/attach.js';
 import { ExitCodeError, TscError } from '../../util/errors.js';
 import { lockedObserve, runPlan, withEngine } from '../progress/stack-command.js';
-import { collect } from './up.js';
+import { collect, ensureServiceImages } from './up.js';
 
 interface RunFlags {
   rm: boolean;
@@ -32,6 +32,8 @@ interface RunFlags {
   workdir?: string;
   label: string[];
   interactive: boolean;
+  pull?: string;
+  build?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -54,6 +56,8 @@ export function registerRun(program: Command): void {
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('-l, --label <label>', 'Add or override a label', collect, [])
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
+    .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")')
+    .option('--build', 'Build image before starting container (not supported yet: images must exist)')
     .action(async (service: string, command: string[], flags: RunFlags, cmd: Command) => {
       await runOneoff(service, command, flags, cmd.optsWithGlobals() as GlobalOptions);
     });
@@ -66,12 +70,13 @@ async function runOneoff(serviceName: string, command: string[], flags: RunFlags
     const stack = open.stack!;
     const service = stack.project.services[serviceName];
     if (!service) throw new TscError('NO_SUCH_SERVICE', `no such service: ${serviceName}`);
+    const imageIds = await ensureServiceImages(open, [serviceName], flags);
     const slug = newSlug();
-    const spec = buildContainerSpec(stack, oneoffService(service, overrides(command, flags)), { number: 1, oneoff: { slug }, name: flags.name });
+    const spec = buildContainerSpec(stack, oneoffService(service, overrides(command, flags)), { number: 1, oneoff: { slug }, name: flags.name, imageId: imageIds[serviceName] });
     const since = new Date().toISOString();
     const id = await lockedObserve(open, 'run', async (ctx) => {
       const deps = [...transitiveDependencies(dependenciesFromProject(stack.project), serviceName)];
-      if (flags.deps && deps.length > 0) await runPlan(ctx, planUp(stack, ctx.observed, { services: deps, noDeps: true }));
+      if (flags.deps && deps.length > 0) await runPlan(ctx, planUp(stack, ctx.observed, { services: deps, noDeps: true, imageIds }));
       if (globals.dryRun) {
         process.stdout.write(formatPlan({ project: ctx.name, warnings: [], steps: [{ id: 'run', kind: 'Container', name: spec.name, service: serviceName, action: { op: 'container-create', spec, start: true }, after: [] }] }));
         return undefined;

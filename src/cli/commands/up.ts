@@ -12,6 +12,8 @@ import { ExitCodeError, TscError } from '../../util/errors.js';
 import { lockedObserve, parseTimeout, runPlan, withEngine } from '../progress/stack-command.js';
 import type { OpenStack } from '../progress/stack-command.js';
 import { parseWaitTimeout, waitForStack } from '../progress/wait-stack.js';
+import { ensureImages } from '../progress/ensure-images.js';
+import { checkPullPolicyFlag } from '../../stack/plan-images.js';
 
 export interface CreateFlags {
   forceRecreate: boolean;
@@ -20,6 +22,8 @@ export interface CreateFlags {
   removeOrphans: boolean;
   scale: string[];
   deps?: boolean;
+  build?: boolean;
+  pull?: string;
 }
 
 interface UpFlags extends CreateFlags {
@@ -29,8 +33,6 @@ interface UpFlags extends CreateFlags {
   start: boolean;
   timeout?: string;
   logPrefix: boolean;
-  build?: boolean;
-  pull?: string;
   wait?: boolean;
   waitTimeout?: string;
 }
@@ -47,6 +49,12 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--scale <scale>', 'Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.', collect, [])
     .option('--build', 'Build images before starting containers (not supported yet: images must exist)')
     .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")');
+}
+
+/** Pulls (or refuses to build) what the services need, before anything is created; the image IDs for the plan. */
+export async function ensureServiceImages(open: OpenStack, services: string[], flags: { pull?: string; build?: boolean; deps?: boolean }): Promise<Record<string, string>> {
+  const policy = flags.pull !== undefined ? checkPullPolicyFlag(flags.pull) : undefined;
+  return (await ensureImages(open, { services, noDeps: flags.deps === false, policy, build: flags.build })).imageIds;
 }
 
 /** `--scale web=3` (repeatable) → `{ web: 3 }`. */
@@ -104,8 +112,9 @@ async function runUp(services: string[], flags: UpFlags, globals: GlobalOptions)
   await withEngine(globals, { command: 'up', services }, async (open) => {
     const stack = open.stack!;
     if (flags.exitCodeFrom && !(flags.exitCodeFrom in stack.project.services)) throw new TscError('NO_SUCH_SERVICE', `no such service: ${flags.exitCodeFrom}`);
+    const imageIds = await ensureServiceImages(open, services, flags);
     const attached = await lockedObserve(open, 'up', async (ctx) => {
-      const plan = planUp(stack, ctx.observed, opts);
+      const plan = planUp(stack, ctx.observed, { ...opts, imageIds });
       const since = new Date().toISOString();
       const result = await runPlan(ctx, plan);
       if (!result || !attach) return [];

@@ -25,7 +25,11 @@ export function missingForEngine(): string[] {
 
 /** Locally a missing requirement skips with a printed reason; under CI=true it fails. */
 export function hostReady(suiteName: string): boolean {
-  const missing = missingForEngine();
+  return requirementsMet(suiteName, missingForEngine());
+}
+
+/** `missing`: what the host lacks for the suite. Empty: true; else skip with the reason (locally) or fail (CI=true). */
+export function requirementsMet(suiteName: string, missing: string[]): boolean {
   if (missing.length === 0) return true;
   const msg = `${suiteName} needs: ${missing.join(', ')}`;
   if (process.env.CI === 'true') throw new Error(msg);

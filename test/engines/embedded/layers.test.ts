@@ -163,4 +163,22 @@ test('whiteouts and opaque directories hide lower files in an overlay mount', as
   }
 });
 
+test('a truncated tar fails with an error, in the middle of a file or between entries, leaving nothing', async () => {
+  const tarFile = join(root, 'truncated-src.tar');
+  await writeTar(tarFile, [
+    { name: 'big', type: 'file', mode: 0o644, size: 100_000, body: Buffer.alloc(100_000, 1), mtime },
+    { name: 'small', type: 'file', mode: 0o644, size: 3, body: Buffer.from('abc'), mtime },
+  ]);
+  const bytes = readFileSync(tarFile);
+  const store = new LayerStore(join(root, 'truncated-layers'));
+  for (const cut of [1000, 50_000, 100_352]) {
+    const cutFile = join(root, `truncated-${cut}.tar`);
+    writeFileSync(cutFile, bytes.subarray(0, cut));
+    let message = '';
+    await store.ensure(cutFile).catch((e: Error) => { message = e.message; });
+    assert.match(message, 'Unexpected end of data', `cut at ${cut}`);
+  }
+  assert.equal(readdirSync(join(root, 'truncated-layers')), []);
+});
+
 s.run();

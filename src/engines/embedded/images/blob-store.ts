@@ -96,6 +96,15 @@ export class BlobStore {
     return info;
   }
 
+  /**
+   * Takes a temporary file whose digest the caller computed from the very
+   * bytes it wrote (a download), without reading it again.
+   */
+  async adoptVerified(file: string, digest: string): Promise<void> {
+    syncFile(file);
+    await this.moveIn(file, digest);
+  }
+
   async read(digest: string): Promise<Buffer> {
     const data = await readFile(this.path(digest)).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') throw new TscError('BLOB_MISSING', `blob ${digest} is missing from the image store: remove the image and load or pull it again`);

@@ -33,6 +33,8 @@ export interface IndexFile {
   /** Full reference (`docker.io/library/busybox:latest`) → image ID. */
   refs: Record<string, string>;
   images: Record<string, ImageRecord>;
+  /** Full reference → when it was last pulled (ISO 8601), for pull_policy daily/weekly/every_. */
+  pulled?: Record<string, string>;
 }
 
 export class ImageIndexFile {

@@ -5,7 +5,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { ImageDetails, ImageService, ImageSummary } from '../../../engine/types.js';
+import type { ImageDetails, ImagePullOptions, ImagePullResult, ImagePushOptions, ImagePushResult, ImageService, ImageSummary } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
 import { fileCompression, openDecompressed } from '../snapshots/decompress.js';
 import { LayerStore } from '../snapshots/layers.js';
@@ -51,6 +51,17 @@ export interface CommitOptions {
   repoDigests?: string[];
   /** The manifest as a registry served it (kept byte for byte); else one is written. */
   manifest?: Buffer;
+  /** References just pulled: their pull time is recorded. */
+  pulled?: string[];
+}
+
+/** An image as a registry push needs it: its manifest as kept, and the blobs it names. */
+export interface PushSource {
+  id: string;
+  manifest: Buffer;
+  mediaType: string;
+  blobs: Array<{ digest: string; size: number; path: string }>;
+  repoDigests: string[];
 }
 
 export class ImageStore implements ImageService {
@@ -119,6 +130,7 @@ export class ImageStore implements ImageService {
       const refs = refsOf(index, id);
       const untag = (r: string) => {
         delete index.refs[r];
+        if (index.pulled) delete index.pulled[r];
         return `Untagged: ${familiarize(r)}`;
       };
       if (found.ref && refs.length > 1) return [untag(found.ref)];
@@ -203,7 +215,8 @@ export class ImageStore implements ImageService {
       }
       const layer = await this.layers.ensure(this.blobs.path(blob));
       const config = await buildImportConfig({ diffId: layer.diffId, rootfs: layer.dir, source });
-      const mediaType = (await fileCompression(this.blobs.path(blob))) === 'gzip' ? MEDIA.ociLayerGzip : MEDIA.ociLayer;
+      const compression = await fileCompression(this.blobs.path(blob));
+      const mediaType = compression === 'gzip' ? MEDIA.ociLayerGzip : compression === 'zstd' ? MEDIA.ociLayerZstd : MEDIA.ociLayer;
       return this.commitLocked(index, Buffer.from(JSON.stringify(config)), [{ blob, mediaType }], { refs });
     });
   }
@@ -249,7 +262,59 @@ export class ImageStore implements ImageService {
     };
     index.images[id] = record;
     for (const ref of opts.refs ?? []) index.refs[ref] = id;
+    if (opts.pulled?.length) index.pulled = { ...index.pulled, ...Object.fromEntries(opts.pulled.map((r) => [r, new Date().toISOString()])) };
     return id;
+  }
+
+  async pull(ref: string, opts: ImagePullOptions = {}): Promise<ImagePullResult> {
+    const { pullImage } = await import('../registry/pull.js');
+    return pullImage(this, ref, opts);
+  }
+
+  async push(ref: string, opts: ImagePushOptions = {}): Promise<ImagePushResult> {
+    const { pushImage } = await import('../registry/push.js');
+    return pushImage(this, ref, opts);
+  }
+
+  async lastPulled(ref: string): Promise<string | undefined> {
+    await this.init();
+    return this.index.read().pulled?.[formatReference(parseReference(ref))];
+  }
+
+  async findByRepoDigest(repoDigest: string): Promise<{ id: string; os: string; architecture: string } | undefined> {
+    await this.init();
+    const index = this.index.read();
+    const image = Object.values(index.images).find((img) => img.repoDigests.includes(repoDigest));
+    if (!image || !(await this.blobs.has(image.id))) return undefined;
+    const config = parseConfig(await this.blobs.read(image.id), image.id);
+    return { id: image.id, os: config.os, architecture: config.architecture };
+  }
+
+  async recordPull(ref: string, id?: string): Promise<void> {
+    await this.init();
+    await this.index.update('image pull', (index) => {
+      if (id && index.images[id]) index.refs[ref] = id;
+      index.pulled = { ...index.pulled, [ref]: new Date().toISOString() };
+    });
+  }
+
+  async pushSource(ref: string): Promise<PushSource> {
+    await this.init();
+    const index = this.index.read();
+    const found = findImage(index, ref);
+    if (!found) throw new TscError('IMAGE_NOT_FOUND', `An image does not exist locally with the tag: ${familiarize(formatReference(parseReference(ref)))}`);
+    const image = found.image;
+    const manifest = await this.blobs.read(image.manifest);
+    const parsed = JSON.parse(manifest.toString('utf8')) as Manifest;
+    const blobs = [parsed.config, ...parsed.layers].map((d) => ({ digest: d.digest, size: d.size, path: this.blobs.path(d.digest) }));
+    return { id: image.id, manifest, mediaType: parsed.mediaType ?? MEDIA.ociManifest, blobs, repoDigests: image.repoDigests };
+  }
+
+  async addRepoDigest(id: string, repoDigest: string): Promise<void> {
+    await this.index.update('image push', (index) => {
+      const image = index.images[id];
+      if (image && !image.repoDigests.includes(repoDigest)) image.repoDigests.push(repoDigest);
+    });
   }
 
   private async collectGarbage(): Promise<void> {

@@ -8,7 +8,8 @@ import { chmod, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
 import { TscError } from '../../../util/errors.js';
-import { openDecompressed } from './decompress.js';
+import type { Readable } from 'node:stream';
+import { decompressStream, openDecompressed } from './decompress.js';
 import { unpackTar, type UnpackResult } from './unpack-tar.js';
 
 export interface LayerInfo extends UnpackResult {
@@ -41,10 +42,26 @@ export class LayerStore {
       const have = this.get(expectedDiffId);
       if (have) return Promise.resolve(have);
     }
-    const key = expectedDiffId ?? blobFile;
+    return this.once(expectedDiffId ?? blobFile, () => this.unpack(() => openDecompressed(blobFile), blobFile, expectedDiffId));
+  }
+
+  /**
+   * Unpacks a layer while it arrives (a pull unpacks as it downloads). When
+   * the layer is there or being unpacked already, `input` is drained unread.
+   */
+  ensureStream(input: Readable, expectedDiffId: string): Promise<LayerInfo> {
+    const have = this.get(expectedDiffId);
+    if (have || this.inFlight.has(expectedDiffId)) {
+      input.resume();
+      return have ? Promise.resolve(have) : this.inFlight.get(expectedDiffId)!;
+    }
+    return this.once(expectedDiffId, () => this.unpack(() => decompressStream(input, 'a downloaded layer'), 'a downloaded layer', expectedDiffId));
+  }
+
+  private once(key: string, run: () => Promise<LayerInfo>): Promise<LayerInfo> {
     let job = this.inFlight.get(key);
     if (!job) {
-      job = this.unpack(blobFile, expectedDiffId).finally(() => this.inFlight.delete(key));
+      job = run().finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, job);
     }
     return job;
@@ -76,14 +93,14 @@ export class LayerStore {
     }
   }
 
-  private async unpack(blobFile: string, expectedDiffId?: string): Promise<LayerInfo> {
+  private async unpack(open: () => Promise<Readable>, blobFile: string, expectedDiffId?: string): Promise<LayerInfo> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     const tmp = join(this.root, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
     const diff = join(tmp, 'diff');
     await mkdir(diff, { recursive: true });
     await chmod(diff, 0o755);
     try {
-      const result = await unpackTar(await openDecompressed(blobFile), diff);
+      const result = await unpackTar(await open(), diff);
       if (expectedDiffId && result.diffId !== expectedDiffId) {
         throw new TscError('LAYER_DIGEST_MISMATCH', `layer ${blobFile} has diff ID ${result.diffId}, but the image config says ${expectedDiffId}: the image is damaged; load or pull it again`);
       }

@@ -4,7 +4,7 @@
 // (as containerd's overlay applier does). Nothing is ever written outside the
 // target: see safe-path.ts.
 import { createHash } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { chmod, chown, lchown, link, lstat, lutimes, mkdir, open, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -44,14 +44,19 @@ export async function unpackTar(input: Readable, target: string): Promise<Unpack
   const extract = tar.extract();
   const pumping = pipeline(input, tap, extract);
   const unpacker = new Unpacker(target);
-  try {
+  const consuming = (async () => {
     for await (const entry of extract) await unpacker.entry(entry.header as Header, entry as unknown as Body);
+  })();
+  try {
+    // Either may fail first (a truncated tar fails `pumping` while an entry is being written).
+    await Promise.all([consuming, pumping]);
   } catch (error) {
-    extract.destroy();
-    await pumping.catch(() => undefined);
+    // `pumping` may never settle once tar-stream has failed: end every stream, wait for the writer only.
+    for (const stream of [input, tap, extract]) stream.destroy();
+    pumping.catch(() => undefined);
+    await consuming.catch(() => undefined);
     throw error;
   }
-  await pumping;
   await unpacker.finish();
   return { diffId: `sha256:${hash.digest('hex')}`, tarSize, size: unpacker.size };
 }
@@ -181,7 +186,8 @@ async function writeFile(path: string, body: Body, mode: number): Promise<void> 
   // O_EXCL with O_CREAT never follows a symlink at the last component.
   const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode & 0o777);
   try {
-    await pipeline(body, createWriteStream('', { fd: fh.fd, autoClose: false }));
+    // Iterated, not piped: stream.pipeline never settles when a tar-stream entry fails (a truncated tar).
+    for await (const chunk of body) await fh.write(chunk);
   } finally {
     await fh.close();
   }
