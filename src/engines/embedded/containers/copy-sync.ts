@@ -32,6 +32,7 @@ export function syncToRoot(root: CopyRoot, changes: readonly FileSync[], owner: 
   if (root.readOnly) throw new TscError('READ_ONLY', `container rootfs is marked read-only: cannot sync files into ${root.name}`);
   const counts: SyncCounts = { copied: 0, deleted: 0 };
   const done = new Set<string>();
+  const dirs = new Map<string, string>();
   for (const change of changes) {
     const target = posix.resolve('/', change.containerPath);
     if (done.has(target)) continue;
@@ -41,23 +42,34 @@ export function syncToRoot(root: CopyRoot, changes: readonly FileSync[], owner: 
       if (removeIn(root, target)) counts.deleted++;
       continue;
     }
-    copyTree(root, change.hostPath, stat, target, owner, done, counts);
+    copyTree(root, change.hostPath, stat, target, owner, { done, counts, dirs });
   }
   return counts;
 }
 
-function copyTree(root: CopyRoot, hostPath: string, stat: Stats, target: string, owner: Owner, done: Set<string>, counts: SyncCounts): void {
+interface SyncState {
+  done: Set<string>;
+  counts: SyncCounts;
+  /** Container directories already resolved (and made) in this sync → host paths. */
+  dirs: Map<string, string>;
+}
+
+function copyTree(root: CopyRoot, hostPath: string, stat: Stats, target: string, owner: Owner, state: SyncState): void {
+  const { done, counts, dirs } = state;
   if (done.has(target)) return;
   done.add(target);
-  const parent = ensureDir(root, posix.dirname(target), owner);
+  const parentDir = posix.dirname(target);
+  let parent = dirs.get(parentDir);
+  if (parent === undefined) dirs.set(parentDir, (parent = ensureDir(root, parentDir, owner)));
   const dest = join(parent, posix.basename(target));
   if (stat.isDirectory()) {
     makeDir(dest, stat.mode & 0o7777, owner);
+    dirs.set(target, dest);
     counts.copied++;
     for (const name of readdirSync(hostPath)) {
       const child = join(hostPath, name);
       const childStat = lstatOrUndefined(child);
-      if (childStat) copyTree(root, child, childStat, posix.join(target, name), owner, done, counts);
+      if (childStat) copyTree(root, child, childStat, posix.join(target, name), owner, state);
     }
     return;
   }
@@ -77,6 +89,8 @@ function copyTree(root: CopyRoot, hostPath: string, stat: Stats, target: string,
 /** The host path of the container directory `dir`, made (as the owner) where missing. */
 function ensureDir(root: CopyRoot, dir: string, owner: Owner): string {
   const host = hostPathIn(root, dir);
+  // The root itself may be /proc/<pid>/root, a link by lstat's account.
+  if (dir === '/') return host;
   const stat = lstatOrUndefined(host);
   if (stat?.isDirectory()) return host;
   if (stat) throw new TscError('NOT_A_DIRECTORY', `cannot sync into ${root.name}:${dir}: not a directory`);

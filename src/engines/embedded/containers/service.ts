@@ -139,7 +139,8 @@ export class EmbeddedContainerService implements ContainerService {
       if (names && !names.includes(found.config.name)) continue;
       const labels = found.config.spec.labels ?? {};
       if (filter.labels && !Object.entries(filter.labels).every(([k, v]) => k in labels && (v === undefined || labels[k] === v))) continue;
-      const record = await syncRecord(this.ctx, found);
+      const record = await syncRecord(this.ctx, found) as ContainerRecord | undefined;
+      if (!record) continue; // removed meanwhile (a recreate)
       if (!filter.all && !isActive(record)) continue;
       out.push(toSummary(record));
     }
