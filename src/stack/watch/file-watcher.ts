@@ -25,7 +25,8 @@ const REAPPEAR_MS = 250;
 
 export function watchFiles(opts: FileWatcherOptions): FileWatcher {
   let paths = new Set(opts.paths);
-  const missing = new Set<string>();
+  // Paths absent now: their absence is no change to report.
+  const missing = new Set([...paths].filter((p) => !existsSync(p)));
   const watcher: FSWatcher = watch([...paths], {
     ignoreInitial: true,
     followSymlinks: false,
@@ -34,21 +35,22 @@ export function watchFiles(opts: FileWatcherOptions): FileWatcher {
     ...(opts.ignored ? { ignored: opts.ignored } : {}),
   });
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  watcher.on('all', (event, path) => {
-    opts.onPath(path);
-    if ((event === 'unlinkDir' || event === 'unlink') && paths.has(path)) missing.add(path);
-    if ((event === 'addDir' || event === 'add') && missing.delete(path)) watcher.add(path);
-  });
+  watcher.on('all', (_event, path) => opts.onPath(path));
   watcher.on('error', (error) => opts.onError(error as Error));
 
-  // A removed watched directory, made again, is not always seen: look for it.
+  // chokidar does not follow a watched path that is removed and made again:
+  // look for it, and watch it anew (its content is reported as changed).
   const timer = setInterval(() => {
-    for (const path of missing) {
-      if (!existsSync(path)) continue;
-      missing.delete(path);
-      watcher.unwatch(path);
-      watcher.add(path);
-      opts.onPath(path);
+    for (const path of paths) {
+      const exists = existsSync(path);
+      if (!exists && !missing.has(path)) {
+        missing.add(path);
+        opts.onPath(path);
+      } else if (exists && missing.delete(path)) {
+        watcher.unwatch(path);
+        watcher.add(path);
+        opts.onPath(path);
+      }
     }
   }, REAPPEAR_MS);
   timer.unref();
@@ -62,6 +64,7 @@ export function watchFiles(opts: FileWatcherOptions): FileWatcher {
       if (gone.length) watcher.unwatch(gone);
       if (added.length) watcher.add(added);
       for (const p of gone) missing.delete(p);
+      for (const p of added) if (!existsSync(p)) missing.add(p);
       paths = wanted;
     },
     async close() {
