@@ -40,6 +40,14 @@ services:
           action: sync+exec
           exec:
             command: ["sh", "-c", "cat /hooked/* > /tmp/hook-ran"]
+  nobody:
+    image: busybox
+    user: nobody
+    command: sleep 1000
+    stop_signal: SIGKILL
+    develop:
+      watch:
+        - { path: ./src, target: /srv/app, action: sync, include: ["*.html"] }
   other:
     image: busybox
     command: sleep 1000
@@ -68,7 +76,8 @@ async function sh(service: string, script: string): Promise<{ code: number; out:
   const c = await containerOf(service);
   if (!c) return { code: -1, out: '' };
   const out = collector();
-  const code = await t!.engine.containers.exec(c.id, { cmd: ['sh', '-c', script] }, { stdout: out.stream, stderr: out.stream });
+  // As root: the checks look at what the sync made, whoever the container runs as.
+  const code = await t!.engine.containers.exec(c.id, { cmd: ['sh', '-c', script], user: '0' }, { stdout: out.stream, stderr: out.stream });
   return { code, out: out.text() };
 }
 
@@ -112,6 +121,9 @@ test('a saved file appears in the container, an ignored one does not, owned as t
   await until('index.html in the container', async () => (await sh('web', 'cat /app/index.html')).out === '<p>one</p>\n');
   assert.is((await sh('web', 'stat -c "%a %u" /app/index.html')).out, '640 0\n');
   assert.is((await sh('web', 'test -e /app/scratch.tmp')).code, 1, 'the ignored file is not synced');
+  await until('index.html in the nobody container', async () => (await sh('nobody', 'cat /srv/app/index.html')).out === '<p>one</p>\n');
+  assert.is((await sh('nobody', 'stat -c "%a %u:%g" /srv/app/index.html /srv/app')).out, '640 65534:65534\n755 0:0\n', 'the container user\'s; a directory made to hold it is root\'s');
+  assert.is((await sh('nobody', 'test -e /srv/app/scratch.tmp')).code, 1, 'include takes only *.html');
   writeFileSync(join(dir, 'src', 'index.html'), '<p>two</p>\n');
   await until('the new content', async () => (await sh('web', 'cat /app/index.html')).out === '<p>two</p>\n');
 });
@@ -189,9 +201,9 @@ test('a Compose edit changing one service\'s environment recreates that service 
 test('a broken Compose edit changes nothing and reports the line', async () => {
   const ids = [(await containerOf('web'))!.id, (await containerOf('other'))!.id];
   writeFileSync(join(dir, 'compose.yaml'), compose('three', true));
-  await until('the error', () => stderr.includes('compose.yaml:26:'));
+  await until('the error', () => stderr.includes('compose.yaml:34:'));
   await until('the stack left as it is', () => stdout.includes('the stack is left as it is'));
-  assert.match(stderr, /compose\.yaml:26:\d+: services\.other\.restart/);
+  assert.match(stderr, /compose\.yaml:34:\d+: services\.other\.restart/);
   assert.equal([(await containerOf('web'))!.id, (await containerOf('other'))!.id], ids);
   assert.is((await sh('other', 'echo $LEVEL')).out, 'two\n');
   assert.is(child!.exitCode, null, 'still watching');

@@ -60,7 +60,7 @@ function copyTree(root: CopyRoot, hostPath: string, stat: Stats, target: string,
   done.add(target);
   const parentDir = posix.dirname(target);
   let parent = dirs.get(parentDir);
-  if (parent === undefined) dirs.set(parentDir, (parent = ensureDir(root, parentDir, owner)));
+  if (parent === undefined) dirs.set(parentDir, (parent = ensureDir(root, parentDir)));
   const dest = join(parent, posix.basename(target));
   if (stat.isDirectory()) {
     makeDir(dest, stat.mode & 0o7777, owner);
@@ -86,17 +86,20 @@ function copyTree(root: CopyRoot, hostPath: string, stat: Stats, target: string,
   counts.copied++;
 }
 
-/** The host path of the container directory `dir`, made (as the owner) where missing. */
-function ensureDir(root: CopyRoot, dir: string, owner: Owner): string {
+/** Directories made only to hold a synced path belong to root, as Docker's archive extraction makes them. */
+const IMPLICIT_OWNER: Owner = { uid: 0, gid: 0 };
+
+/** The host path of the container directory `dir`, made (root's, 0755) where missing. */
+function ensureDir(root: CopyRoot, dir: string): string {
   const host = hostPathIn(root, dir);
   // The root itself may be /proc/<pid>/root, a link by lstat's account.
   if (dir === '/') return host;
   const stat = lstatOrUndefined(host);
   if (stat?.isDirectory()) return host;
   if (stat) throw new TscError('NOT_A_DIRECTORY', `cannot sync into ${root.name}:${dir}: not a directory`);
-  const parent = ensureDir(root, posix.dirname(dir), owner);
+  const parent = ensureDir(root, posix.dirname(dir));
   const made = join(parent, posix.basename(dir));
-  makeDir(made, 0o755, owner);
+  makeDir(made, 0o755, IMPLICIT_OWNER);
   return made;
 }
 
