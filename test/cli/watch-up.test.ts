@@ -1,23 +1,25 @@
 // `tscompose up --watch`: container output and sync events on one stdout,
 // initial_sync, a rebuild that cannot happen leaving the old container
 // running, and a watched directory removed and made again.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
-import { closeTestEngine, collector, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { collector, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
-import { BIN, runCli } from './cli.js';
+import { endWatchSuite, startCli, type CliProcess } from './watch-process.js';
 
 const s = suite('cli up --watch');
 const ready = hostReady('cli up --watch');
 let t: TestEngine | undefined;
 let dir = '';
-let child: ChildProcess | undefined;
-let stdout = '';
-let stderr = '';
+let w: CliProcess | undefined;
+const stdout = () => w!.stdout();
+const stderr = () => w!.stderr();
+const until = (what: string, check: () => boolean | Promise<boolean>) => w!.until(what, check);
+
+const env = () => ({ TSCOMPOSE_ROOT: t!.root });
 
 const COMPOSE = `name: wu
 services:
@@ -36,14 +38,6 @@ services:
           action: rebuild
 `;
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
-}
 
 async function web() {
   const [c] = await t!.engine.containers.list({ all: true, labels: { 'com.docker.compose.project': 'wu', 'com.docker.compose.service': 'web' } });
@@ -66,28 +60,11 @@ s.before(async () => {
   writeFileSync(join(dir, 'src', 'early.txt'), 'there before\n');
   writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\n');
   writeFileSync(join(dir, 'compose.yaml'), COMPOSE);
-  child = spawn(process.execPath, [BIN, '--progress', 'plain', 'up', '--watch'], {
-    cwd: dir, env: { ...process.env, TSCOMPOSE_ROOT: t.root }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-  await until('watch to start', () => stdout.includes('Watch enabled'));
+  w = startCli(['--progress', 'plain', 'up', '--watch'], { cwd: dir, env: env() });
+  await until('watch to start', () => stdout().includes('Watch enabled'));
 });
 
-s.after(async () => {
-  try {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGINT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-    if (t && dir) runCli(['down', '-t', '0'], { cwd: dir, env: { TSCOMPOSE_ROOT: t.root } });
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    await closeTestEngine(t);
-  }
-});
+s.after(() => endWatchSuite(w, t, dir));
 
 const test = ready ? s : s.skip;
 
@@ -96,19 +73,19 @@ test('initial_sync copies what is there before watching', async () => {
 });
 
 test('container output and sync events share stdout, marked with the service and count', async () => {
-  await until('the container output', () => stdout.includes('web is up'));
+  await until('the container output', () => stdout().includes('web is up'));
   writeFileSync(join(dir, 'src', 'b.txt'), 'b\n');
   await until('the sync', async () => (await cat('/app/b.txt')) === 'b\n');
-  assert.match(stdout, /web-1 +\| web is up/);
-  assert.match(stdout, /⦿ Syncing service "web" after 1 changes were detected \(1 copied, 0 deleted in \d+ms\)/);
+  assert.match(stdout(), /web-1 +\| web is up/);
+  assert.match(stdout(), /⦿ Syncing service "web" after 1 changes were detected \(1 copied, 0 deleted in \d+ms\)/);
 });
 
 test('a rebuild that fails is reported, the old container keeps running, watching goes on', async () => {
   const before = (await web())!.id;
   writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nRUN true\n');
-  await until('the build failure', () => stdout.includes('Build failed.'));
-  assert.match(stdout, '⦿ Rebuilding service(s) ["web"] after changes were detected...');
-  assert.match(stdout, 'no image builder');
+  await until('the build failure', () => stdout().includes('Build failed.'));
+  assert.match(stdout(), '⦿ Rebuilding service(s) ["web"] after changes were detected...');
+  assert.match(stdout(), 'no image builder');
   const after = (await web())!;
   assert.is(after.id, before);
   assert.ok(after.state.running);
@@ -127,10 +104,10 @@ test('the watched directory removed and made again is still watched', async () =
 });
 
 test('Ctrl-C stops the attached stack as up does', async () => {
-  const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
-  child!.kill('SIGINT');
+  const exited = new Promise<number | null>((r) => w!.child.once('exit', (code) => r(code)));
+  w!.child.kill('SIGINT');
   assert.is(await exited, 130);
-  assert.match(stderr, 'Gracefully stopping...');
+  assert.match(stderr(), 'Gracefully stopping...');
   assert.is((await web())!.state.running, false);
 });
 

@@ -1,23 +1,23 @@
 // `tscompose watch` end to end: the built CLI watching a project of real
 // busybox containers; files written on the host, checked in the containers.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
-import { closeTestEngine, collector, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { collector, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
-import { BIN, runCli } from './cli.js';
+import { endWatchSuite, startCli, type CliProcess } from './watch-process.js';
 
 const s = suite('cli watch');
 const ready = hostReady('cli watch');
 let t: TestEngine | undefined;
 let dir = '';
 let outside = '';
-let child: ChildProcess | undefined;
-let stdout = '';
-let stderr = '';
+let w: CliProcess | undefined;
+const stdout = () => w!.stdout();
+const stderr = () => w!.stderr();
+const until = (what: string, check: () => boolean | Promise<boolean>) => w!.until(what, check);
 
 const compose = (level = 'one', broken = false) => `name: wt
 services:
@@ -57,15 +57,6 @@ services:
 
 const env = () => ({ TSCOMPOSE_ROOT: t!.root, TSCOMPOSE_WATCH_QUIET_MS: '1000' });
 
-/** Polls `check` until it returns true; fails after a deadline (a hang guard, not a timing assertion). */
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
-}
 
 async function containerOf(service: string) {
   const [c] = await t!.engine.containers.list({ labels: { 'com.docker.compose.project': 'wt', 'com.docker.compose.service': service } });
@@ -81,7 +72,7 @@ async function sh(service: string, script: string): Promise<{ code: number; out:
   return { code, out: out.text() };
 }
 
-const syncLines = () => stdout.split('\n').filter((l) => l.includes('Syncing service "web"'));
+const syncLines = () => stdout().split('\n').filter((l) => l.includes('Syncing service "web"'));
 
 s.before(async () => {
   if (!ready) return;
@@ -91,27 +82,11 @@ s.before(async () => {
   writeFileSync(join(outside, 'secret.txt'), 'host secret\n');
   for (const d of ['src', 'conf', 'hook']) mkdirSync(join(dir, d));
   writeFileSync(join(dir, 'compose.yaml'), compose());
-  child = spawn(process.execPath, [BIN, '--progress', 'plain', 'watch'], { cwd: dir, env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-  await until('watch to start', () => stdout.includes('Watch enabled'));
+  w = startCli(['--progress', 'plain', 'watch'], { cwd: dir, env: env() });
+  await until('watch to start', () => stdout().includes('Watch enabled'));
 });
 
-s.after(async () => {
-  try {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGINT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-    if (t && dir) runCli(['down', '-t', '0'], { cwd: dir, env: { TSCOMPOSE_ROOT: t.root } });
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    if (outside) rmSync(outside, { recursive: true, force: true });
-    await closeTestEngine(t);
-  }
-});
+s.after(() => endWatchSuite(w, t, dir, [outside]));
 
 const test = ready ? s : s.skip;
 
@@ -173,7 +148,7 @@ test('a symlink made in the container does not redirect a sync to the host', asy
 test('sync+restart syncs then restarts the service', async () => {
   const before = (await t!.engine.containers.inspect((await containerOf('web'))!.id))!.state.startedAt;
   writeFileSync(join(dir, 'conf', 'app.conf'), 'level=2\n');
-  await until('the restart', () => stdout.includes('service(s) ["web"] restarted'));
+  await until('the restart', () => stdout().includes('service(s) ["web"] restarted'));
   const after = await t!.engine.containers.inspect((await containerOf('web'))!.id);
   assert.is(after!.state.status, 'running');
   assert.is.not(after!.state.startedAt, before);
@@ -194,24 +169,24 @@ test('a Compose edit changing one service\'s environment recreates that service 
     return !!c && c.id !== other && c.state.running;
   });
   assert.is((await containerOf('web'))!.id, web, 'web is left alone');
-  assert.match(stdout, 'Container wt-other-1  Recreate');
+  assert.match(stdout(), 'Container wt-other-1  Recreate');
   assert.is((await sh('other', 'echo $LEVEL')).out, 'two\n');
 });
 
 test('a broken Compose edit changes nothing and reports the line', async () => {
   const ids = [(await containerOf('web'))!.id, (await containerOf('other'))!.id];
   writeFileSync(join(dir, 'compose.yaml'), compose('three', true));
-  await until('the error', () => stderr.includes('compose.yaml:34:'));
-  await until('the stack left as it is', () => stdout.includes('the stack is left as it is'));
-  assert.match(stderr, /compose\.yaml:34:\d+: services\.other\.restart/);
+  await until('the error', () => stderr().includes('compose.yaml:34:'));
+  await until('the stack left as it is', () => stdout().includes('the stack is left as it is'));
+  assert.match(stderr(), /compose\.yaml:34:\d+: services\.other\.restart/);
   assert.equal([(await containerOf('web'))!.id, (await containerOf('other'))!.id], ids);
   assert.is((await sh('other', 'echo $LEVEL')).out, 'two\n');
-  assert.is(child!.exitCode, null, 'still watching');
+  assert.is(w!.child.exitCode, null, 'still watching');
 });
 
 test('Ctrl-C stops watching and leaves the stack running', async () => {
-  const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
-  child!.kill('SIGINT');
+  const exited = new Promise<number | null>((r) => w!.child.once('exit', (code) => r(code)));
+  w!.child.kill('SIGINT');
   assert.is(await exited, 130);
   assert.ok((await containerOf('web'))?.state.running);
   assert.ok((await containerOf('other'))?.state.running);
