@@ -1,21 +1,21 @@
 // Watch's sync: host files written straight into a container's root (the
-// same CopyRoot and in-root resolution as `cp`, copy.ts), with no process in
-// the container, so images without tar or sh work. What Docker Compose's tar
-// sync does: directories walked, symlinks copied as symlinks (never followed
-// on the host), modes kept, owned by the container's user; a host path that
-// is gone is deleted in the container. Inside the container only the parent
-// directory is resolved (in the root): the last element is replaced, never
-// followed, and files are written through a new file descriptor opened with
-// O_EXCL|O_NOFOLLOW, then renamed into place.
+// root `cp` uses, copy.ts), with no process in the container, so images
+// without tar or sh work. What Docker Compose's tar sync does: directories
+// walked, symlinks copied as symlinks (never followed on the host), modes
+// kept, owned by the container's user; a host path that is gone is deleted
+// in the container. Inside the container every directory is held by file
+// descriptor (pinned-dir.ts): the last element is replaced, never followed,
+// and files are written under a fresh name, then renamed into place.
 import { randomBytes } from 'node:crypto';
 import {
   closeSync, constants, fchmodSync, fchownSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync,
-  readFileSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats,
+  readFileSync, readlinkSync, readSync, renameSync, symlinkSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { FileSync } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
 import { hostPathIn, type CopyRoot } from './copy.js';
+import { at, openDirIn, openRootDir, removeAt } from './pinned-dir.js';
 
 export interface Owner {
   uid: number;
@@ -27,87 +27,104 @@ export interface SyncCounts {
   deleted: number;
 }
 
-/** Applies the changes in order; a path listed twice is done once (its state now). */
-export function syncToRoot(root: CopyRoot, changes: readonly FileSync[], owner: Owner): SyncCounts {
-  if (root.readOnly) throw new TscError('READ_ONLY', `container rootfs is marked read-only: cannot sync files into ${root.name}`);
-  const counts: SyncCounts = { copied: 0, deleted: 0 };
-  const done = new Set<string>();
-  const dirs = new Map<string, string>();
-  for (const change of changes) {
-    const target = posix.resolve('/', change.containerPath);
-    if (done.has(target)) continue;
-    const stat = lstatOrUndefined(change.hostPath);
-    if (!stat) {
-      done.add(target);
-      if (removeIn(root, target)) counts.deleted++;
-      continue;
-    }
-    copyTree(root, change.hostPath, stat, target, owner, { done, counts, dirs });
-  }
-  return counts;
-}
-
 interface SyncState {
+  root: CopyRoot;
+  rootFd: number;
+  owner: Owner;
+  /** Container paths done in this sync (a path listed twice is done once, as it is now). */
   done: Set<string>;
   counts: SyncCounts;
-  /** Container directories already resolved (and made) in this sync → host paths. */
-  dirs: Map<string, string>;
+  /** Container directories opened in this sync → their descriptors. */
+  dirs: Map<string, number>;
 }
 
-function copyTree(root: CopyRoot, hostPath: string, stat: Stats, target: string, owner: Owner, state: SyncState): void {
-  const { done, counts, dirs } = state;
-  if (done.has(target)) return;
-  done.add(target);
-  const parentDir = posix.dirname(target);
-  let parent = dirs.get(parentDir);
-  if (parent === undefined) dirs.set(parentDir, (parent = ensureDir(root, parentDir)));
-  const dest = join(parent, posix.basename(target));
+/** Applies the changes in order. `root.mounts` must be empty (a running container's /proc/<pid>/root shows its mounts). */
+export function syncToRoot(root: CopyRoot, changes: readonly FileSync[], owner: Owner): SyncCounts {
+  if (root.readOnly) throw new TscError('READ_ONLY', `container rootfs is marked read-only: cannot sync files into ${root.name}`);
+  if (root.mounts.length > 0) throw new TscError('CONTAINER_NOT_RUNNING', `cannot sync files into ${root.name}: it is not running`);
+  const state: SyncState = { root, rootFd: openRootDir(root.dir), owner, done: new Set(), counts: { copied: 0, deleted: 0 }, dirs: new Map() };
+  try {
+    for (const change of changes) {
+      const target = posix.resolve('/', change.containerPath);
+      if (target === '/' || state.done.has(target)) continue;
+      const stat = lstatOrUndefined(change.hostPath);
+      if (stat) {
+        copyTree(state, change.hostPath, stat, target);
+        continue;
+      }
+      state.done.add(target);
+      const parent = dirOf(state, posix.dirname(target), false);
+      if (parent !== undefined && lstatOrUndefined(at(parent, posix.basename(target)))) {
+        forgetDirs(state, target);
+        removeAt(parent, posix.basename(target));
+        state.counts.deleted++;
+      }
+    }
+    return state.counts;
+  } finally {
+    for (const fd of state.dirs.values()) closeSync(fd);
+    closeSync(state.rootFd);
+  }
+}
+
+/** The descriptor of a container directory (made when `create`); undefined when it is missing and not made. */
+function dirOf(state: SyncState, dir: string, create: boolean): number | undefined {
+  const known = state.dirs.get(dir);
+  if (known !== undefined) return known;
+  try {
+    const fd = openDirIn(state.rootFd, dir, { create, name: state.root.name });
+    state.dirs.set(dir, fd);
+    return fd;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT' || (error instanceof TscError && error.code === 'NOT_A_DIRECTORY');
+    if (!create && missing) return undefined;
+    throw error;
+  }
+}
+
+/** Descriptors of `target` and what is under it, about to be removed or replaced. */
+function forgetDirs(state: SyncState, target: string): void {
+  for (const [dir, fd] of state.dirs) {
+    if (dir !== target && !dir.startsWith(`${target}/`)) continue;
+    closeSync(fd);
+    state.dirs.delete(dir);
+  }
+}
+
+function copyTree(state: SyncState, hostPath: string, stat: Stats, target: string): void {
+  if (state.done.has(target)) return;
+  state.done.add(target);
+  const parent = dirOf(state, posix.dirname(target), true)!;
+  const name = posix.basename(target);
+  const { owner } = state;
   if (stat.isDirectory()) {
-    makeDir(dest, stat.mode & 0o7777, owner);
-    dirs.set(target, dest);
-    counts.copied++;
-    for (const name of readdirSync(hostPath)) {
-      const child = join(hostPath, name);
-      const childStat = lstatOrUndefined(child);
-      if (childStat) copyTree(root, child, childStat, posix.join(target, name), owner, state);
+    makeDirAt(parent, name, stat.mode & 0o7777, owner);
+    state.counts.copied++;
+    for (const child of readdirSync(hostPath)) {
+      const childStat = lstatOrUndefined(join(hostPath, child));
+      if (childStat) copyTree(state, join(hostPath, child), childStat, posix.join(target, child));
     }
     return;
   }
+  forgetDirs(state, target);
   if (stat.isSymbolicLink()) {
-    replaceWith(dest, (tmp) => {
+    replaceAt(parent, name, (tmp) => {
       symlinkSync(readlinkSync(hostPath), tmp);
       lchownSync(tmp, owner.uid, owner.gid);
     });
   } else if (stat.isFile()) {
-    replaceWith(dest, (tmp) => writeFileFrom(hostPath, tmp, stat.mode & 0o7777, owner));
+    replaceAt(parent, name, (tmp) => writeFileFrom(hostPath, tmp, stat.mode & 0o7777, owner));
   } else {
     return; // sockets, fifos, devices: not in a tar either
   }
-  counts.copied++;
+  state.counts.copied++;
 }
 
-/** Directories made only to hold a synced path belong to root, as Docker's archive extraction makes them. */
-const IMPLICIT_OWNER: Owner = { uid: 0, gid: 0 };
-
-/** The host path of the container directory `dir`, made (root's, 0755) where missing. */
-function ensureDir(root: CopyRoot, dir: string): string {
-  const host = hostPathIn(root, dir);
-  // The root itself may be /proc/<pid>/root, a link by lstat's account.
-  if (dir === '/') return host;
-  const stat = lstatOrUndefined(host);
-  if (stat?.isDirectory()) return host;
-  if (stat) throw new TscError('NOT_A_DIRECTORY', `cannot sync into ${root.name}:${dir}: not a directory`);
-  const parent = ensureDir(root, posix.dirname(dir));
-  const made = join(parent, posix.basename(dir));
-  makeDir(made, 0o755, IMPLICIT_OWNER);
-  return made;
-}
-
-function makeDir(path: string, mode: number, owner: Owner): void {
+function makeDirAt(parent: number, name: string, mode: number, owner: Owner): void {
+  const path = at(parent, name);
   const existing = lstatOrUndefined(path);
-  if (existing && !existing.isDirectory()) rmSync(path, { recursive: true, force: true });
+  if (existing && !existing.isDirectory()) unlinkSync(path);
   if (!existing?.isDirectory()) mkdirSync(path, { mode });
-  // Opened without following, so a link put there meanwhile is refused rather than changed.
   const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
     fchmodSync(fd, mode);
@@ -117,14 +134,13 @@ function makeDir(path: string, mode: number, owner: Owner): void {
   }
 }
 
-/** Builds the new entry under a fresh name beside `dest`, then renames it over whatever `dest` is. */
-function replaceWith(dest: string, make: (tmp: string) => void): void {
-  const tmp = join(dest, '..', `.tsc-sync-${randomBytes(6).toString('hex')}`);
+/** Makes the new entry under a fresh name in the same directory, then renames it over whatever NAME is. */
+function replaceAt(parent: number, name: string, make: (tmp: string) => void): void {
+  const tmp = at(parent, `.tsc-sync-${randomBytes(6).toString('hex')}`);
   try {
     make(tmp);
-    const existing = lstatOrUndefined(dest);
-    if (existing?.isDirectory()) rmSync(dest, { recursive: true, force: true });
-    renameSync(tmp, dest);
+    if (lstatOrUndefined(at(parent, name))?.isDirectory()) removeAt(parent, name);
+    renameSync(tmp, at(parent, name));
   } catch (error) {
     try {
       unlinkSync(tmp);
@@ -154,16 +170,6 @@ function writeFileFrom(hostPath: string, tmp: string, mode: number, owner: Owner
   } finally {
     closeSync(input);
   }
-}
-
-/** Removes the container path (a link itself, not what it points to); whether something was there. */
-function removeIn(root: CopyRoot, target: string): boolean {
-  if (target === '/') return false;
-  const parent = hostPathIn(root, posix.dirname(target));
-  const dest = join(parent, posix.basename(target));
-  if (!lstatOrUndefined(dest)) return false;
-  rmSync(dest, { recursive: true, force: true });
-  return true;
 }
 
 /** A text file of the container (e.g. /etc/passwd), resolved in its root; '' when missing. */
