@@ -151,12 +151,15 @@ function replaceAt(parent: number, name: string, make: (tmp: string) => void): v
   }
 }
 
+/** One buffer for every copy: syncs run one file at a time. */
+const copyBuffer = Buffer.allocUnsafe(1 << 16);
+
 function writeFileFrom(hostPath: string, tmp: string, mode: number, owner: Owner): void {
   const input = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const out = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
-      const buf = Buffer.allocUnsafe(1 << 16);
+      const buf = copyBuffer;
       for (;;) {
         const n = readSync(input, buf, 0, buf.length, null);
         if (n === 0) break;
