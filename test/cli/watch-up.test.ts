@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
 import { collector, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
+import { runCli } from './cli.js';
 import { endWatchSuite, startCli, type CliProcess } from './watch-process.js';
 
 const s = suite('cli up --watch');
@@ -101,6 +102,21 @@ test('the watched directory removed and made again is still watched', async () =
   await until('the new file', async () => (await cat('/app/again.txt')) === 'again\n');
   writeFileSync(join(dir, 'src', 'again.txt'), 'edited\n');
   await until('the edit', async () => (await cat('/app/again.txt')) === 'edited\n');
+});
+
+test('watch and up --watch refuse, before starting anything, when no service has develop.watch', async () => {
+  const other = mkdtempSync(join(tmpdir(), 'tsc-watch-none-'));
+  try {
+    writeFileSync(join(other, 'compose.yaml'), 'name: wnone\nservices:\n  a:\n    image: busybox\n    command: sleep 1000\n');
+    for (const args of [['watch'], ['up', '--watch']]) {
+      const r = runCli(args, { cwd: other, env: env() });
+      assert.is(r.code, 1, r.stderr);
+      assert.match(r.stderr, 'none of the selected services is configured for watch');
+    }
+    assert.is((await t!.engine.containers.list({ all: true, labels: { 'com.docker.compose.project': 'wnone' } })).length, 0);
+  } finally {
+    rmSync(other, { recursive: true, force: true });
+  }
 });
 
 test('Ctrl-C stops the attached stack as up does', async () => {

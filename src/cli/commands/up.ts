@@ -109,6 +109,7 @@ async function runUp(services: string[], flags: UpFlags, globals: GlobalOptions)
   await withEngine(globals, { command: 'up', services }, async (open) => {
     const stack = open.stack!;
     if (flags.exitCodeFrom && !(flags.exitCodeFrom in stack.project.services)) throw new TscError('NO_SUCH_SERVICE', `no such service: ${flags.exitCodeFrom}`);
+    if (flags.watch) (await import('../progress/watch-stack.js')).checkWatchConfigured(stack, services);
     const attached = await lockedObserve(open, 'up', async (ctx) => {
       const plan = planUp(stack, ctx.observed, opts);
       const since = new Date().toISOString();

@@ -6,7 +6,7 @@ import { planUp } from '../../stack/plan-up.js';
 import { ExitCodeError, TscError } from '../../util/errors.js';
 import type { GlobalOptions } from '../global-options.js';
 import { lockedObserve, runPlan, withEngine } from '../progress/stack-command.js';
-import { startStackWatch } from '../progress/watch-stack.js';
+import { checkWatchConfigured, startStackWatch } from '../progress/watch-stack.js';
 
 interface WatchFlags {
   up: boolean;
@@ -31,6 +31,7 @@ async function runWatch(services: string[], flags: WatchFlags, globals: GlobalOp
   if (globals.dryRun) throw new TscError('CLI_USAGE', 'watch cannot run with --dry-run: use `tscompose --dry-run up` to see what starting the stack would do');
   await withEngine(globals, { command: 'watch', services }, async (open) => {
     const upOptions = { services };
+    checkWatchConfigured(open.stack!, services);
     if (flags.up) await lockedObserve(open, 'up', async (ctx) => { await runPlan(ctx, planUp(open.stack!, ctx.observed, upOptions)); });
     const session = await startStackWatch(open, { services, upOptions, quiet: flags.quiet, prune: flags.prune });
     await untilInterrupted(session.ready);

@@ -40,9 +40,7 @@ export async function startStackWatch(open: OpenStack, opts: WatchStackOptions):
   const warn = (message: string) => process.stderr.write(`WARN[0000] ${message}\n`);
   const initial = reload(current, opts.services);
   const rules = rulesOf(initial.stack, opts.services, warn);
-  if (rules.length === 0) {
-    throw new TscError('WATCH_NOT_CONFIGURED', 'none of the selected services is configured for watch, consider setting a \'develop\' section');
-  }
+  if (rules.length === 0) throw notConfigured();
 
   const recreate = async (stack: StackProject, plan: UpPlanOptions) => lockedObserve({ ...current, stack }, 'up', async (ctx) => {
     const p = planUp(stack, ctx.observed, plan);
@@ -89,6 +87,16 @@ export async function startStackWatch(open: OpenStack, opts: WatchStackOptions):
       return { rules: rulesOf(next.stack, opts.services, warn), configFiles: next.files };
     },
   });
+}
+
+/** Fails before anything starts when no selected service has `develop.watch` rules (Docker Compose checks first too). */
+export function checkWatchConfigured(stack: StackProject, services: string[]): void {
+  const selected = services.length > 0 ? services : Object.keys(stack.project.services);
+  if (!selected.some((name) => stack.project.services[name] && watchRulesOf(stack.project.services[name]!).length > 0)) throw notConfigured();
+}
+
+function notConfigured(): TscError {
+  return new TscError('WATCH_NOT_CONFIGURED', 'none of the selected services is configured for watch, consider setting a \'develop\' section');
 }
 
 /** TSCOMPOSE_WATCH_QUIET_MS: how long a burst of changes may pause and still be one batch. */
