@@ -22,13 +22,14 @@ const until = (what: string, check: () => boolean | Promise<boolean>) => w!.unti
 
 const env = () => ({ TSCOMPOSE_ROOT: t!.root });
 
-const COMPOSE = `name: wu
+const compose = (version = '1') => `name: wu
 services:
   web:
     image: busybox:latest
     build: { context: . }
     command: ["sh", "-c", "echo web is up; sleep 100000"]
     stop_signal: SIGKILL
+    environment: { VERSION: "${version}" }
     develop:
       watch:
         - path: ./src
@@ -60,7 +61,7 @@ s.before(async () => {
   mkdirSync(join(dir, 'src'));
   writeFileSync(join(dir, 'src', 'early.txt'), 'there before\n');
   writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\n');
-  writeFileSync(join(dir, 'compose.yaml'), COMPOSE);
+  writeFileSync(join(dir, 'compose.yaml'), compose());
   w = startCli(['--progress', 'plain', 'up', '--watch'], { cwd: dir, env: env() });
   await until('watch to start', () => stdout().includes('Watch enabled'));
 });
@@ -102,6 +103,18 @@ test('the watched directory removed and made again is still watched', async () =
   await until('the new file', async () => (await cat('/app/again.txt')) === 'again\n');
   writeFileSync(join(dir, 'src', 'again.txt'), 'edited\n');
   await until('the edit', async () => (await cat('/app/again.txt')) === 'edited\n');
+});
+
+test('a Compose edit recreates the service: its output is followed, initial_sync fills the new container', async () => {
+  const before = (await web())!.id;
+  writeFileSync(join(dir, 'compose.yaml'), compose('2'));
+  await until('the new container', async () => {
+    const c = await web();
+    return !!c && c.id !== before && c.state.running;
+  });
+  await until('the synced files in it', async () => (await cat('/app/again.txt')) === 'edited\n');
+  await until('its output', () => stdout().split('web is up').length === 3);
+  assert.match(stdout(), 'environment.VERSION: "1" → "2"');
 });
 
 test('watch and up --watch refuse, before starting anything, when no service has develop.watch', async () => {

@@ -49,6 +49,7 @@ export async function startStackWatch(open: OpenStack, opts: WatchStackOptions):
     const created = p.steps.flatMap((s) => (s.kind === 'Container' && s.service && result?.created[s.name]
       ? [{ id: result.created[s.name]!, name: s.name, service: s.service, since: new Date(0).toISOString() }] : []));
     if (created.length) opts.onCreated?.(created);
+    return [...new Set(created.map((c) => c.service))];
   });
 
   return startWatchSession({
@@ -82,9 +83,9 @@ export async function startStackWatch(open: OpenStack, opts: WatchStackOptions):
         return undefined;
       }
       log('Compose file changed: reconciling the stack');
-      await recreate(next.stack, opts.upOptions);
+      const recreated = await recreate(next.stack, opts.upOptions);
       current.stack = next.stack;
-      return { rules: rulesOf(next.stack, opts.services, warn), configFiles: next.files };
+      return { rules: rulesOf(next.stack, opts.services, warn), configFiles: next.files, recreated };
     },
   });
 }

@@ -26,8 +26,11 @@ export interface WatchSessionOptions {
   out: NodeJS.WritableStream;
   restart: (services: string[]) => Promise<void>;
   rebuild: (services: string[]) => Promise<void>;
-  /** The Compose files changed; resolves with the new rules and files, or undefined to keep the old. */
-  reconcile: () => Promise<{ rules: CompiledRule[]; configFiles: string[] } | undefined>;
+  /**
+   * The Compose files changed; resolves with the new rules and files and the
+   * services whose containers were made anew (their initial_sync runs again), or undefined to keep the old.
+   */
+  reconcile: () => Promise<{ rules: CompiledRule[]; configFiles: string[]; recreated: string[] } | undefined>;
   quietMs?: number;
 }
 
@@ -56,6 +59,7 @@ export function startWatchSession(opts: WatchSessionOptions): WatchSession {
         rules = next.rules;
         configFiles = new Set(next.configFiles);
         watcher.setPaths(watchedPaths());
+        await initialSync(next.recreated).catch((error: unknown) => opts.warn(`Error handling changed files: ${messageOf(error)}`));
       }
     }
     const work = planBatch(paths.filter((p) => !configFiles.has(p)), rules);
@@ -125,10 +129,15 @@ export function startWatchSession(opts: WatchSessionOptions): WatchSession {
     onError: (error) => opts.warn(`Watch error: ${error.message}`),
   });
 
-  const ready = (async () => {
-    for (const rule of rules.filter((r) => r.initialSync && r.target !== undefined)) {
+  /** initial_sync of the rules of `services` (all when undefined): a new container gets what was synced into the old one. */
+  const initialSync = async (services?: string[]) => {
+    for (const rule of rules.filter((r) => r.initialSync && r.target !== undefined && (!services || services.includes(r.service)))) {
       await syncService(rule.service, initialFiles(rule), true);
     }
+  };
+
+  const ready = (async () => {
+    await initialSync();
     await watcher.ready;
     opts.log('Watch enabled');
   })();
