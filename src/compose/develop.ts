@@ -60,7 +60,7 @@ export function developErrors(service: Record<string, unknown>, at: ComposePath)
     if (action === 'sync+exec' && !isMap(rule.exec)) fail(`can't watch with action "sync+exec" on service ${name} without a command`, 'action');
     if (action !== 'sync+exec' && rule.exec !== undefined) fail(`exec applies only to action sync+exec (this rule's action is ${action})`, 'exec');
     if (!SYNC_ACTIONS.has(action) && rule.initial_sync !== undefined) fail(`initial_sync applies only to the sync actions (this rule's action is ${action})`, 'initial_sync');
-    if (action !== 'rebuild' && !SYNC_ACTIONS.has(action) && rule.target !== undefined) fail(`target applies only to the sync actions (this rule's action is ${action})`, 'target');
+    // A `target` on restart/rebuild is left alone: older Compose versions required one on every non-rebuild rule.
   });
   return errors;
 }
