@@ -14,7 +14,7 @@ import {
 import { join, posix } from 'node:path';
 import type { FileSync } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
-import { hostPathIn, type CopyRoot } from './copy.js';
+import type { CopyRoot } from './copy.js';
 import { at, openDirIn, openRootDir, removeAt } from './pinned-dir.js';
 
 export interface Owner {
@@ -175,18 +175,19 @@ function writeFileFrom(hostPath: string, tmp: string, mode: number, owner: Owner
   }
 }
 
-/** A text file of the container (e.g. /etc/passwd), resolved in its root; '' when missing. */
+/** A text file of the container (e.g. /etc/passwd), resolved in its root and read by descriptor; '' when missing. */
 export function readInRoot(root: CopyRoot, path: string): string {
-  let fd: number;
+  const rootFd = openRootDir(root.dir);
+  let dir: number | undefined;
+  let fd: number | undefined;
   try {
-    fd = openSync(hostPathIn(root, path), constants.O_RDONLY | constants.O_NOFOLLOW);
+    dir = openDirIn(rootFd, posix.dirname(path), { name: root.name });
+    fd = openSync(at(dir, posix.basename(path)), constants.O_RDONLY | constants.O_NOFOLLOW);
+    return readFileSync(fd, 'utf8');
   } catch {
     return '';
-  }
-  try {
-    return readFileSync(fd, 'utf8');
   } finally {
-    closeSync(fd);
+    for (const f of [fd, dir, rootFd]) if (f !== undefined) closeSync(f);
   }
 }
 
