@@ -39,6 +39,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['pause', async () => (await import('./commands/pause.js')).registerPause],
   ['unpause', async () => (await import('./commands/unpause.js')).registerUnpause],
   ['run', async () => (await import('./commands/run.js')).registerRun],
+  ['watch', async () => (await import('./commands/watch.js')).registerWatch],
 ];
 
 /** The program for `argv` (the user's arguments); without it, with every command. */

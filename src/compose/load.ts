@@ -39,6 +39,8 @@ export interface LoadOptions {
   /** Content of standard input, when a file is `-`. */
   stdin?: () => string;
   warn?: (message: string) => void;
+  /** Told every file read as Compose input (the files, included and extended ones): watch watches them. */
+  onFile?: (path: string) => void;
 }
 
 export interface LoadResult {
@@ -91,6 +93,7 @@ export function loadProject(opts: LoadOptions): LoadResult {
       }
       return stdinText;
     }
+    opts.onFile?.(file);
     try {
       return readFileSync(file, 'utf8');
     } catch (error) {

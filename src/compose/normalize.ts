@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { posix, resolve as resolvePath } from 'node:path';
 import { ComposeError, formatPath, throwIfAny, TscError } from '../util/errors.js';
 import type { ComposePath, SourcePos } from '../util/errors.js';
+import { developErrors } from './develop.js';
 import { parseDotenv } from './dotenv.js';
 import { resolveRelativePaths } from './paths.js';
 import { splitShellWords, ShellWordsError } from './shell-words.js';
@@ -528,6 +529,7 @@ export function checkConsistency(tree: ComposeMap, opts: ConsistencyOptions = {}
         : '';
       fail(`service ${JSON.stringify(name)} depends on undefined service ${JSON.stringify(dep)}: invalid compose project${hint}`, dependsOn, dep, [...at, 'depends_on', dep]);
     }
+    errors.push(...developErrors(service, at));
     const volumes = service.volumes;
     if (Array.isArray(volumes)) {
       volumes.forEach((v, i) => {

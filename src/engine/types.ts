@@ -321,6 +321,12 @@ export interface ImageService {
   lastPulled?(ref: string): Promise<string | undefined>;
 }
 
+/** One path of a watch sync: `hostPath` (absolute) to `containerPath`. */
+export interface FileSync {
+  hostPath: string;
+  containerPath: string;
+}
+
 export interface ContainerService {
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
@@ -338,6 +344,13 @@ export interface ContainerService {
   top(id: string): Promise<{ titles: string[]; processes: string[][] }>;
   copyTo(id: string, hostPath: string, containerPath: string): Promise<void>;
   copyFrom(id: string, containerPath: string, hostPath: string): Promise<void>;
+  /**
+   * Watch's sync: each host path copied to its container path as it is now
+   * (directories walked, symlinks copied as symlinks, modes kept, owned by the
+   * container's user), or deleted there when it is gone from the host. No
+   * process runs in the container for it.
+   */
+  syncFiles(id: string, changes: readonly FileSync[]): Promise<{ copied: number; deleted: number }>;
   /**
    * Fails, naming the port and who holds it, when a fixed host port these
    * containers publish is taken (or asked twice), so that `up` can refuse

@@ -56,6 +56,7 @@ export class FakeEngine implements Engine {
     top: async () => ({ titles: [], processes: [] }),
     copyTo: async () => undefined,
     copyFrom: async () => undefined,
+    syncFiles: async () => ({ copied: 0, deleted: 0 }),
   };
 
   readonly networks: Engine['networks'] = {

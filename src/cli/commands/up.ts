@@ -7,7 +7,8 @@ import { planUp } from '../../stack/plan-up.js';
 import type { UpPlanOptions } from '../../stack/plan-up.js';
 import type { GlobalOptions } from '../global-options.js';
 import { attachContainers } from '../progress/attach.js';
-import type { AttachedContainer } from '../progress/attach.js';
+import type { AttachedContainer, AttachOptions } from '../progress/attach.js';
+import type { WatchSession } from '../../stack/watch/session.js';
 import { ExitCodeError, TscError } from '../../util/errors.js';
 import { lockedObserve, parseTimeout, runPlan, withEngine } from '../progress/stack-command.js';
 import type { OpenStack } from '../progress/stack-command.js';
@@ -35,6 +36,7 @@ interface UpFlags extends CreateFlags {
   logPrefix: boolean;
   wait?: boolean;
   waitTimeout?: string;
+  watch?: boolean;
 }
 
 export const collect = (value: string, previous: string[]) => [...previous, value];
@@ -97,6 +99,7 @@ export function registerUp(program: Command): void {
     .option('--no-log-prefix', 'Don\'t print prefix in logs')
     .option('--wait', 'Wait for services to be running|healthy. Implies detached mode.', false)
     .option('--wait-timeout <seconds>', 'Maximum duration in seconds to wait for the project to be running|healthy')
+    .option('-w, --watch', 'Watch source code and rebuild/refresh containers when files are updated.', false)
     .action(async (services: string[], flags: UpFlags, cmd: Command) => {
       await runUp(services, flags, cmd.optsWithGlobals() as GlobalOptions);
     });
@@ -105,6 +108,8 @@ export function registerUp(program: Command): void {
 async function runUp(services: string[], flags: UpFlags, globals: GlobalOptions): Promise<void> {
   const abortOnExit = flags.abortOnContainerExit || flags.exitCodeFrom !== undefined;
   if (flags.detach && abortOnExit) throw new TscError('CLI_USAGE', '--abort-on-container-exit and --detach are incompatible');
+  if (flags.watch && (flags.detach || flags.wait)) throw new TscError('CLI_USAGE', `--watch and ${flags.detach ? '--detach' : '--wait'} are incompatible: watch follows the stack in the foreground`);
+  if (flags.watch && !flags.start) throw new TscError('CLI_USAGE', '--watch and --no-start are incompatible');
   const timeout = parseTimeout(flags.timeout);
   const opts = upPlanOptions(services, flags, { noStart: !flags.start, timeout });
   const waitTimeout = parseWaitTimeout(flags.waitTimeout);
@@ -112,6 +117,7 @@ async function runUp(services: string[], flags: UpFlags, globals: GlobalOptions)
   await withEngine(globals, { command: 'up', services }, async (open) => {
     const stack = open.stack!;
     if (flags.exitCodeFrom && !(flags.exitCodeFrom in stack.project.services)) throw new TscError('NO_SUCH_SERVICE', `no such service: ${flags.exitCodeFrom}`);
+    if (flags.watch) (await import('../progress/watch-stack.js')).checkWatchConfigured(stack, services);
     const imageIds = await ensureServiceImages(open, services, flags);
     const attached = await lockedObserve(open, 'up', async (ctx) => {
       const plan = planUp(stack, ctx.observed, { ...opts, imageIds });
@@ -128,13 +134,29 @@ async function runUp(services: string[], flags: UpFlags, globals: GlobalOptions)
     });
     if (flags.wait && flags.start) await waitForStack(open, services, waitTimeout);
     if (!attach) return;
-    const code = await followUntilDone(open, attached, services, flags, abortOnExit, timeout);
+    const watching = flags.watch ? await startUpWatch(open, services, opts) : undefined;
+    let code: number;
+    try {
+      code = await followUntilDone(open, attached, services, flags, abortOnExit, timeout, watching?.attach);
+    } finally {
+      await watching?.session.close();
+    }
     if (code !== 0) throw new ExitCodeError(code);
   });
 }
 
 /** Attached mode; resolves with the exit code `up` should have. */
-async function followUntilDone(open: OpenStack, containers: AttachedContainer[], services: string[], flags: UpFlags, abortOnExit: boolean, timeout?: number): Promise<number> {
+/** `up --watch`: watching starts once the stack is up; containers it creates are followed too. */
+async function startUpWatch(open: OpenStack, services: string[], upOptions: UpPlanOptions): Promise<{ session: WatchSession; attach: Pick<AttachOptions, 'untilAborted' | 'onAttach'> }> {
+  const early: AttachedContainer[] = [];
+  let add: ((c: AttachedContainer) => void) | undefined;
+  const { startStackWatch } = await import('../progress/watch-stack.js');
+  const session = await startStackWatch(open, { services, upOptions, onCreated: (cs) => cs.forEach((c) => (add ? add(c) : early.push(c))) });
+  await session.ready;
+  return { session, attach: { untilAborted: true, onAttach: (fn) => { add = fn; early.splice(0).forEach(fn); } } };
+}
+
+async function followUntilDone(open: OpenStack, containers: AttachedContainer[], services: string[], flags: UpFlags, abortOnExit: boolean, timeout?: number, watch?: Pick<AttachOptions, 'untilAborted' | 'onAttach'>): Promise<number> {
   const project = open.stack!.project;
   process.stdout.write(`Attaching to ${containers.map((c) => c.name.replace(`${open.name}-`, '')).join(', ')}\n`);
   const interrupt = new AbortController();
@@ -151,7 +173,7 @@ async function followUntilDone(open: OpenStack, containers: AttachedContainer[],
   try {
     const result = await attachContainers(open.engine, {
       project: open.name, containers, color: open.globals.ansi !== 'never' && !!process.stdout.isTTY,
-      noPrefix: !flags.logPrefix, abortOnExit, signal: interrupt.signal,
+      noPrefix: !flags.logPrefix, abortOnExit, signal: interrupt.signal, ...watch,
     });
     if (result.reason === 'container-exit') process.stderr.write('Aborting on container exit...\n');
     if (result.reason !== 'all-exited') {

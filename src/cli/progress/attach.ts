@@ -22,6 +22,10 @@ export interface AttachOptions {
   announceExit?: boolean;
   signal?: AbortSignal;
   out?: NodeJS.WritableStream;
+  /** Keep following until aborted, even when every container has exited (`up --watch`: containers get recreated). */
+  untilAborted?: boolean;
+  /** Receives a function that follows one more container (one recreated meanwhile). */
+  onAttach?: (add: (c: AttachedContainer) => void) => void;
 }
 
 export interface AttachResult {
@@ -55,7 +59,7 @@ export async function attachContainers(engine: Engine, opts: AttachOptions): Pro
     }
   };
 
-  const watchers = opts.containers.map(async (c) => {
+  const followContainer = async (c: AttachedContainer) => {
     const stopLogs = new AbortController();
     stopAll.signal.addEventListener('abort', () => stopLogs.abort());
     const logs = follow(c, stopLogs.signal);
@@ -77,8 +81,10 @@ export async function attachContainers(engine: Engine, opts: AttachOptions): Pro
       reason = 'container-exit';
       stopAll.abort();
     }
-  });
-  void Promise.all(watchers).then(() => settle());
+  };
+  const watchers = opts.containers.map(followContainer);
+  opts.onAttach?.((c) => { if (!stopAll.signal.aborted) watchers.push(followContainer(c)); });
+  if (!opts.untilAborted) void Promise.all(watchers).then(() => settle());
   await finished;
   if (opts.signal?.aborted && reason === 'all-exited') reason = 'interrupted';
   stopAll.abort();

@@ -35,13 +35,15 @@ export interface StackCommandOptions {
   /** May run with `-p NAME` alone when no Compose file is found (down, stop, start…). */
   projectOptional?: boolean;
   title?: string;
+  /** Told every Compose file read (watch). */
+  onFile?: (path: string) => void;
 }
 
 /** Loads the project; undefined when it may be absent and `-p`/COMPOSE_PROJECT_NAME names it. */
 export function loadStack(globals: GlobalOptions, opts: StackCommandOptions): { name: string; stack?: StackProject } {
   let loaded: LoadResult;
   try {
-    loaded = loadProjectFor(globals, { services: opts.services?.length ? opts.services : undefined });
+    loaded = loadProjectFor(globals, { services: opts.services?.length ? opts.services : undefined, ...(opts.onFile ? { onFile: opts.onFile } : {}) });
   } catch (error) {
     const hint = projectNameHint(globals);
     if (opts.projectOptional && hint && error instanceof TscError && error.code === 'COMPOSE_FILE_NOT_FOUND') return { name: hint };

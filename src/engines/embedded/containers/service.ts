@@ -2,7 +2,7 @@
 // records (state/), overlay snapshots, and conmon + runc (runtime/).
 import { posix } from 'node:path';
 import type {
-  ContainerDetails, ContainerFilter, ContainerService, ContainerSpec, ContainerSummary, ExecSpec, ExecStdio, LogEntry, LogOptions,
+  ContainerDetails, ContainerFilter, ContainerService, ContainerSpec, ContainerSummary, ExecSpec, ExecStdio, FileSync, LogEntry, LogOptions,
 } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
 import { isMounted, mountOverlay, unmount } from '../snapshots/mount.js';
@@ -11,6 +11,7 @@ import {
 } from '../state/containers.js';
 import { runtimeOf, withContainerLock, type ContainerContext } from './context.js';
 import { copyFromRoot, copyToRoot, type CopyRoot } from './copy.js';
+import { readInRoot, syncToRoot } from './copy-sync.js';
 import { createContainer } from './create.js';
 import { toDetails, toSummary } from './details.js';
 import { execIn } from './exec.js';
@@ -21,6 +22,7 @@ import { finalizeRun, isActive, releaseMounts, syncLocked, syncRecord } from './
 import { topOf } from './top.js';
 import { recordHealthcheck } from '../health/config.js';
 import { cancelRestart, endsContainer, markStoppedByUser } from '../restart/user-stop.js';
+import { resolveUser } from '../runtime/user.js';
 
 export class EmbeddedContainerService implements ContainerService {
   constructor(private readonly ctx: ContainerContext) {}
@@ -137,7 +139,8 @@ export class EmbeddedContainerService implements ContainerService {
       if (names && !names.includes(found.config.name)) continue;
       const labels = found.config.spec.labels ?? {};
       if (filter.labels && !Object.entries(filter.labels).every(([k, v]) => k in labels && (v === undefined || labels[k] === v))) continue;
-      const record = await syncRecord(this.ctx, found);
+      const record = await syncRecord(this.ctx, found) as ContainerRecord | undefined;
+      if (!record) continue; // removed meanwhile (a recreate)
       if (!filter.all && !isActive(record)) continue;
       out.push(toSummary(record));
     }
@@ -197,7 +200,20 @@ export class EmbeddedContainerService implements ContainerService {
     await this.withCopyRoot(ref, containerPath, (root) => copyFromRoot(root, containerPath, hostPath));
   }
 
-  private async withCopyRoot(ref: string, containerPath: string, fn: (root: CopyRoot) => Promise<void>): Promise<void> {
+  async syncFiles(ref: string, changes: readonly FileSync[]): Promise<{ copied: number; deleted: number }> {
+    if (changes.length === 0) return { copied: 0, deleted: 0 };
+    let counts = { copied: 0, deleted: 0 };
+    await this.withCopyRoot(ref, changes[0]!.containerPath, async (root, record) => {
+      const owner = resolveUser(record.config.spec.user, {
+        passwd: readInRoot(root, '/etc/passwd'),
+        group: readInRoot(root, '/etc/group'),
+      });
+      counts = syncToRoot(root, changes, owner);
+    });
+    return counts;
+  }
+
+  private async withCopyRoot(ref: string, containerPath: string, fn: (root: CopyRoot, record: ContainerRecord) => Promise<void>): Promise<void> {
     const record = await this.synced(ref);
     const { spec, name } = record.config;
     const mounts = configExtra(record.config.extra).mounts;
@@ -213,7 +229,7 @@ export class EmbeddedContainerService implements ContainerService {
         const freeze = !current.state.paused;
         if (freeze) await ctr.pause();
         try {
-          await fn({ dir: `/proc/${current.state.pid}/root`, mounts: [], readOnly, name });
+          await fn({ dir: `/proc/${current.state.pid}/root`, mounts: [], readOnly, name }, current);
         } finally {
           if (freeze) await ctr.resume();
         }
@@ -231,7 +247,7 @@ export class EmbeddedContainerService implements ContainerService {
         const hostMounts = mounts
           .filter((m) => m.type !== 'tmpfs')
           .map((m) => ({ ...m, hostDir: m.type === 'volume' ? this.ctx.volumes.mountpoint(m.source) : m.source }));
-        await fn({ dir: layout.rootfs, mounts: hostMounts, readOnly, name });
+        await fn({ dir: layout.rootfs, mounts: hostMounts, readOnly, name }, record);
       } finally {
         if (mountedHere) await unmount(layout.rootfs);
       }
