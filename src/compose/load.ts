@@ -12,12 +12,11 @@ import { interpolateTree } from './interpolate.js';
 import { applyResets, enforceUnicity, mergeTrees } from './merge.js';
 import { toModel } from './model.js';
 import type { Project } from './model.js';
-import { normalizeProject } from './normalize.js';
+import { castTypes, normalizeProject } from './normalize.js';
 import { parseComposeYaml } from './parse.js';
-import { resolveRelativePaths } from './paths.js';
+import { resolveRelativePaths, setDefaultBuildContext } from './paths.js';
 import { applyProfiles } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
-import { entryPos } from './source.js';
 import type { ComposeMap } from './source.js';
 import { validateComposeTree } from './validate.js';
 
@@ -36,6 +35,8 @@ export interface LoadOptions {
   interpolate?: boolean;
   normalize?: boolean;
   resolvePaths?: boolean;
+  /** Without normalization, still give typed attributes compose-go's types (default true; false: the model as written). */
+  castTypes?: boolean;
   /** Content of standard input, when a file is `-`. */
   stdin?: () => string;
   warn?: (message: string) => void;
@@ -83,7 +84,16 @@ export function loadProject(opts: LoadOptions): LoadResult {
   const env = environment.env;
 
   let stdinText: string | undefined;
+  // The project's files are read once for `name:`, then loaded.
+  const texts = new Map<string, string>();
   const readSource = (file: string): string => {
+    const cached = texts.get(file);
+    if (cached !== undefined) return cached;
+    const text = readSourceOnce(file);
+    if (files.includes(file)) texts.set(file, text);
+    return text;
+  };
+  const readSourceOnce = (file: string): string => {
     if (file === STDIN) {
       if (stdinText === undefined) {
         if (!opts.stdin) throw new TscError('COMPOSE_STDIN', 'cannot read a Compose file from standard input here');
@@ -135,11 +145,21 @@ export function loadProject(opts: LoadOptions): LoadResult {
         const t = loadFile(f, inc.env);
         result = result ? mergeTrees(result, t) : t;
       }
-      return resolveRelativePaths(result ?? {}, includeOpts.projectDir);
+      return resolveRelativePaths(setDefaultBuildContext(result ?? {}), includeOpts.projectDir);
     }, { baseDir });
     tree = applyExtends(tree, displayName, (other) => loadRawFile(other, fileEnv), { baseDir });
     return tree;
   };
+
+  // The name comes first (compose-go loader.projectName): files are then
+  // interpolated with COMPOSE_PROJECT_NAME set to it.
+  const name = resolveProjectName({
+    flag: opts.projectName,
+    env,
+    nameField: nameFieldOf(files, (file) => parseComposeYaml(readSource(file), file === STDIN ? '(stdin)' : file), interpolate ? env : undefined, warn),
+    projectDir,
+  });
+  env.COMPOSE_PROJECT_NAME = name;
 
   let tree: ComposeMap | undefined;
   for (const file of files) {
@@ -148,30 +168,40 @@ export function loadProject(opts: LoadOptions): LoadResult {
   }
   tree = applyResets(tree!);
 
-  const name = resolveProjectName({
-    flag: opts.projectName,
-    env,
-    nameField: typeof tree.name === 'string' ? tree.name : undefined,
-    projectDir,
-    pos: entryPos(tree, 'name'),
-  });
-
   const profileList = opts.profiles && opts.profiles.length > 0
     ? opts.profiles
     : (env.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
 
   if (!normalize) {
     // Not normalized, but only the active services, as compose-go applies profiles in any case.
-    let out: ComposeMap = applyProfiles({ name, ...tree }, { profiles: profileList, services: opts.services });
+    let out: ComposeMap = applyProfiles({ ...tree, name }, { profiles: profileList, services: opts.services });
+    setDefaultBuildContext(out);
     if (resolvePaths) out = resolveRelativePaths(out, projectDir);
+    if (opts.castTypes !== false) out = castTypes(out, !interpolate);
     return { tree: out, name, files, projectDir, env };
   }
 
-  let normalized = normalizeProject(tree, { projectName: name, projectDir, env, resolvePaths });
+  let normalized = normalizeProject(tree, { projectName: name, projectDir, env, resolvePaths, uninterpolated: !interpolate });
   normalized = applyProfiles(normalized, { profiles: profileList, services: opts.services });
   const project = toModel(normalized);
   buildDependencyGraph(project);
   return { tree: normalized, project, name, files, projectDir, env };
+}
+
+/** The last non-empty top-level `name:` of the project's own files, interpolated (not their includes). */
+function nameFieldOf(
+  files: string[],
+  parse: (file: string) => ComposeMap[],
+  env: Record<string, string> | undefined,
+  warn: (message: string) => void,
+): string | undefined {
+  let raw: string | undefined;
+  for (const file of files) {
+    for (const doc of parse(file)) if (typeof doc.name === 'string' && doc.name !== '') raw = doc.name;
+  }
+  if (raw === undefined || env === undefined) return raw;
+  const out = interpolateTree({ name: raw }, (n) => (Object.hasOwn(env, n) ? env[n] : undefined), { warn }).name;
+  return typeof out === 'string' ? out : raw;
 }
 
 export { ComposeError };

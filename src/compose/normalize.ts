@@ -9,7 +9,7 @@ import { posix, resolve as resolvePath } from 'node:path';
 import { ComposeError, formatPath, throwIfAny, TscError } from '../util/errors.js';
 import type { ComposePath, SourcePos } from '../util/errors.js';
 import { parseDotenv } from './dotenv.js';
-import { resolveRelativePaths } from './paths.js';
+import { resolveRelativePaths, setDefaultBuildContext } from './paths.js';
 import { splitShellWords, ShellWordsError } from './shell-words.js';
 import { cloneTree, ensureSource, entryPos, isMap, keyPos, newSource, setSource, sourceOf } from './source.js';
 import type { ComposeMap } from './source.js';
@@ -20,6 +20,8 @@ export interface NormalizeOptions {
   /** The project environment (OS environment and `.env`): fills bare `KEY`s and env_file variables. */
   env: Record<string, string | undefined>;
   resolvePaths: boolean;
+  /** Interpolation is off: a typed value still holding `${VAR}` is left as written. */
+  uninterpolated?: boolean;
   /** Reads an env_file; throws an error with code ENOENT when it is missing. Default: fs. */
   readFile?: (path: string) => string;
 }
@@ -34,6 +36,7 @@ export function normalizeProject(tree: ComposeMap, opts: NormalizeOptions): Comp
   const ctx: Context = { opts, errors: [], readFile: opts.readFile ?? ((p) => readFileSync(p, 'utf8')) };
   let out = cloneTree(tree);
   out = withName(out, opts.projectName);
+  setDefaultBuildContext(out);
   if (opts.resolvePaths) out = resolvePaths(out, opts.projectDir);
   addDefaultNetwork(out);
   for (const [name, service] of Object.entries(mapOf(out.services))) {
@@ -42,7 +45,23 @@ export function normalizeProject(tree: ComposeMap, opts: NormalizeOptions): Comp
     for (const rule of SERVICE_RULES) rule(service, path, ctx);
   }
   nameResources(out);
-  castValues(out, ctx.errors);
+  castValues(out, ctx.errors, opts.uninterpolated === true);
+  throwIfAny(ctx.errors);
+  return out;
+}
+
+/**
+ * What compose-go's types do to a tree even when it is not normalized
+ * (`config --no-normalize`): commands split into words, durations, sizes,
+ * numbers, booleans and file modes as the types hold them.
+ */
+export function castTypes(tree: ComposeMap, uninterpolated = false): ComposeMap {
+  const ctx: Context = { opts: { projectName: '', projectDir: '', env: {}, resolvePaths: false }, errors: [], readFile: () => '' };
+  const out = cloneTree(tree);
+  for (const [name, service] of Object.entries(mapOf(out.services))) {
+    if (isMap(service)) commands(service, ['services', name], ctx);
+  }
+  castValues(out, ctx.errors, uninterpolated);
   throwIfAny(ctx.errors);
   return out;
 }
@@ -125,7 +144,6 @@ function pullPolicy(service: ComposeMap): void {
 function buildDefaults(service: ComposeMap, _path: ComposePath, ctx: Context): void {
   const build = service.build;
   if (!isMap(build)) return;
-  if (build.context === undefined || build.context === null) build.context = '.';
   if (build.dockerfile == null && build.dockerfile_inline == null) build.dockerfile = 'Dockerfile';
   if (isMap(build.args)) {
     // An arg without a value and without a variable of that name is left out.
@@ -351,15 +369,18 @@ castAt(toInteger,
   'services.*.healthcheck.retries', 'services.*.deploy.replicas', 'services.*.deploy.resources.limits.pids',
   'services.*.deploy.restart_policy.max_attempts', 'services.*.deploy.update_config.parallelism',
   'services.*.deploy.rollback_config.parallelism', 'services.*.blkio_config.weight');
+castAt(toFileMode, 'services.*.secrets.*.mode', 'services.*.configs.*.mode');
 castAt(toBoolean,
+  'services.*.depends_on.*.required', 'services.*.depends_on.*.restart',
   'services.*.privileged', 'services.*.read_only', 'services.*.stdin_open', 'services.*.tty', 'services.*.init',
   'services.*.oom_kill_disable', 'services.*.healthcheck.disable', 'services.*.attach', 'services.*.use_api_socket');
 
-function castValues(tree: ComposeMap, errors: ComposeError[]): void {
+function castValues(tree: ComposeMap, errors: ComposeError[], uninterpolated = false): void {
   for (const [pattern, cast] of Object.entries(CASTS)) {
     forEachAt(tree, pattern.split('.'), [], (parent, key, path) => {
       const value = (parent as Record<string | number, unknown>)[key];
       if (value === undefined || value === null) return;
+      if (uninterpolated && typeof value === 'string' && value.includes('$')) return;
       try {
         (parent as Record<string | number, unknown>)[key] = cast(value);
       } catch (error) {
@@ -473,6 +494,13 @@ function toInteger(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   if (!/^[-+]?\d+$/.test(value.trim())) throw new CastError(`expected an integer, got "${value}"`);
   return Number(value.trim());
+}
+
+/** compose-go's FileMode: a string is octal (`"0440"`), a number is taken as it is. */
+function toFileMode(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (!/^[0-7]+$/.test(value.trim())) throw new CastError(`invalid file mode "${value}": expected octal digits`);
+  return Number.parseInt(value.trim(), 8);
 }
 
 function toBoolean(value: unknown): unknown {

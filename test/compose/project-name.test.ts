@@ -33,8 +33,6 @@ s('an invalid -p, COMPOSE_PROJECT_NAME or name: is an error with compose\'s mess
   assert.is(errorOf(() => resolveProjectName({ ...base, flag: 'Foo Bar' })), expected);
   assert.is(errorOf(() => resolveProjectName({ ...base, env: { COMPOSE_PROJECT_NAME: 'Foo Bar' } })), expected);
   assert.match(errorOf(() => resolveProjectName({ ...base, flag: '-dash' })), /invalid project name "-dash"/);
-  const pos = { file: 'compose.yaml', line: 1, column: 7 };
-  assert.is(errorOf(() => resolveProjectName({ ...base, nameField: 'Foo Bar', pos })), `compose.yaml:1:7: ${expected}`);
 });
 
 s('an empty result is an error', () => {

@@ -65,6 +65,7 @@ function runConfig(services: string[], opts: ConfigOptions, globals: GlobalOptio
     // Variables are listed from the model as written, before interpolation.
     interpolate: opts.interpolate && !opts.variables,
     normalize: (opts.normalize || listing) && !opts.variables,
+    castTypes: !opts.variables,
     resolvePaths: opts.pathResolution,
     // Listing profiles or variables needs every service, whatever profile is active.
     profiles: opts.profiles || opts.variables ? ['*'] : globals.profile,
@@ -93,7 +94,9 @@ function runConfig(services: string[], opts: ConfigOptions, globals: GlobalOptio
     })));
   }
   if (opts.hash !== undefined) return out(printHashes(result, opts.hash));
-  out(opts.format === 'json' ? renderJson(tree) : renderYaml(tree));
+  const text = opts.format === 'json' ? renderJson(tree) : renderYaml(tree);
+  // Interpolated output escapes `$` again, so that loading it back means the same (Docker Compose's escapeDollarSign).
+  out(opts.interpolate ? text.replaceAll('$', '$$$$') : text);
 }
 
 function printHashes(result: LoadResult, which: string): string {
