@@ -12,7 +12,7 @@ import { interpolateTree } from './interpolate.js';
 import { applyResets, enforceUnicity, mergeTrees } from './merge.js';
 import { toModel } from './model.js';
 import type { Project } from './model.js';
-import { castTypes, normalizeProject } from './normalize.js';
+import { castTypes, normalizeProject, resolveBareEnvironment } from './normalize.js';
 import { parseComposeYaml } from './parse.js';
 import { resolveRelativePaths, setDefaultBuildContext } from './paths.js';
 import { applyProfiles } from './profiles.js';
@@ -31,6 +31,8 @@ export interface LoadOptions {
   profiles?: string[];
   /** Services named on the command line: they enable their own profiles. */
   services?: string[];
+  /** Keep only these services and their dependencies, before their env_file/label_file are read (`config web`). */
+  selectServices?: string[];
   osEnv: Record<string, string | undefined>;
   interpolate?: boolean;
   normalize?: boolean;
@@ -109,9 +111,13 @@ export function loadProject(opts: LoadOptions): LoadResult {
   };
 
   // One file as written: parse → interpolate → validate → canonical, its documents merged.
-  const loadRawFile = (file: string, fileEnv: Record<string, string | undefined>): ComposeMap => {
+  // `check: false` (a file read for `extends`): no validation here, short syntax it cannot read left as written.
+  // `base` (a later -f file): what this file is merged over; the file alone may be partial, as compose-go
+  // validates the merged model.
+  const loadRawFile = (file: string, fileEnv: Record<string, string | undefined>, check = true, base?: ComposeMap): ComposeMap => {
     const displayName = file === STDIN ? '(stdin)' : file;
-    const docs = parseComposeYaml(readSource(file), displayName);
+    const docs = parseOrEmpty(readSource(file), displayName);
+    if (docs.length === 0) return {};
     let merged: ComposeMap | undefined;
     for (let doc of docs) {
       if ('version' in doc) {
@@ -119,8 +125,8 @@ export function loadProject(opts: LoadOptions): LoadResult {
         delete doc.version;
       }
       if (interpolate) doc = interpolateTree(doc, (name) => (Object.hasOwn(fileEnv, name) ? fileEnv[name] : undefined), { warn });
-      validateComposeTree(doc, displayName);
-      doc = enforceUnicity(canonicalizeTree(doc, { lenient: !interpolate, warn }));
+      if (check) validateFile(doc, displayName, base && merged ? mergeTrees(base, merged) : base ?? merged);
+      doc = enforceUnicity(canonicalizeTree(doc, { lenient: !interpolate || !check, warn }));
       merged = merged ? mergeTrees(merged, doc) : doc;
     }
     return merged!;
@@ -128,10 +134,10 @@ export function loadProject(opts: LoadOptions): LoadResult {
 
   // A file of the project: as written, then its includes, then its extends
   // (extends resolves other files itself, and their cycles).
-  const loadFile = (file: string, fileEnv: Record<string, string | undefined>): ComposeMap => {
+  const loadFile = (file: string, fileEnv: Record<string, string | undefined>, base?: ComposeMap): ComposeMap => {
     const displayName = file === STDIN ? '(stdin)' : file;
     const baseDir = file === STDIN ? projectDir : dirname(file);
-    let tree = applyResets(loadRawFile(file, fileEnv));
+    let tree = applyResets(loadRawFile(file, fileEnv, true, base));
     tree = applyIncludes(tree, displayName, (includeFiles, includeOpts) => {
       const inc = resolveProjectEnvironment({
         projectDir: includeOpts.projectDir,
@@ -145,9 +151,12 @@ export function loadProject(opts: LoadOptions): LoadResult {
         const t = loadFile(f, inc.env);
         result = result ? mergeTrees(result, t) : t;
       }
-      return resolveRelativePaths(setDefaultBuildContext(result ?? {}), includeOpts.projectDir);
+      return resolveRelativePaths(setDefaultBuildContext(resolveBareEnvironment(result ?? {}, inc.env)), includeOpts.projectDir);
     }, { baseDir });
-    tree = applyExtends(tree, displayName, (other) => loadRawFile(other, fileEnv), { baseDir });
+    tree = applyExtends(tree, displayName, (other) => loadRawFile(other, fileEnv, false), {
+      baseDir,
+      validateService: (other, service, value) => validateComposeTree({ services: { [service]: value } }, other),
+    });
     return tree;
   };
 
@@ -156,17 +165,20 @@ export function loadProject(opts: LoadOptions): LoadResult {
   const name = resolveProjectName({
     flag: opts.projectName,
     env,
-    nameField: nameFieldOf(files, (file) => parseComposeYaml(readSource(file), file === STDIN ? '(stdin)' : file), interpolate ? env : undefined, warn),
+    nameField: nameFieldOf(files, (file) => parseOrEmpty(readSource(file), file === STDIN ? '(stdin)' : file), interpolate ? env : undefined, warn),
     projectDir,
   });
   env.COMPOSE_PROJECT_NAME = name;
 
   let tree: ComposeMap | undefined;
   for (const file of files) {
-    const t = loadFile(file, env);
+    const t = loadFile(file, env, tree);
     tree = tree ? mergeTrees(tree, t) : t;
   }
   tree = applyResets(tree!);
+  if (Object.keys(tree).length === 0) {
+    throw new ComposeError('empty compose file', { pos: { file: files[0] === STDIN ? '(stdin)' : files[0]!, line: 1, column: 1 }, code: 'COMPOSE_EMPTY' });
+  }
 
   const profileList = opts.profiles && opts.profiles.length > 0
     ? opts.profiles
@@ -181,11 +193,39 @@ export function loadProject(opts: LoadOptions): LoadResult {
     return { tree: out, name, files, projectDir, env };
   }
 
-  let normalized = normalizeProject(tree, { projectName: name, projectDir, env, resolvePaths, uninterpolated: !interpolate });
+  let normalized = normalizeProject(tree, { projectName: name, projectDir, env, resolvePaths, uninterpolated: !interpolate, selectServices: opts.selectServices });
   normalized = applyProfiles(normalized, { profiles: profileList, services: opts.services });
   const project = toModel(normalized);
   buildDependencyGraph(project);
   return { tree: normalized, project, name, files, projectDir, env };
+}
+
+/** The documents of a file; none for an empty one, which adds nothing (only an empty project is an error). */
+function parseOrEmpty(text: string, file: string): ComposeMap[] {
+  try {
+    return parseComposeYaml(text, file);
+  } catch (error) {
+    if (error instanceof ComposeError && error.code === 'COMPOSE_EMPTY') return [];
+    throw error;
+  }
+}
+
+/**
+ * Checks one document against the schema. A document merged over others
+ * (`base`) that fails alone is accepted when the merge is valid (an override
+ * may leave out what the base file has); otherwise its own errors are thrown.
+ */
+function validateFile(doc: ComposeMap, file: string, base: ComposeMap | undefined): void {
+  try {
+    validateComposeTree(doc, file);
+  } catch (error) {
+    if (!base || !(error instanceof TscError)) throw error;
+    try {
+      validateComposeTree(mergeTrees(base, canonicalizeTree(doc, { lenient: true })), file);
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /** The last non-empty top-level `name:` of the project's own files, interpolated (not their includes). */

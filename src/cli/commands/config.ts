@@ -62,6 +62,7 @@ function runConfig(services: string[], opts: ConfigOptions, globals: GlobalOptio
   const listing = opts.services || opts.volumes || opts.networks || opts.images || opts.profiles || opts.hash !== undefined;
   const result = loadProject(loadOptionsFrom(globals, {
     services: services.length > 0 ? services : undefined,
+    selectServices: services.length > 0 ? services : undefined,
     // Variables are listed from the model as written, before interpolation.
     interpolate: opts.interpolate && !opts.variables,
     normalize: (opts.normalize || listing) && !opts.variables,
