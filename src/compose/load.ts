@@ -134,9 +134,10 @@ export function loadProject(opts: LoadOptions): LoadResult {
 
   // A file of the project: as written, then its includes, then its extends
   // (extends resolves other files itself, and their cycles).
-  const loadFile = (file: string, fileEnv: Record<string, string | undefined>, base?: ComposeMap): ComposeMap => {
+  // `dir`: the directory `include` and `extends` paths are relative to; an included project's own directory.
+  const loadFile = (file: string, fileEnv: Record<string, string | undefined>, base?: ComposeMap, dir?: string): ComposeMap => {
     const displayName = file === STDIN ? '(stdin)' : file;
-    const baseDir = file === STDIN ? projectDir : dirname(file);
+    const baseDir = dir ?? (file === STDIN ? projectDir : dirname(file));
     let tree = applyResets(loadRawFile(file, fileEnv, true, base));
     tree = applyIncludes(tree, displayName, (includeFiles, includeOpts) => {
       const inc = resolveProjectEnvironment({
@@ -148,7 +149,7 @@ export function loadProject(opts: LoadOptions): LoadResult {
       });
       let result: ComposeMap | undefined;
       for (const f of includeFiles) {
-        const t = loadFile(f, inc.env);
+        const t = loadFile(f, inc.env, undefined, includeOpts.projectDir);
         result = result ? mergeTrees(result, t) : t;
       }
       return resolveRelativePaths(setDefaultBuildContext(resolveBareEnvironment(result ?? {}, inc.env)), includeOpts.projectDir);

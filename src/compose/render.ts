@@ -210,3 +210,8 @@ export function renderYaml(tree: ComposeMap): string {
 export function renderJson(tree: ComposeMap): string {
   return JSON.stringify(orderTree(toOutputForm(tree), [], compareJsonKeys), null, 4) + '\n';
 }
+
+/** `$` written again as `$$`, so that interpolated output loaded back means the same (Docker Compose's escapeDollarSign). */
+export function escapeDollars(text: string): string {
+  return text.replaceAll('$', '$$$$');
+}

@@ -6,7 +6,7 @@ import { loadProject } from '../../compose/load.js';
 import type { LoadResult } from '../../compose/load.js';
 import { listVariables } from '../../compose/interpolate.js';
 import { listProfiles } from '../../compose/profiles.js';
-import { renderJson, renderYaml } from '../../compose/render.js';
+import { escapeDollars, renderJson, renderYaml } from '../../compose/render.js';
 import { isMap } from '../../compose/source.js';
 import type { ComposeMap } from '../../compose/source.js';
 import { TscError } from '../../util/errors.js';
@@ -96,8 +96,7 @@ function runConfig(services: string[], opts: ConfigOptions, globals: GlobalOptio
   }
   if (opts.hash !== undefined) return out(printHashes(result, opts.hash));
   const text = opts.format === 'json' ? renderJson(tree) : renderYaml(tree);
-  // Interpolated output escapes `$` again, so that loading it back means the same (Docker Compose's escapeDollarSign).
-  out(opts.interpolate ? text.replaceAll('$', '$$$$') : text);
+  out(opts.interpolate ? escapeDollars(text) : text);
 }
 
 function printHashes(result: LoadResult, which: string): string {
