@@ -78,6 +78,9 @@ export interface ContainerSpec {
     pidsLimit?: number;
     cpuShares?: number;
     cpusetCpus?: string;
+    /** CFS quota and period in microseconds (cpu_quota, cpu_period); a quota from `cpus` wins. */
+    cpuQuota?: number;
+    cpuPeriod?: number;
   };
   shmSizeBytes?: number;
   mounts?: MountSpec[];
@@ -101,6 +104,35 @@ export interface ContainerSpec {
   securityOpt?: string[];
   groupAdd?: string[];
   devices?: Array<{ source: string; target: string; permissions: string }>;
+  /** `c 1:3 rwm`: device cgroup rules added to the allowed devices. */
+  deviceCgroupRules?: string[];
+  /** OCI annotations. */
+  annotations?: Record<string, string>;
+  /** 'host' or `container:<name>` (pid namespace to share); undefined: a new one. */
+  pidMode?: string;
+  /** 'host', 'shareable', 'private' or `container:<name>`; undefined: a new one. */
+  ipcMode?: string;
+  utsMode?: 'host';
+  /** cgroup namespace: 'host' shares the host's; 'private' (default on cgroup v2) makes one. */
+  cgroupnsMode?: 'host' | 'private';
+  oomScoreAdj?: number;
+  oomKillDisable?: boolean;
+  /** Files written for the container and mounted read-only (secrets, configs), as Docker Compose does without Swarm. */
+  files?: ContainerFileSpec[];
+  /** Log driver: json-file/local (kept, rotated at maxSizeBytes, maxFile files) or none. */
+  log?: { driver: 'json-file' | 'local' | 'none'; maxSizeBytes?: number; maxFile?: number };
+}
+
+/** A file the engine puts into a container: the content of a host file or given bytes. */
+export interface ContainerFileSpec {
+  target: string;
+  /** Absolute host path to copy (a `file:` secret or config). */
+  source?: string;
+  /** Base64 content (an `environment:` or `content:` one). */
+  content?: string;
+  mode: number;
+  uid: number;
+  gid: number;
 }
 
 export interface ContainerState {

@@ -157,6 +157,9 @@ export class EmbeddedContainerService implements ContainerService {
       const record = readRecord(this.ctx.root, id);
       return record ? isActive(await syncRecord(this.ctx, record)) : false;
     };
+    if (readRecord(this.ctx.root, id)?.config.spec.log?.driver === 'none') {
+      throw new TscError('LOGS_UNAVAILABLE', 'configured logging driver does not support reading (logging.driver: none)');
+    }
     yield* readLogs({ path: runtimeOf(this.ctx, id).paths.logPath, isRunning }, opts);
   }
 

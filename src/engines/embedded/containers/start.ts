@@ -18,6 +18,9 @@ import { setupNetwork, type RunNetwork } from './networking.js';
 import { releaseMounts } from './sync.js';
 import { exitHookCommand } from '../restart/exit-command.js';
 import { resolveStartMounts } from './start-mounts.js';
+import { resolveNamespaces } from './namespaces.js';
+import { writeContainerFiles } from './container-files.js';
+import { resolveDevices } from '../runtime/devices.js';
 import { recordHealthcheck } from '../health/config.js';
 import { startingHealth } from '../health/record.js';
 
@@ -25,7 +28,7 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
   const { config } = record;
   const extra = configExtra(config.extra);
   const layout = containerLayout(record.dir);
-  const ctr = runtimeOf(ctx, config.id, config.name, exitHookCommand(ctx.root.path, config.id, config.spec.restartPolicy));
+  const ctr = runtimeOf(ctx, config.id, config.name, exitHookCommand(ctx.root.path, config.id, config.spec.restartPolicy), config.spec.log);
   let mountedVolumes: string[] = [];
   let network: RunNetwork['state'];
   try {
@@ -47,7 +50,9 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
       hostsFile: layout.hosts,
       hostnameFile: layout.hostname,
       resolvConfFile: layout.resolvConf,
-      resolvedMounts: mounts.resolved,
+      resolvedMounts: [...mounts.resolved, ...writeContainerFiles(layout.files, config.spec.files)],
+      namespaces: resolveNamespaces(ctx, config.spec),
+      devices: resolveDevices(config.spec),
       netns: net.netns,
       cgroupsPath: ctr.cgroupsPath,
       hostRlimits: readHostRlimits(),

@@ -14,6 +14,7 @@ import type { OciDevice, OciMount, OciNamespace, OciResources, OciSpec } from '.
 import { buildEnv, resolveProcessArgs } from './process-args.js';
 import { buildRlimits, type HostRlimits } from './rlimits.js';
 import { readUserDb, resolveUser, type UserDb } from './user.js';
+import type { ResolvedDevices } from './devices.js';
 
 export interface ResolvedMount {
   target: string;
@@ -46,6 +47,18 @@ export interface BuildOciSpecInput {
   /** passwd/group text; read from the rootfs when absent. */
   userDb?: UserDb;
   oomScoreAdj?: number;
+  /** pid/ipc/uts/cgroup namespaces other than new ones (containers/namespaces.ts). */
+  namespaces?: NamespaceModes;
+  /** `devices` and `device_cgroup_rules`, resolved on the host (devices.ts). */
+  devices?: ResolvedDevices;
+}
+
+/** 'host': the host's namespace (none created); a path: join it. */
+export interface NamespaceModes {
+  pid?: string;
+  ipc?: string;
+  uts?: 'host';
+  cgroup?: 'host' | 'private';
 }
 
 export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
@@ -74,21 +87,22 @@ export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
       capabilities: { bounding: caps, effective: [...caps], permitted: [...caps] },
       rlimits: buildRlimits(spec.ulimits, input.hostRlimits),
       noNewPrivileges: hasNoNewPrivileges(spec.securityOpt),
-      ...(input.oomScoreAdj !== undefined ? { oomScoreAdj: input.oomScoreAdj } : {}),
+      ...(input.oomScoreAdj ?? spec.oomScoreAdj) !== undefined ? { oomScoreAdj: input.oomScoreAdj ?? spec.oomScoreAdj } : {},
     },
     root: { path: input.rootfs, readonly: spec.readOnly === true },
-    hostname,
-    ...(spec.domainname ? { domainname: spec.domainname } : {}),
+    // The host's UTS namespace keeps the host's names.
+    ...(input.namespaces?.uts === 'host' ? {} : { hostname, ...(spec.domainname ? { domainname: spec.domainname } : {}) }),
     mounts: buildMounts(input, privileged),
     linux: {
-      namespaces: buildNamespaces(input.netns, input.cgroupVersion),
+      namespaces: buildNamespaces(input.netns, input.cgroupVersion, input.namespaces),
       cgroupsPath: input.cgroupsPath,
-      resources: buildResources(spec, privileged),
+      resources: buildResources(spec, privileged, input),
       ...(spec.sysctls && Object.keys(spec.sysctls).length ? { sysctl: { ...spec.sysctls } } : {}),
       maskedPaths: privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: privileged ? [] : [...READONLY_PATHS],
-      ...(privileged && input.hostDevices?.length ? { devices: input.hostDevices } : {}),
+      ...linuxDevices(input, privileged),
     },
+    ...(spec.annotations && Object.keys(spec.annotations).length ? { annotations: { ...spec.annotations } } : {}),
   };
   return spec_;
 }
@@ -98,12 +112,26 @@ function hasNoNewPrivileges(opts: string[] | undefined): boolean {
 }
 
 /** Docker creates a cgroup namespace by default only on cgroup v2 (`cgroupns=private`); on v1 it shares the host's. */
-function buildNamespaces(netns: string | undefined, cgroupVersion: 1 | 2): OciNamespace[] {
-  const ns: OciNamespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+function buildNamespaces(netns: string | undefined, cgroupVersion: 1 | 2, modes: NamespaceModes = {}): OciNamespace[] {
+  const ns: OciNamespace[] = [];
+  const add = (type: OciNamespace['type'], mode: string | undefined) => {
+    if (mode === undefined) ns.push({ type });
+    else if (mode !== 'host') ns.push({ type, path: mode });
+  };
+  add('pid', modes.pid);
+  add('ipc', modes.ipc);
+  add('uts', modes.uts);
+  ns.push({ type: 'mount' });
   if (netns === undefined) ns.push({ type: 'network' });
   else if (netns !== 'host') ns.push({ type: 'network', path: netns });
-  if (cgroupVersion === 2) ns.push({ type: 'cgroup' });
+  if (modes.cgroup === 'private' || (modes.cgroup === undefined && cgroupVersion === 2)) ns.push({ type: 'cgroup' });
   return ns;
+}
+
+/** Device nodes: the host's for a privileged container, plus those `devices` names. */
+function linuxDevices(input: BuildOciSpecInput, privileged: boolean): { devices?: OciDevice[] } {
+  const devices = [...(privileged ? input.hostDevices ?? [] : []), ...(input.devices?.nodes ?? [])];
+  return devices.length > 0 ? { devices } : {};
 }
 
 function buildMounts(input: BuildOciSpecInput, privileged: boolean): OciMount[] {
@@ -133,20 +161,26 @@ function buildMounts(input: BuildOciSpecInput, privileged: boolean): OciMount[] 
   return [...defaults, ...sorted];
 }
 
-function buildResources(spec: ContainerSpec, privileged: boolean): OciResources {
+function buildResources(spec: ContainerSpec, privileged: boolean, input: Pick<BuildOciSpecInput, 'devices' | 'cgroupVersion'>): OciResources {
   const r = spec.resources ?? {};
-  const out: OciResources = { devices: privileged ? [...PRIVILEGED_DEVICE_RULES] : [...UNPRIVILEGED_DEVICE_RULES] };
+  const out: OciResources = {
+    devices: privileged ? [...PRIVILEGED_DEVICE_RULES] : [...UNPRIVILEGED_DEVICE_RULES, ...(input.devices?.rules ?? [])],
+  };
+  // cgroup v2 has no switch for the OOM killer; Docker ignores it there too (key-support.ts warns).
+  if (spec.oomKillDisable && input.cgroupVersion === 1) out.memory = { disableOOMKiller: true };
   if (r.memoryBytes || r.memoryReservationBytes || r.memorySwapBytes) {
-    out.memory = {};
+    out.memory ??= {};
     if (r.memoryBytes) out.memory.limit = r.memoryBytes;
     if (r.memoryReservationBytes) out.memory.reservation = r.memoryReservationBytes;
     // Docker: no memswap given with a memory limit means twice the limit.
     if (r.memorySwapBytes) out.memory.swap = r.memorySwapBytes;
     else if (r.memoryBytes) out.memory.swap = r.memoryBytes * 2;
   }
-  if (r.nanoCpus || r.cpuShares || r.cpusetCpus) {
+  if (r.nanoCpus || r.cpuShares || r.cpusetCpus || r.cpuQuota || r.cpuPeriod) {
     out.cpu = {};
     if (r.cpuShares) out.cpu.shares = r.cpuShares;
+    if (r.cpuPeriod) out.cpu.period = r.cpuPeriod;
+    if (r.cpuQuota) out.cpu.quota = r.cpuQuota;
     if (r.nanoCpus) {
       out.cpu.period = 100000;
       out.cpu.quota = Math.round((r.nanoCpus * 100000) / 1e9);
