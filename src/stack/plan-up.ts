@@ -69,6 +69,13 @@ export function planUp(stack: StackProject, observed: ObservedProject, opts: UpP
   return b.build(project.name);
 }
 
+/** Only the project's networks and volumes (what `run` needs before its container). */
+export function planResources(stack: StackProject, observed: ObservedProject): Plan {
+  const b = new PlanBuilder();
+  planProjectResources(b, stack, observed);
+  return b.build(stack.project.name);
+}
+
 export function replicasOf(service: ServiceConfig, scale?: Record<string, number>): number {
   const flag = scale?.[service.name];
   if (flag !== undefined) return flag;
