@@ -304,6 +304,12 @@ export interface ImageService {
   tag(source: string, target: string): Promise<void>;
 }
 
+/** `cp -a` keeps the source's uid/gid (else: root in the container, the caller on the host); `-L` follows a symlink SRC_PATH. */
+export interface CopyOptions {
+  archive?: boolean;
+  followLink?: boolean;
+}
+
 export interface ContainerService {
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
@@ -319,8 +325,8 @@ export interface ContainerService {
   wait(id: string, opts?: { signal?: AbortSignal }): Promise<number>;
   exec(id: string, spec: ExecSpec, stdio: ExecStdio): Promise<number>;
   top(id: string): Promise<{ titles: string[]; processes: string[][] }>;
-  copyTo(id: string, hostPath: string, containerPath: string): Promise<void>;
-  copyFrom(id: string, containerPath: string, hostPath: string): Promise<void>;
+  copyTo(id: string, hostPath: string, containerPath: string, opts?: CopyOptions): Promise<void>;
+  copyFrom(id: string, containerPath: string, hostPath: string, opts?: CopyOptions): Promise<void>;
   /**
    * Fails, naming the port and who holds it, when a fixed host port these
    * containers publish is taken (or asked twice), so that `up` can refuse
@@ -328,6 +334,25 @@ export interface ContainerService {
    * removed, whose ports do not count. Optional: a backend may only find out at start.
    */
   checkPorts?(specs: ContainerSpec[], opts?: { replacing?: string[] }): Promise<void>;
+  /** One reading of a running container's resource use (`stats`); optional for a backend. */
+  stats?(id: string): Promise<ContainerStatsSample>;
+}
+
+/** What `docker stats` is computed from: counters read at one moment. */
+export interface ContainerStatsSample {
+  /** Milliseconds since the epoch. */
+  read: number;
+  /** CPU time of the container and of the whole host, in nanoseconds. */
+  cpuNanos: number;
+  systemNanos: number;
+  onlineCpus: number;
+  memoryUsage: number;
+  memoryLimit: number;
+  pids: number;
+  netRx: number;
+  netTx: number;
+  blockRead: number;
+  blockWrite: number;
 }
 
 export interface VolumeService {

@@ -3,8 +3,9 @@
 // rootfs, mounted for the copy, with volume and bind targets mapped to their
 // host directories. Paths are resolved inside the container's root: symlinks
 // are followed as the container would see them, never out to the host.
-import { lstatSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, posix } from 'node:path';
+import type { CopyOptions } from '../../../engine/types.js';
 import { execFile } from '../../../util/exec.js';
 import { TscError } from '../../../util/errors.js';
 import { resolveInRoot } from '../volumes/scoped-path.js';
@@ -50,18 +51,33 @@ function destination(source: string, dest: string, destShown: string): string {
   return dest;
 }
 
-export async function copyToRoot(root: CopyRoot, hostPath: string, containerPath: string): Promise<void> {
+export async function copyToRoot(root: CopyRoot, hostPath: string, containerPath: string, opts: CopyOptions = {}): Promise<void> {
   if (root.readOnly) throw new TscError('READ_ONLY', `container rootfs is marked read-only: cannot copy to ${root.name}:${containerPath}`);
   if (!kind(hostPath)) throw new TscError('NO_SUCH_PATH', `no such file or directory: ${hostPath}`);
   const contentsOnly = /\/\.$/.test(hostPath);
   const dest = hostPathIn(root, containerPath);
   const target = contentsOnly ? dest : destination(hostPath, dest, containerPath);
-  await execFile(['cp', '-a', '-T', '--', hostPath.replace(/\/\.$/, ''), target]);
+  await execFile(['cp', '-a', ...(opts.followLink ? ['-H'] : []), '-T', '--', hostPath.replace(/\/\.$/, ''), target]);
+  // Without -a, what is copied in belongs to the container's root (Docker's default).
+  if (!opts.archive) {
+    const copied = contentsOnly ? readdirSync(hostPath.replace(/\/\.$/, '')).map((n) => `${target}/${n}`) : [target];
+    if (copied.length > 0) await execFile(['chown', '-R', '-h', '0:0', '--', ...copied]);
+  }
 }
 
-export async function copyFromRoot(root: CopyRoot, containerPath: string, hostPath: string): Promise<void> {
-  const source = hostPathIn(root, containerPath);
+export async function copyFromRoot(root: CopyRoot, containerPath: string, hostPath: string, opts: CopyOptions = {}): Promise<void> {
+  const source = opts.followLink ? hostPathIn(root, containerPath) : linkPathIn(root, containerPath);
   if (!kind(source)) throw new TscError('NO_SUCH_PATH', `Could not find the file ${containerPath} in container ${root.name}`);
   const target = /\/\.$/.test(containerPath) ? hostPath : destination(containerPath, hostPath, hostPath);
   await execFile(['cp', '-a', '-T', '--', source, target]);
+  // Without -a, what is copied out belongs to whoever runs the command.
+  if (!opts.archive) await execFile(['chown', '-R', '-h', `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`, '--', target]);
+}
+
+/** Like hostPathIn, but a symlink SRC_PATH stays the link (Docker copies the link unless -L). */
+function linkPathIn(root: CopyRoot, containerPath: string): string {
+  const path = posix.resolve('/', containerPath);
+  const name = posix.basename(path);
+  if (path === '/' || /\/\.$/.test(containerPath)) return hostPathIn(root, containerPath);
+  return `${hostPathIn(root, posix.dirname(path))}/${name}`;
 }
