@@ -18,6 +18,13 @@ const SWARM_ONLY = 'is used by Swarm only; ignored on a single engine, as Docker
 
 const NAMESPACE_REF = /^(service|container):.+$/;
 
+/** The host's platform as OCI names it (Node's `x64` is `amd64`). */
+const HOST_ARCH = normalizeArch(process.arch);
+
+function normalizeArch(arch: string | undefined): string | undefined {
+  return ({ x64: 'amd64', x86_64: 'amd64', aarch64: 'arm64', ia32: '386', arm: 'arm' } as Record<string, string>)[arch ?? ''] ?? arch;
+}
+
 const SERVICE_KEYS: Record<string, Rule> = {
   // Model and lifecycle (loader, planner, CLI)
   profiles: APPLIED, extends: APPLIED, depends_on: APPLIED, scale: APPLIED, develop: APPLIED, build: APPLIED,
@@ -25,7 +32,8 @@ const SERVICE_KEYS: Record<string, Rule> = {
   post_start: APPLIED, pre_stop: APPLIED, attach: APPLIED, label_file: APPLIED, env_file: APPLIED,
   // Process
   command: APPLIED, entrypoint: APPLIED, environment: APPLIED, working_dir: APPLIED, user: APPLIED, group_add: APPLIED,
-  init: APPLIED, stop_signal: APPLIED, stop_grace_period: APPLIED, tty: APPLIED, stdin_open: APPLIED,
+  init: APPLIED, stop_signal: APPLIED, stop_grace_period: APPLIED, tty: APPLIED,
+  stdin_open: (v) => (v === true ? { warn: 'has no effect yet: the embedded engine cannot attach to a container\'s input (use `run -i` or `exec`)' } : undefined),
   labels: APPLIED, annotations: APPLIED, ulimits: APPLIED, sysctls: APPLIED, read_only: APPLIED,
   // Security (caps, seccomp and security_opt are applied by the OCI spec)
   privileged: APPLIED, cap_add: APPLIED, cap_drop: APPLIED, security_opt: APPLIED,
@@ -61,7 +69,8 @@ const SERVICE_KEYS: Record<string, Rule> = {
   deploy: deployVerdicts,
   logging: loggingVerdicts,
   // Other platforms and Docker Engine features
-  platform: APPLIED,
+  platform: (v) => (typeof v === 'string' && v.split('/')[0] === 'linux' && normalizeArch(v.split('/')[1]) === HOST_ARCH
+    ? undefined : { refuse: `${JSON.stringify(v)} does not match this host (linux/${HOST_ARCH}): the embedded engine runs images of the host's platform only` }),
   runtime: refuse('the embedded engine runs containers with its own OCI runtime (runc or crun); a runtime per service is not supported'),
   isolation: refuse('isolation is for Windows containers'),
   credential_spec: refuse('credential_spec is for Windows containers'),

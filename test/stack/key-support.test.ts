@@ -38,6 +38,15 @@ s('what is applied in part warns: Swarm-only deploy keys, max-file, other log op
   ]);
 });
 
+s('platform must be the host\'s; stdin_open warns that nothing attaches to it', () => {
+  const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const other = arch === 'amd64' ? 'arm64' : 'amd64';
+  assert.equal(messages(`services:\n  a:\n    image: x\n    platform: linux/${arch}\n`), { errors: [], warnings: [] });
+  const r = messages(`services:\n  a:\n    image: x\n    platform: linux/${other}\n    stdin_open: true\n`);
+  assert.match(r.errors[0]!, new RegExp(`compose\\.yaml:4:15: services\\.a\\.platform: "linux/${other}" does not match this host \\(linux/${arch}\\)`));
+  assert.equal(r.warnings, ['services.a.stdin_open has no effect yet: the embedded engine cannot attach to a container\'s input (use `run -i` or `exec`)']);
+});
+
 s('IPv6 is refused, never dropped', () => {
   const r = messages('services:\n  a:\n    image: x\n    ports: ["[::1]:8080:80"]\n    networks:\n      n:\n        ipv6_address: fd00::5\nnetworks:\n  n:\n    enable_ipv6: true\n    ipam:\n      config: [{ subnet: "fd00::/64" }]\n');
   assert.equal(r.errors.map((e) => e.replace(/: IPv6 is not supported.*$/, '')), [
