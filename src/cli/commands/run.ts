@@ -63,6 +63,9 @@ export function registerRun(program: Command): void {
 }
 
 async function runOneoff(serviceName: string, command: string[], flags: RunFlags, globals: GlobalOptions): Promise<void> {
+  if (flags.interactive) {
+    throw new TscError('UNSUPPORTED', 'run -i: the embedded engine cannot attach to a container\'s input yet; run it detached (`run -d`) and use `exec -it` on it, or give the input as arguments');
+  }
   await withEngine(globals, { command: 'run', services: [serviceName] }, async (open) => {
     const stack = open.stack!;
     const service = stack.project.services[serviceName];
