@@ -5,14 +5,17 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
-import { closeTestEngine, collector, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { execOutput, hostReady } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { detectCgroupVersion } from '../../src/engines/embedded/runtime/cgroups.js';
 import { runCli } from './cli.js';
+import { downProject, upProject } from './project-fixture.js';
+import type { ProjectFixture } from './project-fixture.js';
 import type { CliResult } from './cli.js';
 
 const s = suite('engine keys');
 const ready = hostReady('engine keys');
+let f: ProjectFixture | undefined;
 let t: TestEngine | undefined;
 let dir = '';
 
@@ -90,33 +93,19 @@ configs:
 `;
 
 function cli(...args: string[]): CliResult {
-  return runCli(['--progress', 'plain', ...args], { cwd: dir, env: { TSCOMPOSE_ROOT: t!.root, KEYS_TOKEN: 'from-the-environment' } });
+  return f!.cli(...args);
 }
 
-async function exec(name: string, cmd: string[]): Promise<{ code: number; out: string }> {
-  const out = collector();
-  const code = await t!.engine.containers.exec(name, { cmd }, { stdout: out.stream, stderr: out.stream });
-  return { code, out: out.text() };
-}
+const exec = (name: string, cmd: string[]) => execOutput(t!.engine, name, cmd);
 
 s.before(async () => {
   if (!ready) return;
-  t = await openTestEngine();
-  dir = mkdtempSync(join(tmpdir(), 'tsc-keys-'));
-  writeFileSync(join(dir, 'token.txt'), 's3cret\n');
-  writeFileSync(join(dir, 'compose.yaml'), COMPOSE);
-  const up = cli('up', '-d');
-  if (up.code !== 0) throw new Error(`up -d failed:\n${up.stderr}`);
+  f = await upProject('tsc-keys-', { 'compose.yaml': COMPOSE, 'token.txt': 's3cret\n' }, { KEYS_TOKEN: 'from-the-environment' });
+  t = f.t;
+  dir = f.dir;
 });
 
-s.after(async () => {
-  try {
-    if (t && dir) cli('down', '-t', '0');
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    await closeTestEngine(t);
-  }
-});
+s.after(() => downProject(f));
 
 const test = ready ? s : s.skip;
 

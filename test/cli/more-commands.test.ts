@@ -6,13 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
-import { closeTestEngine, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { hostReady } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { BIN, runCli } from './cli.js';
+import { downProject, upProject } from './project-fixture.js';
+import type { ProjectFixture } from './project-fixture.js';
 import type { CliResult } from './cli.js';
 
 const s = suite('more commands');
 const ready = hostReady('more commands');
+let f: ProjectFixture | undefined;
 let t: TestEngine | undefined;
 let dir = '';
 
@@ -27,7 +30,7 @@ services:
 `;
 
 function cli(...args: string[]): CliResult {
-  return runCli(['--progress', 'quiet', ...args], { cwd: dir, env: { TSCOMPOSE_ROOT: t!.root } });
+  return f!.cli(...args);
 }
 
 s('version --short and --format json; a bad --progress is refused', () => {
@@ -41,21 +44,12 @@ s('version --short and --format json; a bad --progress is refused', () => {
 
 s.before(async () => {
   if (!ready) return;
-  t = await openTestEngine();
-  dir = mkdtempSync(join(tmpdir(), 'tsc-more-'));
-  writeFileSync(join(dir, 'compose.yaml'), COMPOSE);
-  const up = cli('up', '-d');
-  if (up.code !== 0) throw new Error(`up -d failed:\n${up.stderr}`);
+  f = await upProject('tsc-more-', { 'compose.yaml': COMPOSE });
+  t = f.t;
+  dir = f.dir;
 });
 
-s.after(async () => {
-  try {
-    if (t && dir) cli('down', '-t', '0');
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    await closeTestEngine(t);
-  }
-});
+s.after(() => downProject(f));
 
 const test = ready ? s : s.skip;
 
