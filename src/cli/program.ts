@@ -18,6 +18,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['top', async () => (await import('./commands/top.js')).registerTop],
   ['stats', async () => (await import('./commands/stats.js')).registerStats],
   ['events', async () => (await import('./commands/events.js')).registerEvents],
+  ['attach', async () => (await import('./commands/attach.js')).registerAttach],
   ['port', async () => (await import('./commands/port.js')).registerPort],
   ['wait', async () => (await import('./commands/wait.js')).registerWait],
   ['cp', async () => (await import('./commands/cp.js')).registerCp],

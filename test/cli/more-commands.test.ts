@@ -94,6 +94,24 @@ test('events --json: a restart is seen as die and start of the container', async
   assert.ok(events.every((e) => e.service === 'web' && e.type === 'container' && e.attributes.name === 'more-web-1' && e.attributes.image === 'busybox'));
 });
 
+test('attach --no-stdin shows the container\'s new output; attaching input is refused clearly', async () => {
+  const refused = cli('attach', 'web');
+  assert.is(refused.code, 1);
+  assert.match(refused.stderr, /attach: the embedded engine cannot attach to a container's input yet: use `attach --no-stdin`/);
+  const child = spawn(process.execPath, [BIN, 'attach', '--no-stdin', '--sig-proxy', 'false', 'web'], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TSCOMPOSE_ROOT: t!.root }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.is(cli('exec', '-T', 'web', 'sh', '-c', 'echo said-after-attach > /proc/1/fd/1').code, 0);
+    for (let i = 0; i < 100 && !out.includes('said-after-attach'); i++) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+  }
+  assert.is(out, 'said-after-attach\n');
+});
+
 test('cp: files copied in belong to root unless -a; a symlink SRC_PATH is the link unless -L', () => {
   const host = mkdtempSync(join(tmpdir(), 'tsc-cp-'));
   try {
