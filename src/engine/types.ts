@@ -104,6 +104,8 @@ export interface ContainerSpec {
   securityOpt?: string[];
   groupAdd?: string[];
   devices?: Array<{ source: string; target: string; permissions: string }>;
+  /** blkio_config: weights and throttles of host block devices (named by path). */
+  blkio?: BlkioSpec;
   /** `c 1:3 rwm`: device cgroup rules added to the allowed devices. */
   deviceCgroupRules?: string[];
   /** OCI annotations. */
@@ -121,6 +123,15 @@ export interface ContainerSpec {
   files?: ContainerFileSpec[];
   /** Log driver: json-file/local (kept, rotated at maxSizeBytes, maxFile files) or none. */
   log?: { driver: 'json-file' | 'local' | 'none'; maxSizeBytes?: number; maxFile?: number };
+}
+
+export interface BlkioSpec {
+  weight?: number;
+  weightDevice?: Array<{ path: string; weight: number }>;
+  readBps?: Array<{ path: string; rate: number }>;
+  writeBps?: Array<{ path: string; rate: number }>;
+  readIops?: Array<{ path: string; rate: number }>;
+  writeIops?: Array<{ path: string; rate: number }>;
 }
 
 /** A file the engine puts into a container: the content of a host file or given bytes. */

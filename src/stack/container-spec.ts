@@ -9,7 +9,7 @@ import { serviceMounts, serviceVolumesFrom } from './spec-mounts.js';
 import { serviceExposedPorts, serviceExtraHosts, serviceNetworking, servicePorts } from './spec-network.js';
 import { assertKeySupport } from './key-support.js';
 import { serviceFiles } from './spec-files.js';
-import { serviceHealthcheck, serviceLog, serviceNamespaces, serviceResources, serviceRestartPolicy, serviceStopTimeout, serviceUlimits } from './spec-runtime.js';
+import { serviceBlkio, serviceHealthcheck, serviceLog, serviceNamespaces, serviceResources, serviceRestartPolicy, serviceStopTimeout, serviceUlimits } from './spec-runtime.js';
 import type { StackProject } from './stack-project.js';
 import { parseBytes } from './units.js';
 import { TSCOMPOSE_VERSION } from './version.js';
@@ -76,6 +76,7 @@ export function buildContainerSpec(stack: StackProject, service: ServiceConfig, 
     devices: service.devices?.map((d) => ({ source: d.source, target: d.target, permissions: d.permissions })),
     ...serviceNamespaces(stack, service),
     deviceCgroupRules: strings(service.device_cgroup_rules),
+    blkio: serviceBlkio(service),
     annotations: service.annotations && Object.keys(service.annotations).length > 0 ? { ...service.annotations } : undefined,
     oomScoreAdj: typeof service.oom_score_adj === 'number' ? service.oom_score_adj : undefined,
     oomKillDisable: service.oom_kill_disable === true ? true : undefined,

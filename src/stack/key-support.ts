@@ -63,7 +63,7 @@ const SERVICE_KEYS: Record<string, Rule> = {
   cpu_rt_runtime: refuse('real-time CPU scheduling is not supported by the embedded engine'),
   cpu_count: refuse('cpu_count is for Windows containers'),
   cpu_percent: refuse('cpu_percent is for Windows containers'),
-  blkio_config: refuse('block I/O weights and throttles are not supported by the embedded engine yet'),
+  blkio_config: APPLIED, // weights need a scheduler with weights: the engine refuses them at start where there is none
   devices: APPLIED, device_cgroup_rules: APPLIED,
   gpus: refuse('GPUs are not supported by the embedded engine (it has no NVIDIA/CDI device support)'),
   deploy: deployVerdicts,

@@ -113,3 +113,23 @@ export function serviceLog(service: ServiceConfig): ContainerSpec['log'] {
   if (files !== undefined) log.maxFile = Number(files);
   return log;
 }
+
+/** blkio_config as the engine's BlkioSpec (rates in bytes or operations a second). */
+export function serviceBlkio(service: ServiceConfig): ContainerSpec['blkio'] {
+  const b = service.blkio_config as Record<string, unknown> | undefined;
+  if (!b) return undefined;
+  const rates = (key: string) => (Array.isArray(b[key]) ? (b[key] as Array<{ path: string; rate: string | number }>) : undefined)
+    ?.map((d) => ({ path: d.path, rate: typeof d.rate === 'number' ? d.rate : parseBytes(d.rate) }));
+  const out: NonNullable<ContainerSpec['blkio']> = {};
+  if (typeof b.weight === 'number') out.weight = b.weight;
+  if (Array.isArray(b.weight_device)) out.weightDevice = (b.weight_device as Array<{ path: string; weight: number }>).map((d) => ({ path: d.path, weight: d.weight }));
+  const set = (field: 'readBps' | 'writeBps' | 'readIops' | 'writeIops', key: string) => {
+    const list = rates(key);
+    if (list?.length) out[field] = list;
+  };
+  set('readBps', 'device_read_bps');
+  set('writeBps', 'device_write_bps');
+  set('readIops', 'device_read_iops');
+  set('writeIops', 'device_write_iops');
+  return Object.keys(out).length > 0 ? out : undefined;
+}

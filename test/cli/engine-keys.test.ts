@@ -1,6 +1,6 @@
 // Service attributes the engine applies (key-support.ts), each seen from
 // inside a real container, and those it refuses, with nothing created.
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
@@ -8,6 +8,7 @@ import { suite } from '../harness.js';
 import { execOutput, hostReady } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { detectCgroupVersion } from '../../src/engines/embedded/runtime/cgroups.js';
+import { splitDev } from '../../src/engines/embedded/runtime/devices.js';
 import { runCli } from './cli.js';
 import { downProject, upProject } from './project-fixture.js';
 import type { ProjectFixture } from './project-fixture.js';
@@ -20,6 +21,8 @@ let t: TestEngine | undefined;
 let dir = '';
 
 const SLEEP = 'command: sleep 1000\n    stop_signal: SIGKILL';
+/** A block device of this host (the first disk), for blkio_config. */
+const DISK = readdirSync('/sys/block').find((n) => !/^(loop|ram|zram|sr|dm-)/.test(n)) ?? 'sda';
 const COMPOSE = `
 name: keys
 services:
@@ -81,6 +84,16 @@ services:
     stdin_open: true
     annotations:
       org.example.team: storage
+  blk:
+    image: busybox
+    ${SLEEP}
+    blkio_config:
+      device_read_bps:
+        - path: /dev/${DISK}
+          rate: 1mb
+      device_write_iops:
+        - path: /dev/${DISK}
+          rate: 120
 secrets:
   token:
     file: ./token.txt
@@ -178,10 +191,35 @@ test('oom_score_adj, cpu_quota/cpu_period and tty are applied', async () => {
   assert.match((await exec('keys-tuned-1', ['readlink', '/proc/1/fd/1'])).out, /^\/dev\/pts\/\d+\n$/);
 });
 
+test('blkio_config: throttles of a host block device are in the container\'s cgroup', async () => {
+  const { major, minor } = splitDev(statSync(`/dev/${DISK}`, { bigint: true }).rdev);
+  if (detectCgroupVersion() === 2) {
+    const max = (await exec('keys-blk-1', ['cat', '/sys/fs/cgroup/io.max'])).out;
+    assert.match(max, new RegExp(`^${major}:${minor} rbps=1048576 wbps=max riops=max wiops=120$`, 'm'));
+  } else {
+    assert.equal(await exec('keys-blk-1', ['cat', '/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device']), { code: 0, out: `${major}:${minor} 1048576\n` });
+    assert.equal(await exec('keys-blk-1', ['cat', '/sys/fs/cgroup/blkio/blkio.throttle.write_iops_device']), { code: 0, out: `${major}:${minor} 120\n` });
+  }
+});
+
+test('blkio_config on a device that does not exist: a clear error, no container', async () => {
+  const sub = mkdtempSync(join(tmpdir(), 'tsc-blk-'));
+  const run = (...args: string[]) => runCli(['--progress', 'quiet', ...args], { cwd: sub, env: { TSCOMPOSE_ROOT: t!.root } });
+  try {
+    writeFileSync(join(sub, 'compose.yaml'), 'name: noblk\nservices:\n  app:\n    image: busybox\n    blkio_config:\n      device_read_bps:\n        - path: /dev/tsc-nope\n          rate: 1mb\n');
+    const r = run('up', '-d');
+    assert.is(r.code, 1);
+    assert.match(r.stderr, /blkio_config: \/dev\/tsc-nope: no such device/);
+    assert.equal(await t!.engine.containers.list({ all: true, labels: { 'com.docker.compose.project': 'noblk' } }), []);
+  } finally {
+    run('down');
+    rmSync(sub, { recursive: true, force: true });
+  }
+});
+
 const REFUSED: Array<[string, string, RegExp]> = [
   ['gpus', '    gpus: all\n', /compose\.yaml:5:11: services\.app\.gpus: GPUs are not supported by the embedded engine/],
   ['storage_opt', '    storage_opt:\n      size: 1G\n', /services\.app\.storage_opt: per-container storage options need a storage driver with quotas/],
-  ['blkio_config', '    blkio_config:\n      weight: 300\n', /services\.app\.blkio_config: block I\/O weights and throttles are not supported/],
   ['a syslog logging driver', '    logging:\n      driver: syslog\n', /services\.app\.logging: logging driver "syslog" is not supported by the embedded engine: use json-file, local or none/],
   ['an IPv6 published address', '    ports: ["[::1]:8080:80"]\n', /services\.app\.ports\[0\]: host address ::1: IPv6 is not supported by the embedded engine yet/],
   ['enable_ipv6', '    networks: [v6]\nnetworks:\n  v6:\n    enable_ipv6: true\n', /networks\.v6\.enable_ipv6: IPv6 is not supported by the embedded engine yet/],

@@ -21,6 +21,7 @@ import { resolveStartMounts } from './start-mounts.js';
 import { resolveNamespaces } from './namespaces.js';
 import { writeContainerFiles } from './container-files.js';
 import { resolveDevices } from '../runtime/devices.js';
+import { resolveBlockIO } from '../runtime/block-io.js';
 import { recordHealthcheck } from '../health/config.js';
 import { startingHealth } from '../health/record.js';
 
@@ -53,6 +54,7 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
       resolvedMounts: [...mounts.resolved, ...writeContainerFiles(layout.files, config.spec.files)],
       namespaces: resolveNamespaces(ctx, config.spec),
       devices: resolveDevices(config.spec),
+      blockIO: resolveBlockIO(config.spec.blkio, detectCgroupVersion()),
       netns: net.netns,
       cgroupsPath: ctr.cgroupsPath,
       hostRlimits: readHostRlimits(),

@@ -10,7 +10,7 @@ import {
   DEFAULT_SHM_SIZE, MASKED_PATHS, OCI_VERSION, PRIVILEGED_DEVICE_RULES, READONLY_PATHS, UNPRIVILEGED_DEVICE_RULES,
   defaultMounts, mountDepth,
 } from './oci-defaults.js';
-import type { OciDevice, OciMount, OciNamespace, OciResources, OciSpec } from './oci-types.js';
+import type { OciBlockIO, OciDevice, OciMount, OciNamespace, OciResources, OciSpec } from './oci-types.js';
 import { buildEnv, resolveProcessArgs } from './process-args.js';
 import { buildRlimits, type HostRlimits } from './rlimits.js';
 import { readUserDb, resolveUser, type UserDb } from './user.js';
@@ -51,6 +51,8 @@ export interface BuildOciSpecInput {
   namespaces?: NamespaceModes;
   /** `devices` and `device_cgroup_rules`, resolved on the host (devices.ts). */
   devices?: ResolvedDevices;
+  /** blkio_config with device numbers (block-io.ts). */
+  blockIO?: OciBlockIO;
 }
 
 /** 'host': the host's namespace (none created); a path: join it. */
@@ -161,7 +163,7 @@ function buildMounts(input: BuildOciSpecInput, privileged: boolean): OciMount[] 
   return [...defaults, ...sorted];
 }
 
-function buildResources(spec: ContainerSpec, privileged: boolean, input: Pick<BuildOciSpecInput, 'devices' | 'cgroupVersion'>): OciResources {
+function buildResources(spec: ContainerSpec, privileged: boolean, input: Pick<BuildOciSpecInput, 'devices' | 'cgroupVersion' | 'blockIO'>): OciResources {
   const r = spec.resources ?? {};
   const out: OciResources = {
     devices: privileged ? [...PRIVILEGED_DEVICE_RULES] : [...UNPRIVILEGED_DEVICE_RULES, ...(input.devices?.rules ?? [])],
@@ -188,5 +190,6 @@ function buildResources(spec: ContainerSpec, privileged: boolean, input: Pick<Bu
     if (r.cpusetCpus) out.cpu.cpus = r.cpusetCpus;
   }
   if (r.pidsLimit) out.pids = { limit: r.pidsLimit };
+  if (input.blockIO) out.blockIO = input.blockIO;
   return out;
 }
