@@ -76,6 +76,7 @@ export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
   const user = resolveUser(spec.user ?? image.User, input.userDb ?? readUserDb(input.rootfs), spec.groupAdd);
   const caps = resolveCapabilities({ capAdd: spec.capAdd, capDrop: spec.capDrop, privileged });
   const cwd = spec.workingDir || image.WorkingDir || '/';
+  const oomScoreAdj = input.oomScoreAdj ?? spec.oomScoreAdj;
   if (!cwd.startsWith('/')) throw new TscError('INVALID_WORKDIR', `working_dir must be an absolute path, not "${cwd}"`);
 
   const spec_: OciSpec = {
@@ -89,7 +90,7 @@ export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
       capabilities: { bounding: caps, effective: [...caps], permitted: [...caps] },
       rlimits: buildRlimits(spec.ulimits, input.hostRlimits),
       noNewPrivileges: hasNoNewPrivileges(spec.securityOpt),
-      ...(input.oomScoreAdj ?? spec.oomScoreAdj) !== undefined ? { oomScoreAdj: input.oomScoreAdj ?? spec.oomScoreAdj } : {},
+      ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}),
     },
     root: { path: input.rootfs, readonly: spec.readOnly === true },
     // The host's UTS namespace keeps the host's names.
