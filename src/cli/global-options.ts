@@ -1,5 +1,6 @@
 // Docker Compose's global flags, and how they become loader options.
 import { readFileSync } from 'node:fs';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { LoadOptions } from '../compose/load.js';
 
@@ -27,8 +28,8 @@ export function addGlobalOptions(program: Command): Command {
     .option('--project-directory <dir>', 'Specify an alternate working directory (default: the path of the first Compose file)')
     .option('--env-file <file>', 'Specify an alternate environment file', collect, [])
     .option('--profile <profile>', 'Specify a profile to enable', collect, [])
-    .option('--ansi <when>', 'Control when to print ANSI control characters ("never"|"always"|"auto")', 'auto')
-    .option('--progress <type>', 'Set type of progress output (auto, tty, plain, json, quiet)', 'auto')
+    .addOption(new Option('--ansi <when>', 'Control when to print ANSI control characters ("never"|"always"|"auto")').choices(['never', 'always', 'auto']).default('auto'))
+    .addOption(new Option('--progress <type>', 'Set type of progress output (auto, tty, plain, json, quiet)').choices(['auto', 'tty', 'plain', 'json', 'quiet']).default('auto'))
     .option('--dry-run', 'Execute command in dry run mode', false)
     .option('--engine <engine>', 'Container engine: embedded (no daemon) or docker (env TSCOMPOSE_ENGINE)')
     .option('--root <dir>', 'State root of the embedded engine (env TSCOMPOSE_ROOT, default /var/lib/tscompose)');

@@ -16,6 +16,9 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['logs', async () => (await import('./commands/logs.js')).registerLogs],
   ['exec', async () => (await import('./commands/exec.js')).registerExec],
   ['top', async () => (await import('./commands/top.js')).registerTop],
+  ['stats', async () => (await import('./commands/stats.js')).registerStats],
+  ['events', async () => (await import('./commands/events.js')).registerEvents],
+  ['attach', async () => (await import('./commands/attach.js')).registerAttach],
   ['port', async () => (await import('./commands/port.js')).registerPort],
   ['wait', async () => (await import('./commands/wait.js')).registerWait],
   ['cp', async () => (await import('./commands/cp.js')).registerCp],
@@ -40,6 +43,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['unpause', async () => (await import('./commands/unpause.js')).registerUnpause],
   ['run', async () => (await import('./commands/run.js')).registerRun],
   ['watch', async () => (await import('./commands/watch.js')).registerWatch],
+  ['scale', async () => (await import('./commands/scale.js')).registerScale],
 ];
 
 /** The program for `argv` (the user's arguments); without it, with every command. */

@@ -14,6 +14,11 @@ import type { ComposeMap } from './source.js';
 export interface ExtendsOptions {
   /** Directory that `extends.file` is relative to (default: the directory of `file`). */
   baseDir?: string;
+  /**
+   * Checks a service taken from another file. That file is loaded unchecked,
+   * as compose-go validates only the service used, not the whole file.
+   */
+  validateService?: (file: string, name: string, service: unknown) => void;
 }
 
 /** One Compose file whose services take part in resolving `extends`. */
@@ -27,6 +32,7 @@ interface FileScope {
 
 interface Run {
   loadFile: (path: string) => ComposeMap;
+  validateService: ((file: string, name: string, service: unknown) => void) | undefined;
   /** Other files, by absolute path, loaded once. */
   scopes: Map<string, FileScope>;
 }
@@ -54,7 +60,7 @@ export function applyExtends(tree: ComposeMap, file: string, loadFile: (path: st
   const out = cloneTree(tree);
   const services = out.services as ComposeMap;
   const main: FileScope = { file, dir: opts.baseDir ?? dirname(resolve(file)), services, resolved: new Map() };
-  const run: Run = { loadFile, scopes: new Map([[resolve(file), main]]) };
+  const run: Run = { loadFile, validateService: opts.validateService, scopes: new Map([[resolve(file), main]]) };
   const errors: ComposeError[] = [];
   const inCycle = new Set<string>();
   for (const name of Object.keys(services)) {
@@ -98,6 +104,7 @@ function resolveService(run: Run, scope: FileScope, name: string, chain: Link[])
     throw new ComposeError(`${formatPath([...path, 'service'])}: service "${ref}" not found${where}`, { pos: at ?? extendsPos, path: [...path, 'service'] });
   }
 
+  if (from !== scope && !from.resolved.has(ref)) run.validateService?.(from.file, ref, from.services[ref]);
   const resolvedBase = cloneTree(resolveService(run, from, ref, [...chain, { scope, name }]));
   let base: ComposeMap = isMap(resolvedBase) ? resolvedBase : {};
   if (from.dir !== scope.dir) base = rebase(base, from.dir, scope.dir);

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { ComposeError, displayFile, formatPath, throwIfAny } from '../util/errors.js';
 import type { SourcePos } from '../util/errors.js';
 import { expandHome, resolveRelativePaths } from './paths.js';
+import { mergeTrees } from './merge.js';
 import { cloneTree, copyEntrySource, isMap, keyPos, locate, newSource, setSource, sourceOf } from './source.js';
 import type { ComposeMap } from './source.js';
 
@@ -51,7 +52,7 @@ export function applyIncludes(tree: ComposeMap, file: string, loadProject: LoadI
       try {
         const request = includeRequest(tree, entry, i, baseDir);
         const imported = loadIncluded(request, loadProject);
-        importResources(out, imported, request, errors);
+        importResources(out, imported, request);
       } catch (error) {
         if (!(error instanceof ComposeError)) throw error;
         errors.push(error);
@@ -118,8 +119,12 @@ function loadIncluded(request: IncludeRequest, loadProject: LoadIncludedProject)
   return resolveRelativePaths(imported, request.projectDir);
 }
 
-/** Adds the imported resources; one already there must be identical. */
-function importResources(target: ComposeMap, imported: ComposeMap, request: IncludeRequest, errors: ComposeError[]): void {
+/**
+ * Adds the imported resources. One already defined by the including file (or
+ * an earlier include) is merged over the imported one, as compose-go ≥ 2.10
+ * does: the including file may override what it includes.
+ */
+function importResources(target: ComposeMap, imported: ComposeMap, request: IncludeRequest): void {
   for (const kind of RESOURCES) {
     const from = imported[kind];
     if (!isMap(from)) continue;
@@ -133,20 +138,23 @@ function importResources(target: ComposeMap, imported: ComposeMap, request: Incl
     const into = to as ComposeMap;
     for (const [name, value] of Object.entries(from)) {
       if (name in into) {
-        if (sameValue(into[name], value)) continue;
-        const here = keyPos(into, name);
-        const there = keyPos(from, name);
-        const where = (p: SourcePos | undefined) => (p ? `${displayFile(p.file)}:${p.line}:${p.column}` : 'the including file');
-        errors.push(new ComposeError(
-          `${kind}.${name} conflicts with imported resource: defined at ${where(here)} and ${there ? `at ${where(there)}` : `in ${request.files.map((f) => displayFile(f)).join(', ')}`}`,
-          { pos: here ?? request.pos, path: [kind, name], code: 'COMPOSE_INCLUDE_CONFLICT' },
-        ));
+        if (!sameValue(into[name], value)) into[name] = mergeResource(kind, name, value, into[name]);
         continue;
       }
       into[name] = value;
       copyEntrySource(from, name, into);
     }
   }
+}
+
+function mergeResource(kind: string, name: string, imported: unknown, local: unknown): unknown {
+  const wrap = (v: unknown): ComposeMap => {
+    const inner: ComposeMap = { [name]: v };
+    const src = sourceOf(v);
+    if (src) setSource(inner, newSource(src.pos));
+    return { [kind]: inner };
+  };
+  return (mergeTrees(wrap(imported), wrap(local))[kind] as ComposeMap)[name];
 }
 
 /** Deep equality of plain trees (source records ignored). */

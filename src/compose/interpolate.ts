@@ -164,7 +164,6 @@ const toBoolean: Cast = (v, warn) => {
 };
 
 const CASTS: ReadonlyArray<[string, Cast]> = [
-  ['services.*.configs.*.mode', toInt],
   ['services.*.cpu_count', toInt],
   ['services.*.cpu_percent', toFloat],
   ['services.*.cpu_period', toInt],
@@ -175,6 +174,8 @@ const CASTS: ReadonlyArray<[string, Cast]> = [
   ['services.*.cpu_shares', toInt],
   ['services.*.init', toBoolean],
   ['services.*.deploy.replicas', toInt],
+  ['services.*.depends_on.*.required', toBoolean],
+  ['services.*.depends_on.*.restart', toBoolean],
   ['services.*.deploy.update_config.parallelism', toInt],
   ['services.*.deploy.update_config.max_failure_ratio', toFloat],
   ['services.*.deploy.rollback_config.parallelism', toInt],
@@ -190,7 +191,6 @@ const CASTS: ReadonlyArray<[string, Cast]> = [
   ['services.*.privileged', toBoolean],
   ['services.*.read_only', toBoolean],
   ['services.*.scale', toInt],
-  ['services.*.secrets.*.mode', toInt],
   ['services.*.stdin_open', toBoolean],
   ['services.*.tty', toBoolean],
   ['services.*.ulimits.*', toInt],
@@ -201,6 +201,7 @@ const CASTS: ReadonlyArray<[string, Cast]> = [
   ['networks.*.external', toBoolean],
   ['networks.*.internal', toBoolean],
   ['networks.*.attachable', toBoolean],
+  ['networks.*.enable_ipv4', toBoolean],
   ['networks.*.enable_ipv6', toBoolean],
   ['volumes.*.external', toBoolean],
   ['secrets.*.external', toBoolean],

@@ -12,12 +12,11 @@ import { interpolateTree } from './interpolate.js';
 import { applyResets, enforceUnicity, mergeTrees } from './merge.js';
 import { toModel } from './model.js';
 import type { Project } from './model.js';
-import { normalizeProject } from './normalize.js';
+import { castTypes, normalizeProject, resolveBareEnvironment } from './normalize.js';
 import { parseComposeYaml } from './parse.js';
-import { resolveRelativePaths } from './paths.js';
+import { resolveRelativePaths, setDefaultBuildContext } from './paths.js';
 import { applyProfiles } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
-import { entryPos } from './source.js';
 import type { ComposeMap } from './source.js';
 import { validateComposeTree } from './validate.js';
 
@@ -32,10 +31,14 @@ export interface LoadOptions {
   profiles?: string[];
   /** Services named on the command line: they enable their own profiles. */
   services?: string[];
+  /** Keep only these services and their dependencies, before their env_file/label_file are read (`config web`). */
+  selectServices?: string[];
   osEnv: Record<string, string | undefined>;
   interpolate?: boolean;
   normalize?: boolean;
   resolvePaths?: boolean;
+  /** Without normalization, still give typed attributes compose-go's types (default true; false: the model as written). */
+  castTypes?: boolean;
   /** Content of standard input, when a file is `-`. */
   stdin?: () => string;
   warn?: (message: string) => void;
@@ -85,7 +88,16 @@ export function loadProject(opts: LoadOptions): LoadResult {
   const env = environment.env;
 
   let stdinText: string | undefined;
+  // The project's files are read once for `name:`, then loaded.
+  const texts = new Map<string, string>();
   const readSource = (file: string): string => {
+    const cached = texts.get(file);
+    if (cached !== undefined) return cached;
+    const text = readSourceOnce(file);
+    if (files.includes(file)) texts.set(file, text);
+    return text;
+  };
+  const readSourceOnce = (file: string): string => {
     if (file === STDIN) {
       if (stdinText === undefined) {
         if (!opts.stdin) throw new TscError('COMPOSE_STDIN', 'cannot read a Compose file from standard input here');
@@ -102,9 +114,13 @@ export function loadProject(opts: LoadOptions): LoadResult {
   };
 
   // One file as written: parse → interpolate → validate → canonical, its documents merged.
-  const loadRawFile = (file: string, fileEnv: Record<string, string | undefined>): ComposeMap => {
+  // `check: false` (a file read for `extends`): no validation here, short syntax it cannot read left as written.
+  // `base` (a later -f file): what this file is merged over; the file alone may be partial, as compose-go
+  // validates the merged model.
+  const loadRawFile = (file: string, fileEnv: Record<string, string | undefined>, check = true, base?: ComposeMap): ComposeMap => {
     const displayName = file === STDIN ? '(stdin)' : file;
-    const docs = parseComposeYaml(readSource(file), displayName);
+    const docs = parseOrEmpty(readSource(file), displayName);
+    if (docs.length === 0) return {};
     let merged: ComposeMap | undefined;
     for (let doc of docs) {
       if ('version' in doc) {
@@ -112,8 +128,8 @@ export function loadProject(opts: LoadOptions): LoadResult {
         delete doc.version;
       }
       if (interpolate) doc = interpolateTree(doc, (name) => (Object.hasOwn(fileEnv, name) ? fileEnv[name] : undefined), { warn });
-      validateComposeTree(doc, displayName);
-      doc = enforceUnicity(canonicalizeTree(doc, { lenient: !interpolate, warn }));
+      if (check) validateFile(doc, displayName, base && merged ? mergeTrees(base, merged) : base ?? merged);
+      doc = enforceUnicity(canonicalizeTree(doc, { lenient: !interpolate || !check, warn }));
       merged = merged ? mergeTrees(merged, doc) : doc;
     }
     return merged!;
@@ -121,10 +137,11 @@ export function loadProject(opts: LoadOptions): LoadResult {
 
   // A file of the project: as written, then its includes, then its extends
   // (extends resolves other files itself, and their cycles).
-  const loadFile = (file: string, fileEnv: Record<string, string | undefined>): ComposeMap => {
+  // `dir`: the directory `include` and `extends` paths are relative to; an included project's own directory.
+  const loadFile = (file: string, fileEnv: Record<string, string | undefined>, base?: ComposeMap, dir?: string): ComposeMap => {
     const displayName = file === STDIN ? '(stdin)' : file;
-    const baseDir = file === STDIN ? projectDir : dirname(file);
-    let tree = applyResets(loadRawFile(file, fileEnv));
+    const baseDir = dir ?? (file === STDIN ? projectDir : dirname(file));
+    let tree = applyResets(loadRawFile(file, fileEnv, true, base));
     tree = applyIncludes(tree, displayName, (includeFiles, includeOpts) => {
       const inc = resolveProjectEnvironment({
         projectDir: includeOpts.projectDir,
@@ -135,29 +152,37 @@ export function loadProject(opts: LoadOptions): LoadResult {
       });
       let result: ComposeMap | undefined;
       for (const f of includeFiles) {
-        const t = loadFile(f, inc.env);
+        const t = loadFile(f, inc.env, undefined, includeOpts.projectDir);
         result = result ? mergeTrees(result, t) : t;
       }
-      return resolveRelativePaths(result ?? {}, includeOpts.projectDir);
+      return resolveRelativePaths(setDefaultBuildContext(resolveBareEnvironment(result ?? {}, inc.env)), includeOpts.projectDir);
     }, { baseDir });
-    tree = applyExtends(tree, displayName, (other) => loadRawFile(other, fileEnv), { baseDir });
+    tree = applyExtends(tree, displayName, (other) => loadRawFile(other, fileEnv, false), {
+      baseDir,
+      validateService: (other, service, value) => validateComposeTree({ services: { [service]: value } }, other),
+    });
     return tree;
   };
 
-  let tree: ComposeMap | undefined;
-  for (const file of files) {
-    const t = loadFile(file, env);
-    tree = tree ? mergeTrees(tree, t) : t;
-  }
-  tree = applyResets(tree!);
-
+  // The name comes first (compose-go loader.projectName): files are then
+  // interpolated with COMPOSE_PROJECT_NAME set to it.
   const name = resolveProjectName({
     flag: opts.projectName,
     env,
-    nameField: typeof tree.name === 'string' ? tree.name : undefined,
+    nameField: nameFieldOf(files, (file) => parseOrEmpty(readSource(file), file === STDIN ? '(stdin)' : file), interpolate ? env : undefined, warn),
     projectDir,
-    pos: entryPos(tree, 'name'),
   });
+  env.COMPOSE_PROJECT_NAME = name;
+
+  let tree: ComposeMap | undefined;
+  for (const file of files) {
+    const t = loadFile(file, env, tree);
+    tree = tree ? mergeTrees(tree, t) : t;
+  }
+  tree = applyResets(tree!);
+  if (Object.keys(tree).length === 0) {
+    throw new ComposeError('empty compose file', { pos: { file: files[0] === STDIN ? '(stdin)' : files[0]!, line: 1, column: 1 }, code: 'COMPOSE_EMPTY' });
+  }
 
   const profileList = opts.profiles && opts.profiles.length > 0
     ? opts.profiles
@@ -165,16 +190,62 @@ export function loadProject(opts: LoadOptions): LoadResult {
 
   if (!normalize) {
     // Not normalized, but only the active services, as compose-go applies profiles in any case.
-    let out: ComposeMap = applyProfiles({ name, ...tree }, { profiles: profileList, services: opts.services });
+    let out: ComposeMap = applyProfiles({ ...tree, name }, { profiles: profileList, services: opts.services });
+    setDefaultBuildContext(out);
     if (resolvePaths) out = resolveRelativePaths(out, projectDir);
+    if (opts.castTypes !== false) out = castTypes(out, !interpolate);
     return { tree: out, name, files, projectDir, env };
   }
 
-  let normalized = normalizeProject(tree, { projectName: name, projectDir, env, resolvePaths });
+  let normalized = normalizeProject(tree, { projectName: name, projectDir, env, resolvePaths, uninterpolated: !interpolate, selectServices: opts.selectServices });
   normalized = applyProfiles(normalized, { profiles: profileList, services: opts.services });
   const project = toModel(normalized);
   buildDependencyGraph(project);
   return { tree: normalized, project, name, files, projectDir, env };
+}
+
+/** The documents of a file; none for an empty one, which adds nothing (only an empty project is an error). */
+function parseOrEmpty(text: string, file: string): ComposeMap[] {
+  try {
+    return parseComposeYaml(text, file);
+  } catch (error) {
+    if (error instanceof ComposeError && error.code === 'COMPOSE_EMPTY') return [];
+    throw error;
+  }
+}
+
+/**
+ * Checks one document against the schema. A document merged over others
+ * (`base`) that fails alone is accepted when the merge is valid (an override
+ * may leave out what the base file has); otherwise its own errors are thrown.
+ */
+function validateFile(doc: ComposeMap, file: string, base: ComposeMap | undefined): void {
+  try {
+    validateComposeTree(doc, file);
+  } catch (error) {
+    if (!base || !(error instanceof TscError)) throw error;
+    try {
+      validateComposeTree(mergeTrees(base, canonicalizeTree(doc, { lenient: true })), file);
+    } catch {
+      throw error;
+    }
+  }
+}
+
+/** The last non-empty top-level `name:` of the project's own files, interpolated (not their includes). */
+function nameFieldOf(
+  files: string[],
+  parse: (file: string) => ComposeMap[],
+  env: Record<string, string> | undefined,
+  warn: (message: string) => void,
+): string | undefined {
+  let raw: string | undefined;
+  for (const file of files) {
+    for (const doc of parse(file)) if (typeof doc.name === 'string' && doc.name !== '') raw = doc.name;
+  }
+  if (raw === undefined || env === undefined) return raw;
+  const out = interpolateTree({ name: raw }, (n) => (Object.hasOwn(env, n) ? env[n] : undefined), { warn }).name;
+  return typeof out === 'string' ? out : raw;
 }
 
 export { ComposeError };

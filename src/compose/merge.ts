@@ -204,10 +204,13 @@ function mergeKeyValue(base: unknown, over: unknown): unknown {
   startNode(out, base, over);
   for (const [from, map] of [[b, b], [o, o]] as const) {
     for (const [key, value] of Object.entries(map)) {
+      if (tagOf(from, key) === '!reset') continue;
       out[key] = copyOf(value);
       copyEntrySource(from, key, out);
     }
   }
+  // `KEY: !reset` in the later file removes the key (applyResets has already dropped it from `o`).
+  for (const [key, tag] of sourceOf(o)?.tags ?? []) if (tag === '!reset') delete out[key];
   return out;
 }
 

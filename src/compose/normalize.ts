@@ -10,7 +10,7 @@ import { ComposeError, formatPath, throwIfAny, TscError } from '../util/errors.j
 import type { ComposePath, SourcePos } from '../util/errors.js';
 import { developErrors } from './develop.js';
 import { parseDotenv } from './dotenv.js';
-import { resolveRelativePaths } from './paths.js';
+import { resolveRelativePaths, setDefaultBuildContext } from './paths.js';
 import { splitShellWords, ShellWordsError } from './shell-words.js';
 import { cloneTree, ensureSource, entryPos, isMap, keyPos, newSource, setSource, sourceOf } from './source.js';
 import type { ComposeMap } from './source.js';
@@ -21,6 +21,14 @@ export interface NormalizeOptions {
   /** The project environment (OS environment and `.env`): fills bare `KEY`s and env_file variables. */
   env: Record<string, string | undefined>;
   resolvePaths: boolean;
+  /**
+   * Only these services and what they depend on are kept, before env_file and
+   * label_file are read (compose-go WithSelectedServices): `config web` reads
+   * only web's files.
+   */
+  selectServices?: readonly string[];
+  /** Interpolation is off: a typed value still holding `${VAR}` is left as written. */
+  uninterpolated?: boolean;
   /** Reads an env_file; throws an error with code ENOENT when it is missing. Default: fs. */
   readFile?: (path: string) => string;
 }
@@ -35,17 +43,52 @@ export function normalizeProject(tree: ComposeMap, opts: NormalizeOptions): Comp
   const ctx: Context = { opts, errors: [], readFile: opts.readFile ?? ((p) => readFileSync(p, 'utf8')) };
   let out = cloneTree(tree);
   out = withName(out, opts.projectName);
+  setDefaultBuildContext(out);
   if (opts.resolvePaths) out = resolvePaths(out, opts.projectDir);
   addDefaultNetwork(out);
-  for (const [name, service] of Object.entries(mapOf(out.services))) {
-    if (!isMap(service)) continue;
-    const path = ['services', name];
-    for (const rule of SERVICE_RULES) rule(service, path, ctx);
+  const services = mapOf(out.services);
+  for (const [name, service] of Object.entries(services)) {
+    if (isMap(service)) for (const rule of SERVICE_RULES) rule(service, ['services', name], ctx);
+  }
+  if (opts.selectServices && opts.selectServices.length > 0) keepSelected(services, opts.selectServices);
+  for (const [name, service] of Object.entries(services)) {
+    if (isMap(service)) for (const rule of FILE_RULES) rule(service, ['services', name], ctx);
   }
   nameResources(out);
-  castValues(out, ctx.errors);
+  castValues(out, ctx.errors, opts.uninterpolated === true);
   throwIfAny(ctx.errors);
   return out;
+}
+
+/**
+ * What compose-go's types do to a tree even when it is not normalized
+ * (`config --no-normalize`): commands split into words, durations, sizes,
+ * numbers, booleans and file modes as the types hold them.
+ */
+export function castTypes(tree: ComposeMap, uninterpolated = false): ComposeMap {
+  const ctx: Context = { opts: { projectName: '', projectDir: '', env: {}, resolvePaths: false }, errors: [], readFile: () => '' };
+  const out = cloneTree(tree);
+  for (const [name, service] of Object.entries(mapOf(out.services))) {
+    if (isMap(service)) commands(service, ['services', name], ctx);
+  }
+  castValues(out, ctx.errors, uninterpolated);
+  throwIfAny(ctx.errors);
+  return out;
+}
+
+/**
+ * Bare `KEY`s of services' `environment` taken from `env` where it sets them
+ * (compose-go's ResolveEnvironment, applied to an included project with its
+ * own environment, `include.env_file` included). In place; returns `tree`.
+ */
+export function resolveBareEnvironment(tree: ComposeMap, env: Record<string, string | undefined>): ComposeMap {
+  for (const service of Object.values(mapOf(tree.services))) {
+    if (!isMap(service) || !isMap(service.environment)) continue;
+    for (const [key, value] of Object.entries(service.environment)) {
+      if ((value === null || value === undefined) && env[key] !== undefined) service.environment[key] = env[key];
+    }
+  }
+  return tree;
 }
 
 /** The single place where relative paths are resolved (paths.ts). */
@@ -111,13 +154,29 @@ type ServiceRule = (service: ComposeMap, path: ComposePath, ctx: Context) => voi
 const SERVICE_RULES: ServiceRule[] = [
   pullPolicy,
   buildDefaults,
-  environment,
   implicitDependencies,
   volumeTargets,
   secretTargets,
   labelsAsText,
   commands,
 ];
+
+/** Rules that read files, run once services are selected. */
+const FILE_RULES: ServiceRule[] = [environment, labelFiles];
+
+/** Drops the services neither selected nor depended on by a selected one (names not defined are left to the caller). */
+function keepSelected(services: ComposeMap, selected: readonly string[]): void {
+  const keep = new Set<string>();
+  const queue = selected.filter((n) => n in services);
+  while (queue.length > 0) {
+    const name = queue.pop()!;
+    if (keep.has(name)) continue;
+    keep.add(name);
+    const service = services[name];
+    for (const dep of Object.keys(isMap(service) ? mapOf(service.depends_on) : {})) if (dep in services) queue.push(dep);
+  }
+  for (const name of Object.keys(services)) if (!keep.has(name)) delete services[name];
+}
 
 function pullPolicy(service: ComposeMap): void {
   if (service.pull_policy === 'if_not_present') service.pull_policy = 'missing';
@@ -126,7 +185,6 @@ function pullPolicy(service: ComposeMap): void {
 function buildDefaults(service: ComposeMap, _path: ComposePath, ctx: Context): void {
   const build = service.build;
   if (!isMap(build)) return;
-  if (build.context === undefined || build.context === null) build.context = '.';
   if (build.dockerfile == null && build.dockerfile_inline == null) build.dockerfile = 'Dockerfile';
   if (isMap(build.args)) {
     // An arg without a value and without a variable of that name is left out.
@@ -161,28 +219,7 @@ function environment(service: ComposeMap, path: ComposePath, ctx: Context): void
     const e = explicit?.[name];
     return typeof e === 'string' ? e : undefined;
   };
-  files.forEach((entry, i) => {
-    if (!isMap(entry) || typeof entry.path !== 'string') return;
-    const file = resolvePath(ctx.opts.projectDir, entry.path);
-    const where = { pos: entryPos(files, i), path: [...path, 'env_file', i] };
-    let text: string;
-    try {
-      text = ctx.readFile(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        ctx.errors.push(new ComposeError(`${formatPath(where.path)}: cannot read env file ${file}: ${(error as Error).message}`, where));
-      } else if (entry.required !== false) {
-        ctx.errors.push(new ComposeError(`env file ${file} not found: stat ${file}: no such file or directory`, where));
-      }
-      return;
-    }
-    try {
-      Object.assign(fromFiles, parseEnvFile(text, file, entry.format, lookup));
-    } catch (error) {
-      if (error instanceof TscError) ctx.errors.push(...asComposeErrors(error, where));
-      else throw error;
-    }
-  });
+  Object.assign(fromFiles, readVariableFiles(files, [...path, 'env_file'], ctx, lookup));
   const merged: ComposeMap = { ...fromFiles, ...(explicit ?? {}) };
   const src = sourceOf(explicit);
   setSource(merged, src ? { ...src, entries: new Map(src.entries), keys: new Map(src.keys) } : newSource(entryPos(service, 'env_file') ?? posOf(service)));
@@ -191,6 +228,48 @@ function environment(service: ComposeMap, path: ComposePath, ctx: Context): void
   }
   if (Object.keys(merged).length > 0) service.environment = merged;
   delete service.env_file;
+}
+
+/** env_file / label_file entries read in order, later files winning; a missing required file is an error. */
+function readVariableFiles(files: unknown[], at: ComposePath, ctx: Context, lookup: (name: string) => string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const kind = at[at.length - 1] === 'label_file' ? 'label' : 'env';
+  files.forEach((entry, i) => {
+    const spec = typeof entry === 'string' ? { path: entry, required: true } : entry;
+    if (!isMap(spec) || typeof spec.path !== 'string') return;
+    const file = resolvePath(ctx.opts.projectDir, spec.path);
+    const where = { pos: entryPos(files, i), path: [...at, i] };
+    let text: string;
+    try {
+      text = ctx.readFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        ctx.errors.push(new ComposeError(`${formatPath(where.path)}: cannot read ${kind} file ${file}: ${(error as Error).message}`, where));
+      } else if (spec.required !== false) {
+        ctx.errors.push(new ComposeError(`${kind} file ${file} not found: stat ${file}: no such file or directory`, where));
+      }
+      return;
+    }
+    try {
+      Object.assign(out, parseEnvFile(text, file, spec.format, lookup));
+    } catch (error) {
+      if (error instanceof TscError) ctx.errors.push(...asComposeErrors(error, where));
+      else throw error;
+    }
+  });
+  return out;
+}
+
+/** label_file entries under the service's own labels (compose-go WithServicesLabelsResolved). */
+function labelFiles(service: ComposeMap, path: ComposePath, ctx: Context): void {
+  const files = service.label_file;
+  if (!Array.isArray(files)) return;
+  const fromFiles = readVariableFiles(files, [...path, 'label_file'], ctx, (name) => ctx.opts.env[name]);
+  const explicit = isMap(service.labels) ? service.labels : undefined;
+  const merged: ComposeMap = { ...fromFiles, ...(explicit ?? {}) };
+  setSource(merged, newSource(entryPos(service, 'labels') ?? entryPos(service, 'label_file') ?? posOf(service)));
+  if (Object.keys(merged).length > 0) service.labels = merged;
+  delete service.label_file;
 }
 
 function parseEnvFile(text: string, file: string, format: unknown, lookup: (name: string) => string | undefined): Record<string, string> {
@@ -352,15 +431,18 @@ castAt(toInteger,
   'services.*.healthcheck.retries', 'services.*.deploy.replicas', 'services.*.deploy.resources.limits.pids',
   'services.*.deploy.restart_policy.max_attempts', 'services.*.deploy.update_config.parallelism',
   'services.*.deploy.rollback_config.parallelism', 'services.*.blkio_config.weight');
+castAt(toFileMode, 'services.*.secrets.*.mode', 'services.*.configs.*.mode');
 castAt(toBoolean,
+  'services.*.depends_on.*.required', 'services.*.depends_on.*.restart',
   'services.*.privileged', 'services.*.read_only', 'services.*.stdin_open', 'services.*.tty', 'services.*.init',
   'services.*.oom_kill_disable', 'services.*.healthcheck.disable', 'services.*.attach', 'services.*.use_api_socket');
 
-function castValues(tree: ComposeMap, errors: ComposeError[]): void {
+function castValues(tree: ComposeMap, errors: ComposeError[], uninterpolated = false): void {
   for (const [pattern, cast] of Object.entries(CASTS)) {
     forEachAt(tree, pattern.split('.'), [], (parent, key, path) => {
       const value = (parent as Record<string | number, unknown>)[key];
       if (value === undefined || value === null) return;
+      if (uninterpolated && typeof value === 'string' && value.includes('$')) return;
       try {
         (parent as Record<string | number, unknown>)[key] = cast(value);
       } catch (error) {
@@ -476,6 +558,13 @@ function toInteger(value: unknown): unknown {
   return Number(value.trim());
 }
 
+/** compose-go's FileMode: a string is octal (`"0440"`), a number is taken as it is. */
+function toFileMode(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (!/^[0-7]+$/.test(value.trim())) throw new CastError(`invalid file mode "${value}": expected octal digits`);
+  return Number.parseInt(value.trim(), 8);
+}
+
 function toBoolean(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   if (/^(true|yes|y|on|1)$/i.test(value)) return true;
@@ -553,6 +642,12 @@ export function checkConsistency(tree: ComposeMap, opts: ConsistencyOptions = {}
       });
     }
   }
+  checkContainers(services, fail);
+  for (const [name, volume] of Object.entries(mapOf(tree.volumes))) {
+    if (!isMap(volume) || volume.external !== true) continue;
+    const extra = Object.keys(volume).find((k) => !['name', 'external'].includes(k) && !k.startsWith('x-'));
+    if (extra !== undefined) fail(`volumes.${name}: conflicting parameters "external" and "${extra}" specified`, volume, extra, ['volumes', name, extra]);
+  }
   for (const [name, secret] of Object.entries(mapOf(tree.secrets))) {
     if (!isMap(secret) || isTrue(secret.external)) continue;
     if (secret.file === undefined && secret.environment === undefined && secret.content === undefined) {
@@ -560,6 +655,59 @@ export function checkConsistency(tree: ComposeMap, opts: ConsistencyOptions = {}
     }
   }
   return errors;
+}
+
+type Fail = (message: string, node: unknown, key: string | number, path: ComposePath) => void;
+
+/** What makes a service's containers impossible: names, replicas and mount targets (compose-go checkConsistency, Docker's mount checks). */
+function checkContainers(services: ComposeMap, fail: Fail): void {
+  const names = new Map<string, string>();
+  for (const [name, service] of Object.entries(services)) {
+    if (!isMap(service)) continue;
+    const at = ['services', name];
+    const deploy = mapOf(service.deploy);
+    if (typeof service.scale === 'number' && service.scale < 0) {
+      fail(`services.${name}.scale must be greater than or equal to 0`, service, 'scale', [...at, 'scale']);
+    }
+    if (typeof service.scale === 'number' && typeof deploy.replicas === 'number' && service.scale !== deploy.replicas) {
+      fail(`services.${name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project`, service, 'scale', [...at, 'scale']);
+    }
+    const containerName = service.container_name;
+    if (typeof containerName === 'string' && containerName !== '') {
+      const other = names.get(containerName);
+      if (other !== undefined) {
+        fail(`services.${name}: container name ${JSON.stringify(containerName)} is already in use by service ${other}: invalid compose project`, service, 'container_name', [...at, 'container_name']);
+      } else {
+        names.set(containerName, name);
+      }
+      const replicas = typeof service.scale === 'number' ? service.scale : typeof deploy.replicas === 'number' ? deploy.replicas : 1;
+      if (replicas > 1) {
+        const attr = typeof service.scale === 'number' ? 'scale' : 'deploy.replicas';
+        fail(`services.${attr}: can't set container_name and ${name} as container name must be unique: invalid compose project`, service, 'container_name', [...at, 'container_name']);
+      }
+    }
+    checkMountTargets(service, at, fail);
+  }
+}
+
+function checkMountTargets(service: ComposeMap, at: ComposePath, fail: Fail): void {
+  const targets = new Set<string>();
+  const volumes = Array.isArray(service.volumes) ? service.volumes : [];
+  volumes.forEach((v, i) => {
+    if (!isMap(v)) return;
+    if (v.type === 'bind' && (typeof v.source !== 'string' || v.source === '')) {
+      fail(`${formatPath([...at, 'volumes', i])}: invalid mount config for type "bind": field Source must not be empty`, volumes, i, [...at, 'volumes', i]);
+    }
+    if (typeof v.target === 'string') targets.add(cleanPath(v.target));
+  });
+  const tmpfs = Array.isArray(service.tmpfs) ? service.tmpfs : [];
+  tmpfs.forEach((t, i) => {
+    if (typeof t !== 'string') return;
+    const target = cleanPath(t.split(':')[0]!);
+    if (targets.has(target)) {
+      fail(`${formatPath([...at, 'tmpfs', i])}: duplicate mount point: ${target} is also a volume target`, tmpfs, i, [...at, 'tmpfs', i]);
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------

@@ -115,7 +115,13 @@ function keyString(ctx: Context, key: unknown, path: Array<string | number>): st
       ctx.errors.push(new ComposeError(`a mapping key must be a string, got ${v === null ? 'null' : typeof v}`, { pos: posAt(ctx, key), path }));
       return undefined;
     }
-    return String(v);
+    if (typeof v !== 'string') {
+      // compose-go refuses `1:` or `true:` as a key (loader.convertToStringKeysRecursive); quote it to mean text.
+      const where = path.length === 0 ? 'at top level' : `in ${formatPath(path)}`;
+      ctx.errors.push(new ComposeError(`non-string key ${where}: ${String(v)}`, { pos: posAt(ctx, key), path, code: 'COMPOSE_YAML' }));
+      return undefined;
+    }
+    return v;
   }
   if (isAlias(key)) {
     const target = key.resolve(ctx.doc);

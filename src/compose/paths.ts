@@ -52,6 +52,22 @@ export function resolveRelativePaths(tree: ComposeMap, baseDir: string, opts: Re
   return out;
 }
 
+/**
+ * A build without `context` builds its project's directory (compose-go's
+ * SetDefaultValues, applied to each project, included ones too, before its
+ * paths are resolved). In place; returns `tree`.
+ */
+export function setDefaultBuildContext(tree: ComposeMap): ComposeMap {
+  const services = tree.services;
+  if (!isMap(services)) return tree;
+  for (const service of Object.values(services)) {
+    if (isMap(service) && isMap(service.build) && (service.build.context === undefined || service.build.context === null)) {
+      service.build.context = '.';
+    }
+  }
+  return tree;
+}
+
 /** `~` and `~/x` → the home directory (`~user` is left alone, as compose-go does). */
 export function expandHome(path: string, homeDir: string = homedir()): string {
   if (path === '~') return homeDir;

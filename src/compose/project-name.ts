@@ -1,19 +1,17 @@
 // The project name, chosen as Docker Compose does (compose-go cli/options.go
 // and loader.projectName): `-p` › COMPOSE_PROJECT_NAME › `name:` › the base
-// name of the project directory. A name given with `-p`, the environment or
-// `name:` must already be valid (recent Compose rejects `name: My App`, which
-// old versions silently normalized); the directory name is normalized.
+// name of the project directory. A name given with `-p` or the environment
+// must already be valid; `name:` (interpolated first) and the directory name
+// are normalized, as compose-go's NormalizeProjectName does.
 import { basename, resolve } from 'node:path';
 import { ComposeError } from '../util/errors.js';
-import type { SourcePos } from '../util/errors.js';
 
 export interface ProjectNameOptions {
   flag?: string;
   env: Record<string, string | undefined>;
+  /** The top-level `name:` as written (interpolated). */
   nameField?: string;
   projectDir: string;
-  /** Where `name:` is written, for errors about it. */
-  pos?: SourcePos;
 }
 
 /** Lowercase, only `[a-z0-9_-]`, no leading `_` or `-` (compose-go NormalizeProjectName). */
@@ -37,13 +35,8 @@ export function resolveProjectName(opts: ProjectNameOptions): string {
     }
     return imperative;
   }
-  const fromField = nonEmpty(opts.nameField);
-  if (fromField !== undefined) {
-    if (!isValidProjectName(fromField)) {
-      throw new ComposeError(invalidProjectNameMessage(fromField), { code: 'COMPOSE_PROJECT_NAME', pos: opts.pos, path: ['name'] });
-    }
-    return fromField;
-  }
+  const fromField = nonEmpty(opts.nameField === undefined ? undefined : normalizeProjectName(opts.nameField));
+  if (fromField !== undefined) return fromField;
   const dir = basename(resolve(opts.projectDir));
   const fromDir = normalizeProjectName(dir);
   if (fromDir !== '') return fromDir;

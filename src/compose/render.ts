@@ -148,7 +148,7 @@ export function orderTree(value: unknown, path: string[] = [], compareKeys = com
 /**
  * Where compose-go marshals a value differently from how we hold it:
  * `create_host_path: true` is its default and is left out, `extra_hosts` is a
- * sorted list of `host=ip`.
+ * sorted list of `host=ip`, a secret's or config's `mode` is octal text.
  */
 function toOutputForm(tree: ComposeMap): ComposeMap {
   const services = tree.services;
@@ -167,11 +167,20 @@ function toOutputForm(tree: ComposeMap): ComposeMap {
         return { ...v, bind };
       });
     }
+    for (const kind of ['secrets', 'configs']) {
+      const refs = svc[kind];
+      if (Array.isArray(refs)) out[kind] = refs.map((r) => (isMap(r) && typeof r.mode === 'number' ? { ...r, mode: fileModeText(r.mode) } : r));
+    }
     if (isMap(svc.extra_hosts)) out.extra_hosts = hostsList(svc.extra_hosts);
     if (isMap(svc.build) && isMap(svc.build.extra_hosts)) out.build = { ...svc.build, extra_hosts: hostsList(svc.build.extra_hosts) };
     outServices[name] = out;
   }
   return { ...tree, services: outServices };
+}
+
+/** compose-go's FileMode prints as `0` and octal digits (`0440`). */
+function fileModeText(mode: number): string {
+  return `0${mode.toString(8)}`;
 }
 
 function hostsList(hosts: ComposeMap): string[] {
@@ -200,4 +209,9 @@ export function renderYaml(tree: ComposeMap): string {
 
 export function renderJson(tree: ComposeMap): string {
   return JSON.stringify(orderTree(toOutputForm(tree), [], compareJsonKeys), null, 4) + '\n';
+}
+
+/** `$` written again as `$$`, so that interpolated output loaded back means the same (Docker Compose's escapeDollarSign). */
+export function escapeDollars(text: string): string {
+  return text.replaceAll('$', '$$$$');
 }

@@ -78,6 +78,9 @@ export interface ContainerSpec {
     pidsLimit?: number;
     cpuShares?: number;
     cpusetCpus?: string;
+    /** CFS quota and period in microseconds (cpu_quota, cpu_period); a quota from `cpus` wins. */
+    cpuQuota?: number;
+    cpuPeriod?: number;
   };
   shmSizeBytes?: number;
   mounts?: MountSpec[];
@@ -103,6 +106,46 @@ export interface ContainerSpec {
   usernsMode?: string;
   groupAdd?: string[];
   devices?: Array<{ source: string; target: string; permissions: string }>;
+  /** blkio_config: weights and throttles of host block devices (named by path). */
+  blkio?: BlkioSpec;
+  /** `c 1:3 rwm`: device cgroup rules added to the allowed devices. */
+  deviceCgroupRules?: string[];
+  /** OCI annotations. */
+  annotations?: Record<string, string>;
+  /** 'host' or `container:<name>` (pid namespace to share); undefined: a new one. */
+  pidMode?: string;
+  /** 'host', 'shareable', 'private' or `container:<name>`; undefined: a new one. */
+  ipcMode?: string;
+  utsMode?: 'host';
+  /** cgroup namespace: 'host' shares the host's; 'private' (default on cgroup v2) makes one. */
+  cgroupnsMode?: 'host' | 'private';
+  oomScoreAdj?: number;
+  oomKillDisable?: boolean;
+  /** Files written for the container and mounted read-only (secrets, configs), as Docker Compose does without Swarm. */
+  files?: ContainerFileSpec[];
+  /** Log driver: json-file/local (kept, rotated at maxSizeBytes, maxFile files) or none. */
+  log?: { driver: 'json-file' | 'local' | 'none'; maxSizeBytes?: number; maxFile?: number };
+}
+
+export interface BlkioSpec {
+  weight?: number;
+  weightDevice?: Array<{ path: string; weight: number }>;
+  readBps?: Array<{ path: string; rate: number }>;
+  writeBps?: Array<{ path: string; rate: number }>;
+  readIops?: Array<{ path: string; rate: number }>;
+  writeIops?: Array<{ path: string; rate: number }>;
+}
+
+/** A file the engine puts into a container: the content of a host file or given bytes. */
+export interface ContainerFileSpec {
+  target: string;
+  /** Absolute host path to copy (a `file:` secret or config). */
+  source?: string;
+  /** Base64 content (an `environment:` or `content:` one). */
+  content?: string;
+  mode: number;
+  uid: number;
+  gid: number;
 }
 
 export interface ContainerState {
@@ -327,6 +370,12 @@ export interface FileSync {
   containerPath: string;
 }
 
+/** `cp -a` keeps the source's uid/gid (else: root in the container, the caller on the host); `-L` follows a symlink SRC_PATH. */
+export interface CopyOptions {
+  archive?: boolean;
+  followLink?: boolean;
+}
+
 export interface ContainerService {
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
@@ -342,8 +391,8 @@ export interface ContainerService {
   wait(id: string, opts?: { signal?: AbortSignal }): Promise<number>;
   exec(id: string, spec: ExecSpec, stdio: ExecStdio): Promise<number>;
   top(id: string): Promise<{ titles: string[]; processes: string[][] }>;
-  copyTo(id: string, hostPath: string, containerPath: string): Promise<void>;
-  copyFrom(id: string, containerPath: string, hostPath: string): Promise<void>;
+  copyTo(id: string, hostPath: string, containerPath: string, opts?: CopyOptions): Promise<void>;
+  copyFrom(id: string, containerPath: string, hostPath: string, opts?: CopyOptions): Promise<void>;
   /**
    * Watch's sync: each host path copied to its container path as it is now
    * (directories walked, symlinks copied as symlinks, modes kept, owned by the
@@ -358,6 +407,25 @@ export interface ContainerService {
    * removed, whose ports do not count. Optional: a backend may only find out at start.
    */
   checkPorts?(specs: ContainerSpec[], opts?: { replacing?: string[] }): Promise<void>;
+  /** One reading of a running container's resource use (`stats`); optional for a backend. */
+  stats?(id: string): Promise<ContainerStatsSample>;
+}
+
+/** What `docker stats` is computed from: counters read at one moment. */
+export interface ContainerStatsSample {
+  /** Milliseconds since the epoch. */
+  read: number;
+  /** CPU time of the container and of the whole host, in nanoseconds. */
+  cpuNanos: number;
+  systemNanos: number;
+  onlineCpus: number;
+  memoryUsage: number;
+  memoryLimit: number;
+  pids: number;
+  netRx: number;
+  netTx: number;
+  blockRead: number;
+  blockWrite: number;
 }
 
 export interface VolumeService {

@@ -8,7 +8,9 @@ import { containerName, LABEL, oneoffName } from './labels.js';
 import { serviceMounts, serviceVolumesFrom } from './spec-mounts.js';
 import { serviceExposedPorts, serviceExtraHosts, serviceNetworking, servicePorts } from './spec-network.js';
 import { serviceSecurityOpts, serviceUsernsMode } from './spec-security.js';
-import { serviceHealthcheck, serviceResources, serviceRestartPolicy, serviceStopTimeout, serviceUlimits } from './spec-runtime.js';
+import { assertKeySupport } from './key-support.js';
+import { serviceFiles } from './spec-files.js';
+import { serviceBlkio, serviceHealthcheck, serviceLog, serviceNamespaces, serviceResources, serviceRestartPolicy, serviceStopTimeout, serviceUlimits } from './spec-runtime.js';
 import type { StackProject } from './stack-project.js';
 import { parseBytes } from './units.js';
 import { TSCOMPOSE_VERSION } from './version.js';
@@ -28,6 +30,7 @@ export interface ContainerSpecOptions {
 
 export function buildContainerSpec(stack: StackProject, service: ServiceConfig, opts: ContainerSpecOptions): ContainerSpec {
   const { project } = stack;
+  assertKeySupport(project, [service.name]);
   if (!service.image) {
     throw new TscError('NO_IMAGE', `service "${service.name}" has neither an image nor a build section that this engine can use: set \`image:\``);
   }
@@ -73,6 +76,14 @@ export function buildContainerSpec(stack: StackProject, service: ServiceConfig, 
     usernsMode: serviceUsernsMode(service),
     groupAdd: strings(service.group_add),
     devices: service.devices?.map((d) => ({ source: d.source, target: d.target, permissions: d.permissions })),
+    ...serviceNamespaces(stack, service),
+    deviceCgroupRules: strings(service.device_cgroup_rules),
+    blkio: serviceBlkio(service),
+    annotations: service.annotations && Object.keys(service.annotations).length > 0 ? { ...service.annotations } : undefined,
+    oomScoreAdj: typeof service.oom_score_adj === 'number' ? service.oom_score_adj : undefined,
+    oomKillDisable: service.oom_kill_disable === true ? true : undefined,
+    files: serviceFiles(stack, service),
+    log: serviceLog(service),
   };
   if (spec.mounts?.length === 0) delete spec.mounts;
   for (const key of Object.keys(spec) as Array<keyof ContainerSpec>) if (spec[key] === undefined) delete spec[key];

@@ -1,7 +1,11 @@
 // The project's networks and volumes as plan steps: create what is missing;
-// an external one that is missing is an error, as in Docker Compose.
+// an external one that is missing is an error, as in Docker Compose. One that
+// exists is checked as Docker Compose checks it: made by this project (its
+// labels) and with the configuration it was made with (the config-hash label).
 import type { NetworkConfig, VolumeConfig } from '../compose/model.js';
-import type { NetworkSpec, VolumeSpec } from '../engine/types.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../compose/config-hash.js';
+import type { NetworkDetails, NetworkSpec, VolumeDetails, VolumeSpec } from '../engine/types.js';
 import { TscError } from '../util/errors.js';
 import { LABEL } from './labels.js';
 import type { ObservedProject } from './observe.js';
@@ -15,12 +19,20 @@ export function planProjectResources(b: PlanBuilder, stack: StackProject, observ
   const ids: string[] = [];
   const { project } = stack;
   for (const [key, net] of Object.entries(project.networks).sort(([a], [b2]) => compareStrings(a, b2))) {
-    if (observed.networks[net.name]) continue;
+    const found = observed.networks[net.name];
+    if (found) {
+      if (!net.external) checkExistingNetwork(b, project.name, key, net, found);
+      continue;
+    }
     if (net.external) throw new TscError('NETWORK_NOT_FOUND', `network ${net.name} declared as external, but could not be found`);
     ids.push(b.add({ kind: 'Network', name: net.name, action: { op: 'network-create', spec: networkSpec(project.name, key, net) } }));
   }
   for (const [key, vol] of Object.entries(project.volumes).sort(([a], [b2]) => compareStrings(a, b2))) {
-    if (observed.volumes[vol.name]) continue;
+    const found = observed.volumes[vol.name];
+    if (found) {
+      if (!vol.external) checkExistingVolume(b, project.name, key, vol, found);
+      continue;
+    }
     if (vol.external) throw new TscError('VOLUME_NOT_FOUND', `external volume "${vol.name}" not found`);
     ids.push(b.add({ kind: 'Volume', name: vol.name, action: { op: 'volume-create', spec: volumeSpec(project.name, key, vol) } }));
   }
@@ -30,7 +42,10 @@ export function planProjectResources(b: PlanBuilder, stack: StackProject, observ
 export function networkSpec(project: string, key: string, net: NetworkConfig): NetworkSpec {
   const spec: NetworkSpec = {
     name: net.name,
-    labels: { ...(net.labels ?? {}), [LABEL.project]: project, [LABEL.network]: key, [LABEL.version]: TSCOMPOSE_VERSION },
+    labels: {
+      ...(net.labels ?? {}), [LABEL.project]: project, [LABEL.network]: key, [LABEL.version]: TSCOMPOSE_VERSION,
+      [LABEL.configHash]: resourceConfigHash(net),
+    },
   };
   if (net.driver) spec.driver = net.driver;
   if (net.driver_opts) spec.driverOpts = { ...net.driver_opts };
@@ -54,9 +69,43 @@ export function networkSpec(project: string, key: string, net: NetworkConfig): N
 export function volumeSpec(project: string, key: string, vol: VolumeConfig): VolumeSpec {
   const spec: VolumeSpec = {
     name: vol.name,
-    labels: { ...(vol.labels ?? {}), [LABEL.project]: project, [LABEL.volume]: key, [LABEL.version]: TSCOMPOSE_VERSION },
+    labels: {
+      ...(vol.labels ?? {}), [LABEL.project]: project, [LABEL.volume]: key, [LABEL.version]: TSCOMPOSE_VERSION,
+      [LABEL.configHash]: resourceConfigHash(vol),
+    },
   };
   if (vol.driver) spec.driver = vol.driver;
   if (vol.driver_opts) spec.driverOpts = { ...vol.driver_opts };
   return spec;
+}
+
+/** The `com.docker.compose.config-hash` of a network or volume: what it is made with. */
+export function resourceConfigHash(config: NetworkConfig | VolumeConfig): string {
+  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+}
+
+function checkExistingNetwork(b: PlanBuilder, project: string, key: string, net: NetworkConfig, found: NetworkDetails): void {
+  const foreign = found.labels[LABEL.project] !== project
+    ? `a network with name ${net.name} exists but was not created by compose.\nSet \`external: true\` to use an existing network`
+    : undefined;
+  if (found.labels[LABEL.network] !== key) {
+    const wrong = `network ${net.name} was found but has incorrect label ${LABEL.network} set to ${JSON.stringify(found.labels[LABEL.network] ?? '')} (expected: ${JSON.stringify(key)})`;
+    throw new TscError('NETWORK_LABEL', foreign ? `${foreign}\n${wrong}` : wrong);
+  }
+  if (foreign) b.warnings.push(foreign);
+  const hash = found.labels[LABEL.configHash];
+  if (hash !== undefined && hash !== resourceConfigHash(net)) {
+    throw new TscError('NETWORK_DIVERGED', `network ${net.name} exists but its configuration has changed in the compose file: run \`tscompose down\` to remove it (its containers too), then \`tscompose up\` to create it again`);
+  }
+}
+
+function checkExistingVolume(b: PlanBuilder, project: string, key: string, vol: VolumeConfig, found: VolumeDetails): void {
+  if (found.labels[LABEL.project] !== project || found.labels[LABEL.volume] !== key) {
+    b.warnings.push(`volume "${vol.name}" already exists but was not created by Docker Compose. Use \`external: true\` to use an existing volume`);
+    return;
+  }
+  const hash = found.labels[LABEL.configHash];
+  if (hash !== undefined && hash !== resourceConfigHash(vol)) {
+    throw new TscError('VOLUME_DIVERGED', `volume "${vol.name}" exists but doesn't match configuration in compose file: remove it with \`tscompose down --volumes\` (data will be lost) or revert the change`);
+  }
 }

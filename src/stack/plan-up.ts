@@ -4,6 +4,7 @@
 import type { ServiceConfig } from '../compose/model.js';
 import { TscError } from '../util/errors.js';
 import { buildContainerSpec } from './container-spec.js';
+import { assertKeySupport } from './key-support.js';
 import { diffServiceConfigs } from './config-diff.js';
 import { dependenciesFromProject, orderServices, transitiveDependencies } from './dependencies.js';
 import type { ObservedContainer, ObservedProject } from './observe.js';
@@ -48,6 +49,8 @@ export function planUp(stack: StackProject, observed: ObservedProject, opts: UpP
   const selected = new Set(targets);
   if (!opts.noDeps) for (const s of targets) for (const d of transitiveDependencies(deps, s)) selected.add(d);
 
+  // Refusals before anything is planned; what is applied in part is said once per run.
+  b.warnings.push(...assertKeySupport(project, selected));
   const resourceSteps = planProjectResources(b, stack, observed);
 
   const orphans = observed.containers.filter((c) => !(c.service in project.services));
@@ -69,6 +72,13 @@ export function planUp(stack: StackProject, observed: ObservedProject, opts: UpP
     stepsOf.set(name, planService(b, stack, service, observed, { ...opts, policy, after, replicas: replicasOf(service, opts.scale) }));
   }
   return b.build(project.name);
+}
+
+/** Only the project's networks and volumes (what `run` needs before its container). */
+export function planResources(stack: StackProject, observed: ObservedProject): Plan {
+  const b = new PlanBuilder();
+  planProjectResources(b, stack, observed);
+  return b.build(stack.project.name);
 }
 
 export function replicasOf(service: ServiceConfig, scale?: Record<string, number>): number {

@@ -7,6 +7,8 @@ export interface StackProject {
   readonly workingDir: string;
   readonly configFiles: readonly string[];
   readonly environmentFiles: readonly string[];
+  /** The project environment (OS and .env): what `environment:` secrets and configs read. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Name of a top-level volume on the engine (`<project>_<key>` unless `name:` says otherwise). */

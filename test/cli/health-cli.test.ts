@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { ContainerDetails } from '../../src/engine/types.js';
 import { stopAgent } from '../../src/engines/embedded/agent/ensure.js';
 import { suite } from '../harness.js';
-import { closeTestEngine, collector, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { closeTestEngine, execOutput, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { BIN, runCli } from './cli.js';
 import type { CliResult } from './cli.js';
@@ -97,11 +97,7 @@ async function inspect(name: string): Promise<ContainerDetails> {
   return c;
 }
 
-async function exec(name: string, cmd: string[]): Promise<{ code: number; out: string }> {
-  const out = collector();
-  const code = await t!.engine.containers.exec(name, { cmd }, { stdout: out.stream, stderr: out.stream });
-  return { code, out: out.text() };
-}
+const exec = (name: string, cmd: string[]) => execOutput(t!.engine, name, cmd);
 
 s.before(async () => {
   if (!ready) return;

@@ -88,20 +88,19 @@ s('string form, project_directory and env_file', () => {
   assert.equal(out.services.cache.env_file, [{ path: FIXTURES + 'inc/cache.env', required: false }]);
 });
 
-s('a resource defined by the including file and by an include is an error naming both', () => {
+// compose-go loader/include.go importResource (≥ 2.10): a resource defined again is merged, the definition already there winning.
+s('the including file overrides an included service: merged, its own values winning', () => {
   const file = FIXTURES + 'main/conflict.yaml';
-  const tree = parse(file, 'include:\n  - path: [../other/compose.yaml]\nservices:\n  db:\n    image: mine\nvolumes:\n  shared:\n    driver: local\n');
-  const msg = errorOf(() => applyIncludes(tree, file, loadProject()));
-  // the identical volume is accepted; the different service is not
-  assert.is(msg.split('\n').length, 1);
-  assert.match(msg, /^test\/fixtures\/include\/main\/conflict\.yaml:4:3: services\.db conflicts with imported resource: defined at test\/fixtures\/include\/main\/conflict\.yaml:4:3 and at test\/fixtures\/include\/other\/compose\.yaml:2:3$/);
+  const tree = parse(file, 'include:\n  - path: [../other/compose.yaml]\nservices:\n  db:\n    image: mine\n    environment: {A: "1"}\nvolumes:\n  shared:\n    driver: local\n');
+  const out = applyIncludes(tree, file, loadProject());
+  assert.equal(out.services, { db: { image: 'mine', environment: { A: '1' } } });
 });
 
-s('two includes defining one resource differently conflict', () => {
+s('of two includes defining one service, the first one wins where they differ', () => {
   const file = FIXTURES + 'main/two.yaml';
   const tree = parse(file, 'include:\n  - path: [../inc/compose.yaml]\n  - path: [../other/compose.yaml]\n');
-  const msg = errorOf(() => applyIncludes(tree, file, loadProject()));
-  assert.match(msg, /services\.db conflicts with imported resource: defined at test\/fixtures\/include\/inc\/compose\.yaml:5:3 and at test\/fixtures\/include\/other\/compose\.yaml:2:3$/);
+  const out = applyIncludes(tree, file, loadProject());
+  assert.match(String((out.services as Record<string, { image: string }>).db.image), /^db:/);
 });
 
 s('a missing included file or env file is an error at its entry', () => {

@@ -76,8 +76,10 @@ s('several documents in one file', () => {
   assert.equal(docs, [{ a: 1 }, { b: 2 }]);
 });
 
-s('numeric keys become strings', () => {
-  const [tree] = parseComposeYaml('labels:\n  1: one\n', 'c.yaml');
+s('a numeric or boolean key is refused as compose-go does; a quoted one is text', () => {
+  assert.is(errorOf(() => parseComposeYaml('labels:\n  1: one\n', 'c.yaml')), 'c.yaml:2:3: non-string key in labels: 1');
+  assert.is(errorOf(() => parseComposeYaml('true: x\n', 'c.yaml')), 'c.yaml:1:1: non-string key at top level: true');
+  const [tree] = parseComposeYaml('labels:\n  "1": one\n', 'c.yaml');
   assert.equal(tree, { labels: { '1': 'one' } });
 });
 

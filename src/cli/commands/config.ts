@@ -6,7 +6,7 @@ import { loadProject } from '../../compose/load.js';
 import type { LoadResult } from '../../compose/load.js';
 import { listVariables } from '../../compose/interpolate.js';
 import { listProfiles } from '../../compose/profiles.js';
-import { renderJson, renderYaml } from '../../compose/render.js';
+import { escapeDollars, renderJson, renderYaml } from '../../compose/render.js';
 import { isMap } from '../../compose/source.js';
 import type { ComposeMap } from '../../compose/source.js';
 import { TscError } from '../../util/errors.js';
@@ -62,9 +62,11 @@ function runConfig(services: string[], opts: ConfigOptions, globals: GlobalOptio
   const listing = opts.services || opts.volumes || opts.networks || opts.images || opts.profiles || opts.hash !== undefined;
   const result = loadProject(loadOptionsFrom(globals, {
     services: services.length > 0 ? services : undefined,
+    selectServices: services.length > 0 ? services : undefined,
     // Variables are listed from the model as written, before interpolation.
     interpolate: opts.interpolate && !opts.variables,
     normalize: (opts.normalize || listing) && !opts.variables,
+    castTypes: !opts.variables,
     resolvePaths: opts.pathResolution,
     // Listing profiles or variables needs every service, whatever profile is active.
     profiles: opts.profiles || opts.variables ? ['*'] : globals.profile,
@@ -93,7 +95,8 @@ function runConfig(services: string[], opts: ConfigOptions, globals: GlobalOptio
     })));
   }
   if (opts.hash !== undefined) return out(printHashes(result, opts.hash));
-  out(opts.format === 'json' ? renderJson(tree) : renderYaml(tree));
+  const text = opts.format === 'json' ? renderJson(tree) : renderYaml(tree);
+  out(opts.interpolate ? escapeDollars(text) : text);
 }
 
 function printHashes(result: LoadResult, which: string): string {

@@ -31,8 +31,9 @@ export function registerCp(program: Command): void {
       try {
         const service = (from.service ?? to.service)!;
         const container = await serviceContainer(engine, project, service, { index: parseIndex(opts.index), all: true });
-        if (from.service) await engine.containers.copyFrom(container.id, from.path, to.path);
-        else await engine.containers.copyTo(container.id, from.path, to.path);
+        const copy = { archive: opts.archive, followLink: opts.followLink };
+        if (from.service) await engine.containers.copyFrom(container.id, from.path, to.path, copy);
+        else await engine.containers.copyTo(container.id, from.path, to.path, copy);
       } finally {
         await engine.close();
       }

@@ -10,7 +10,7 @@ import { dependenciesFromProject, transitiveDependencies } from '../../stack/dep
 import { newSlug, oneoffService } from '../../stack/oneoff.js';
 import type { OneoffOverrides } from '../../stack/oneoff.js';
 import { formatPlan } from '../../stack/plan-format.js';
-import { planUp } from '../../stack/plan-up.js';
+import { planResources, planUp } from '../../stack/plan-up.js';
 import type { GlobalOptions } from '../global-options.js';
 import { attachContainers } from '../progress/attach.js';
 import { ExitCodeError, TscError } from '../../util/errors.js';
@@ -25,7 +25,8 @@ interface RunFlags {
   servicePorts: boolean;
   entrypoint?: string;
   deps: boolean;
-  tty: boolean;
+  /** `-T, --no-TTY` (commander names it after the flag). */
+  TTY: boolean;
   detach: boolean;
   name?: string;
   user?: string;
@@ -66,6 +67,9 @@ export function registerRun(program: Command): void {
 }
 
 async function runOneoff(serviceName: string, command: string[], flags: RunFlags, globals: GlobalOptions): Promise<void> {
+  if (flags.interactive) {
+    throw new TscError('UNSUPPORTED', 'run -i: the embedded engine cannot attach to a container\'s input yet; run it detached (`run -d`) and use `exec -it` on it, or give the input as arguments');
+  }
   await withEngine(globals, { command: 'run', services: [serviceName] }, async (open) => {
     const stack = open.stack!;
     const service = stack.project.services[serviceName];
@@ -77,6 +81,8 @@ async function runOneoff(serviceName: string, command: string[], flags: RunFlags
     const id = await lockedObserve(open, 'run', async (ctx) => {
       const deps = [...transitiveDependencies(dependenciesFromProject(stack.project), serviceName)];
       if (flags.deps && deps.length > 0) await runPlan(ctx, planUp(stack, ctx.observed, { services: deps, noDeps: true, imageIds }));
+      // The project's networks and volumes, as Docker Compose's run creates them even without dependencies.
+      else await runPlan(ctx, planResources(stack, ctx.observed));
       if (globals.dryRun) {
         process.stdout.write(formatPlan({ project: ctx.name, warnings: [], steps: [{ id: 'run', kind: 'Container', name: spec.name, service: serviceName, action: { op: 'container-create', spec, start: true }, after: [] }] }));
         return undefined;
@@ -84,7 +90,12 @@ async function runOneoff(serviceName: string, command: string[], flags: RunFlags
       return open.engine.containers.create(spec);
     });
     if (!id) return;
-    await open.engine.containers.start(id);
+    try {
+      await open.engine.containers.start(id);
+    } catch (error) {
+      if (flags.rm) await open.engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
+      throw error;
+    }
     if (flags.detach) {
       process.stdout.write(`${spec.name}\n`);
       return;
@@ -128,7 +139,7 @@ function overrides(command: string[], flags: RunFlags): OneoffOverrides {
     servicePorts: flags.servicePorts,
     user: flags.user,
     workingDir: flags.workdir,
-    tty: flags.tty && process.stdout.isTTY ? undefined : false,
+    tty: flags.TTY && process.stdout.isTTY ? undefined : false,
     stdinOpen: flags.interactive || undefined,
     labels: Object.keys(labels).length > 0 ? labels : undefined,
   };

@@ -124,7 +124,8 @@ async function runUp(services: string[], flags: UpFlags, globals: GlobalOptions)
       const since = new Date().toISOString();
       const result = await runPlan(ctx, plan);
       if (!result || !attach) return [];
-      const targets = new Set(services.length > 0 ? services : Object.keys(stack.project.services));
+      // `attach: false` services run without their output shown, as Docker Compose does.
+      const targets = new Set((services.length > 0 ? services : Object.keys(stack.project.services)).filter((n) => stack.project.services[n]?.attach !== false));
       return plan.steps.filter((s) => s.kind === 'Container' && s.service && targets.has(s.service) && s.action.op !== 'container-remove')
         .map((s): AttachedContainer => {
           const a = s.action;

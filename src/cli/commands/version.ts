@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { TscError } from '../../util/errors.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -7,8 +8,14 @@ export function registerVersion(program: Command): void {
   program
     .command('version')
     .description('Show the tscompose version information')
+    .option('-f, --format <format>', 'Format the output. Values: [pretty | json]', 'pretty')
     .option('--short', 'Shows only the version number', false)
-    .action((opts: { short: boolean }) => {
-      process.stdout.write(opts.short ? `${VERSION}\n` : `tscompose version v${VERSION}\n`);
+    .action((opts: { short: boolean; format: string }) => {
+      if (opts.format !== 'pretty' && opts.format !== 'json') {
+        throw new TscError('CLI_USAGE', `unsupported format "${opts.format}": use pretty or json`);
+      }
+      if (opts.short) process.stdout.write(`${VERSION}\n`);
+      else if (opts.format === 'json') process.stdout.write(`${JSON.stringify({ version: `v${VERSION}` })}\n`);
+      else process.stdout.write(`tscompose version v${VERSION}\n`);
     });
 }

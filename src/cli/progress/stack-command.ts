@@ -50,7 +50,7 @@ export function loadStack(globals: GlobalOptions, opts: StackCommandOptions): { 
     throw error;
   }
   if (!loaded.project) throw new TscError('COMPOSE_INVALID', 'the project could not be loaded');
-  return { name: loaded.name, stack: { project: loaded.project, workingDir: loaded.projectDir, configFiles: loaded.files, environmentFiles: environmentFiles(globals, loaded.projectDir) } };
+  return { name: loaded.name, stack: { project: loaded.project, workingDir: loaded.projectDir, configFiles: loaded.files, environmentFiles: environmentFiles(globals, loaded.projectDir), env: loaded.env } };
 }
 
 function environmentFiles(globals: GlobalOptions, projectDir: string): string[] {

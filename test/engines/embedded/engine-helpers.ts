@@ -134,3 +134,10 @@ export function engineSuite(name: string) {
   });
   return { s, test };
 }
+
+/** Runs `cmd` in a running container; its exit code and its stdout and stderr together. */
+export async function execOutput(engine: Engine, container: string, cmd: string[]): Promise<{ code: number; out: string }> {
+  const out = collector();
+  const code = await engine.containers.exec(container, { cmd }, { stdout: out.stream, stderr: out.stream });
+  return { code, out: out.text() };
+}

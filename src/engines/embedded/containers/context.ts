@@ -1,6 +1,7 @@
 // What the container service's parts share: the state root, the image and
 // volume stores, the network manager, the OCI runtime to use, and a
 // per-container operation lock.
+import type { ContainerSpec } from '../../../engine/types.js';
 import type { ImageStore } from '../images/store.js';
 import type { NetworkManager } from '../network/manager.js';
 import type { RuntimeName } from '../runtime/runc.js';
@@ -19,9 +20,16 @@ export interface ContainerContext {
   ensureDns: () => Promise<void>;
 }
 
-/** `exitCommand`: what conmon runs when the container exits (only needed by the start that launches conmon). */
-export function runtimeOf(ctx: ContainerContext, id: string, name?: string, exitCommand?: string[]): ContainerRuntime {
-  return new ContainerRuntime({ stateRoot: ctx.root.path, id, name, runtime: ctx.runtime, exitCommand });
+/**
+ * `exitCommand`: what conmon runs when the container exits, `log`: the
+ * container's log settings (both only needed by the start that launches conmon).
+ */
+export function runtimeOf(ctx: ContainerContext, id: string, name?: string, exitCommand?: string[], log?: ContainerSpec['log']): ContainerRuntime {
+  return new ContainerRuntime({
+    stateRoot: ctx.root.path, id, name, runtime: ctx.runtime, exitCommand,
+    ...(log?.maxSizeBytes ? { logSizeMax: log.maxSizeBytes } : {}),
+    ...(log?.driver === 'none' ? { noLog: true } : {}),
+  });
 }
 
 /**

@@ -5,8 +5,9 @@
 // Container paths are opened inside the container's root one component at a
 // time (open-in-root.ts), and `cp` gets the opened directory or file as its
 // fd 3: a symlink the container swaps in cannot send the copy to the host.
-import { lstatSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, posix } from 'node:path';
+import type { CopyOptions } from '../../../engine/types.js';
 import { execFile } from '../../../util/exec.js';
 import { TscError } from '../../../util/errors.js';
 import { openInRoot, type InRoot } from '../fs/open-in-root.js';
@@ -55,7 +56,7 @@ function destination(source: string, dest: string, destShown: string): string {
   return dest;
 }
 
-export async function copyToRoot(root: CopyRoot, hostPath: string, containerPath: string): Promise<void> {
+export async function copyToRoot(root: CopyRoot, hostPath: string, containerPath: string, opts: CopyOptions = {}): Promise<void> {
   if (root.readOnly) throw new TscError('READ_ONLY', `container rootfs is marked read-only: cannot copy to ${root.name}:${containerPath}`);
   if (!kind(hostPath)) throw new TscError('NO_SUCH_PATH', `no such file or directory: ${hostPath}`);
   const contentsOnly = /\/\.$/.test(hostPath);
@@ -76,20 +77,46 @@ export async function copyToRoot(root: CopyRoot, hostPath: string, containerPath
   }
   try {
     // --remove-destination: a file or symlink in the way is replaced, never written through.
-    await execFile(['cp', '-a', '-T', '--remove-destination', '--', hostPath.replace(/\/\.$/, ''), name ? `${CHILD_FD}/${name}` : `${CHILD_FD}/.`], { extraFds: [dir.fd] });
+    const target = name ? `${CHILD_FD}/${name}` : `${CHILD_FD}/.`;
+    const source = hostPath.replace(/\/\.$/, '');
+    await execFile(['cp', '-a', ...(opts.followLink ? ['-H'] : []), '-T', '--remove-destination', '--', source, target], { extraFds: [dir.fd] });
+    // Without -a, what is copied in belongs to the container's root (Docker's default).
+    if (!opts.archive) {
+      const copied = contentsOnly ? readdirSync(source).map((n) => `${CHILD_FD}/${n}`) : [target];
+      if (copied.length > 0) await execFile(['chown', '-R', '-h', '0:0', '--', ...copied], { extraFds: [dir.fd] });
+    }
   } finally {
     dir.close();
   }
 }
 
-export async function copyFromRoot(root: CopyRoot, containerPath: string, hostPath: string): Promise<void> {
-  const source = openPathIn(root, containerPath);
-  if (!source) throw new TscError('NO_SUCH_PATH', `Could not find the file ${containerPath} in container ${root.name}`);
+export async function copyFromRoot(root: CopyRoot, containerPath: string, hostPath: string, opts: CopyOptions = {}): Promise<void> {
+  const path = posix.resolve('/', containerPath);
+  // Docker copies a symlink SRC_PATH as the link unless -L: then its directory is opened and the link named in it.
+  const asLink = !opts.followLink && path !== '/' && !/\/\.$/.test(containerPath);
+  const opened = openPathIn(root, asLink ? posix.dirname(path) : containerPath);
+  const found = opened && (!asLink || lstatExists(`/proc/self/fd/${opened.fd}/${posix.basename(path)}`));
+  if (!opened || !found) {
+    opened?.close();
+    throw new TscError('NO_SUCH_PATH', `Could not find the file ${containerPath} in container ${root.name}`);
+  }
   try {
     const target = /\/\.$/.test(containerPath) ? hostPath : destination(containerPath, hostPath, hostPath);
     // -H: fd 3 itself is followed (it is the opened source); nothing below it is.
-    await execFile(['cp', '-a', '-H', '-T', '--', CHILD_FD, target], { extraFds: [source.fd] });
+    const source = asLink ? ['--', `${CHILD_FD}/${posix.basename(path)}`] : ['-H', '--', CHILD_FD];
+    await execFile(['cp', '-a', '-T', ...source, target], { extraFds: [opened.fd] });
+    // Without -a, what is copied out belongs to whoever runs the command.
+    if (!opts.archive) await execFile(['chown', '-R', '-h', `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`, '--', target]);
   } finally {
-    source.close();
+    opened.close();
+  }
+}
+
+function lstatExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -5,6 +5,9 @@
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join, posix } from 'node:path';
+import { resolveBlockIO } from '../runtime/block-io.js';
+import { detectCgroupVersion } from '../runtime/cgroups.js';
+import { resolveDevices } from '../runtime/devices.js';
 import type { ContainerSpec, MountSpec } from '../../../engine/types.js';
 import { writeJsonAtomic } from '../../../util/atomic-file.js';
 import { TscError } from '../../../util/errors.js';
@@ -22,6 +25,9 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerSpec
   const processArgs = resolveProcessArgs(spec.entrypoint, spec.command, image.config);
   checkMountTargets(spec.mounts ?? []);
   checkSecurity(spec);
+  // Devices and block I/O the host cannot give are refused before anything is made (start reads them again).
+  resolveDevices(spec);
+  resolveBlockIO(spec.blkio, detectCgroupVersion());
   const peer = networkPeer(ctx, spec.networkMode);
   const record = await createRecord(ctx.root, { spec, extra: {} });
   const madeVolumes: string[] = [];

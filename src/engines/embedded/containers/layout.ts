@@ -13,6 +13,8 @@ export interface ContainerLayout {
   hosts: string;
   hostname: string;
   resolvConf: string;
+  /** Secrets and configs written for the container (container-files.ts). */
+  files: string;
 }
 
 export function containerLayout(dir: string): ContainerLayout {
@@ -25,6 +27,7 @@ export function containerLayout(dir: string): ContainerLayout {
     hosts: join(dir, 'hosts'),
     hostname: join(dir, 'hostname'),
     resolvConf: join(dir, 'resolv.conf'),
+    files: join(dir, 'files'),
   };
 }
 

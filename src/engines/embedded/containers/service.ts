@@ -2,7 +2,7 @@
 // records (state/), overlay snapshots, and conmon + runc (runtime/).
 import { posix } from 'node:path';
 import type {
-  ContainerDetails, ContainerFilter, ContainerService, ContainerSpec, ContainerSummary, ExecSpec, ExecStdio, FileSync, LogEntry, LogOptions,
+  ContainerDetails, ContainerFilter, ContainerService, CopyOptions, ContainerSpec, ContainerStatsSample, ContainerSummary, ExecSpec, ExecStdio, FileSync, LogEntry, LogOptions,
 } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
 import { isMounted, mountOverlay, unmount } from '../snapshots/mount.js';
@@ -20,6 +20,7 @@ import { readLogs } from './logs.js';
 import { startContainer } from './start.js';
 import { finalizeRun, isActive, releaseMounts, syncLocked, syncRecord } from './sync.js';
 import { topOf } from './top.js';
+import { readContainerStats } from '../runtime/stats.js';
 import { recordHealthcheck } from '../health/config.js';
 import { cancelRestart, endsContainer, markStoppedByUser } from '../restart/user-stop.js';
 import { resolveUser } from '../runtime/user.js';
@@ -160,6 +161,9 @@ export class EmbeddedContainerService implements ContainerService {
       const record = readRecord(this.ctx.root, id);
       return record ? isActive(await syncRecord(this.ctx, record)) : false;
     };
+    if (readRecord(this.ctx.root, id)?.config.spec.log?.driver === 'none') {
+      throw new TscError('LOGS_UNAVAILABLE', 'configured logging driver does not support reading (logging.driver: none)');
+    }
     yield* readLogs({ path: runtimeOf(this.ctx, id).paths.logPath, isRunning }, opts);
   }
 
@@ -192,12 +196,18 @@ export class EmbeddedContainerService implements ContainerService {
     return topOf(await runtimeOf(this.ctx, record.config.id).ps());
   }
 
-  async copyTo(ref: string, hostPath: string, containerPath: string): Promise<void> {
-    await this.withCopyRoot(ref, containerPath, (root) => copyToRoot(root, hostPath, containerPath));
+  async stats(ref: string): Promise<ContainerStatsSample> {
+    const record = await this.synced(ref);
+    if (!isActive(record) || record.state.pid <= 0) throw new TscError('CONTAINER_NOT_RUNNING', `Container ${record.config.id} is not running`);
+    return readContainerStats(record.config.id, record.state.pid);
   }
 
-  async copyFrom(ref: string, containerPath: string, hostPath: string): Promise<void> {
-    await this.withCopyRoot(ref, containerPath, (root) => copyFromRoot(root, containerPath, hostPath));
+  async copyTo(ref: string, hostPath: string, containerPath: string, opts?: CopyOptions): Promise<void> {
+    await this.withCopyRoot(ref, containerPath, (root) => copyToRoot(root, hostPath, containerPath, opts));
+  }
+
+  async copyFrom(ref: string, containerPath: string, hostPath: string, opts?: CopyOptions): Promise<void> {
+    await this.withCopyRoot(ref, containerPath, (root) => copyFromRoot(root, containerPath, hostPath, opts));
   }
 
   async syncFiles(ref: string, changes: readonly FileSync[]): Promise<{ copied: number; deleted: number }> {

@@ -21,6 +21,10 @@ import { setupNetwork, type RunNetwork } from './networking.js';
 import { releaseMounts } from './sync.js';
 import { exitHookCommand } from '../restart/exit-command.js';
 import { releasePinned, resolveStartMounts } from './start-mounts.js';
+import { resolveNamespaces } from './namespaces.js';
+import { writeContainerFiles } from './container-files.js';
+import { resolveDevices } from '../runtime/devices.js';
+import { resolveBlockIO } from '../runtime/block-io.js';
 import { recordHealthcheck } from '../health/config.js';
 import { startingHealth } from '../health/record.js';
 
@@ -28,7 +32,7 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
   const { config } = record;
   const extra = configExtra(config.extra);
   const layout = containerLayout(record.dir);
-  const ctr = runtimeOf(ctx, config.id, config.name, exitHookCommand(ctx.root.path, config.id, config.spec.restartPolicy));
+  const ctr = runtimeOf(ctx, config.id, config.name, exitHookCommand(ctx.root.path, config.id, config.spec.restartPolicy), config.spec.log);
   let mountedVolumes: string[] = [];
   let network: RunNetwork['state'];
   let pinned: Parameters<typeof releasePinned>[0] = { pinned: [] };
@@ -52,7 +56,10 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
       hostsFile: layout.hosts,
       hostnameFile: layout.hostname,
       resolvConfFile: layout.resolvConf,
-      resolvedMounts: mounts.resolved,
+      resolvedMounts: [...mounts.resolved, ...writeContainerFiles(layout.files, config.spec.files)],
+      namespaces: resolveNamespaces(ctx, config.spec),
+      devices: resolveDevices(config.spec),
+      blockIO: resolveBlockIO(config.spec.blkio, detectCgroupVersion()),
       netns: net.netns,
       cgroupsPath: ctr.cgroupsPath,
       hostRlimits: readHostRlimits(),

@@ -24,7 +24,7 @@ const MTU_OPT = BRIDGE_OPT.mtu;
 export async function createNetworkLocked(ctx: NetContext, spec: CreateNetworkSpec): Promise<NetworkRecord> {
   const existing = ctx.records.network(spec.name);
   if (spec.external) {
-    if (!existing) throw new TscError('NO_SUCH_NETWORK', `network ${spec.name} declared as external, but could not be found: create it first (\`tscompose network create ${spec.name}\`)`);
+    if (!existing) throw new TscError('NO_SUCH_NETWORK', `network ${spec.name} declared as external, but could not be found: create it first, e.g. with a project that declares it without \`external: true\``);
     return existing;
   }
   if (!NAME.test(spec.name)) throw new TscError('INVALID_NAME', `invalid network name "${spec.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);

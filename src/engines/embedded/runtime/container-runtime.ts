@@ -22,6 +22,8 @@ export interface ContainerRuntimeOptions {
   /** Run by conmon when the container exits (absolute program, then arguments). */
   exitCommand?: string[];
   logSizeMax?: number;
+  /** `logging.driver: none`: conmon writes the output nowhere. */
+  noLog?: boolean;
 }
 
 export type RuntimeContainerStatus = 'unknown' | 'created' | 'running' | 'paused' | 'exited';
@@ -87,7 +89,7 @@ export class ContainerRuntime {
     writeJsonAtomic(join(bundleDir, 'config.json'), spec);
     const args = buildConmonArgs({
       id: this.id, name: this.opts.name ?? this.id, runtimePath: this.runtime.path, runtimeArgs: this.runtime.globalArgs(),
-      bundleDir, pidFile: p.pidFile, conmonPidFile: p.conmonPidFile, exitDir: p.exitDir, logPath: p.logPath,
+      bundleDir, pidFile: p.pidFile, conmonPidFile: p.conmonPidFile, exitDir: p.exitDir, logPath: this.opts.noLog ? '/dev/null' : p.logPath,
       socketDir: p.socketDir, tty: spec.process.terminal, exitCommand: this.opts.exitCommand, logSizeMax: this.opts.logSizeMax,
     });
     const pid = await launchConmon(conmon, args, { cwd: bundleDir });

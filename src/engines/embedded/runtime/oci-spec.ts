@@ -9,12 +9,13 @@ import { CONTAINER_INIT_PATH } from './init-binary.js';
 import {
   DEFAULT_SHM_SIZE, OCI_VERSION, PRIVILEGED_DEVICE_RULES, UNPRIVILEGED_DEVICE_RULES, defaultMounts, mountDepth,
 } from './oci-defaults.js';
-import type { OciDevice, OciMount, OciNamespace, OciResources, OciSpec } from './oci-types.js';
+import type { OciBlockIO, OciDevice, OciMount, OciNamespace, OciResources, OciSpec } from './oci-types.js';
 import { buildEnv, resolveProcessArgs } from './process-args.js';
 import { buildRlimits, type HostRlimits } from './rlimits.js';
 import type { SeccompHost } from './seccomp.js';
 import { buildConfinement } from './security-spec.js';
 import { readUserDb, resolveUser, type UserDb } from './user.js';
+import type { ResolvedDevices } from './devices.js';
 
 export interface ResolvedMount {
   target: string;
@@ -52,6 +53,20 @@ export interface BuildOciSpecInput {
   seccompHost?: SeccompHost;
   /** What `privileged` grants: the engine's own bounding set (hostCapabilities); every capability when absent. */
   hostCapabilities?: string[];
+  /** pid/ipc/uts/cgroup namespaces other than new ones (containers/namespaces.ts). */
+  namespaces?: NamespaceModes;
+  /** `devices` and `device_cgroup_rules`, resolved on the host (devices.ts). */
+  devices?: ResolvedDevices;
+  /** blkio_config with device numbers (block-io.ts). */
+  blockIO?: OciBlockIO;
+}
+
+/** 'host': the host's namespace (none created); a path: join it. */
+export interface NamespaceModes {
+  pid?: string;
+  ipc?: string;
+  uts?: 'host';
+  cgroup?: 'host' | 'private';
 }
 
 export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
@@ -70,6 +85,7 @@ export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
     securityOpt: spec.securityOpt, privileged, caps, uid: user.uid, appArmorDefault: input.appArmorDefault, seccompHost: input.seccompHost,
   });
   const cwd = spec.workingDir || image.WorkingDir || '/';
+  const oomScoreAdj = input.oomScoreAdj ?? spec.oomScoreAdj;
   if (!cwd.startsWith('/')) throw new TscError('INVALID_WORKDIR', `working_dir must be an absolute path, not "${cwd}"`);
 
   const spec_: OciSpec = {
@@ -84,33 +100,48 @@ export function buildOciSpec(input: BuildOciSpecInput): OciSpec {
       rlimits: buildRlimits(spec.ulimits, input.hostRlimits),
       noNewPrivileges: confinement.noNewPrivileges,
       ...(confinement.apparmorProfile ? { apparmorProfile: confinement.apparmorProfile } : {}),
-      ...(input.oomScoreAdj !== undefined ? { oomScoreAdj: input.oomScoreAdj } : {}),
+      ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}),
     },
     root: { path: input.rootfs, readonly: spec.readOnly === true },
-    hostname,
-    ...(spec.domainname ? { domainname: spec.domainname } : {}),
+    // The host's UTS namespace keeps the host's names.
+    ...(input.namespaces?.uts === 'host' ? {} : { hostname, ...(spec.domainname ? { domainname: spec.domainname } : {}) }),
     mounts: buildMounts(input, privileged),
     linux: {
-      namespaces: buildNamespaces(input.netns, input.cgroupVersion),
+      namespaces: buildNamespaces(input.netns, input.cgroupVersion, input.namespaces),
       cgroupsPath: input.cgroupsPath,
-      resources: buildResources(spec, privileged),
+      resources: buildResources(spec, privileged, input),
       ...(spec.sysctls && Object.keys(spec.sysctls).length ? { sysctl: { ...spec.sysctls } } : {}),
       maskedPaths: confinement.maskedPaths,
       readonlyPaths: confinement.readonlyPaths,
       ...(confinement.seccomp ? { seccomp: confinement.seccomp } : {}),
-      ...(privileged && input.hostDevices?.length ? { devices: input.hostDevices } : {}),
+      ...linuxDevices(input, privileged),
     },
+    ...(spec.annotations && Object.keys(spec.annotations).length ? { annotations: { ...spec.annotations } } : {}),
   };
   return spec_;
 }
 
 /** Docker creates a cgroup namespace by default only on cgroup v2 (`cgroupns=private`); on v1 it shares the host's. */
-function buildNamespaces(netns: string | undefined, cgroupVersion: 1 | 2): OciNamespace[] {
-  const ns: OciNamespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+function buildNamespaces(netns: string | undefined, cgroupVersion: 1 | 2, modes: NamespaceModes = {}): OciNamespace[] {
+  const ns: OciNamespace[] = [];
+  const add = (type: OciNamespace['type'], mode: string | undefined) => {
+    if (mode === undefined) ns.push({ type });
+    else if (mode !== 'host') ns.push({ type, path: mode });
+  };
+  add('pid', modes.pid);
+  add('ipc', modes.ipc);
+  add('uts', modes.uts);
+  ns.push({ type: 'mount' });
   if (netns === undefined) ns.push({ type: 'network' });
   else if (netns !== 'host') ns.push({ type: 'network', path: netns });
-  if (cgroupVersion === 2) ns.push({ type: 'cgroup' });
+  if (modes.cgroup === 'private' || (modes.cgroup === undefined && cgroupVersion === 2)) ns.push({ type: 'cgroup' });
   return ns;
+}
+
+/** Device nodes: the host's for a privileged container, plus those `devices` names. */
+function linuxDevices(input: BuildOciSpecInput, privileged: boolean): { devices?: OciDevice[] } {
+  const devices = [...(privileged ? input.hostDevices ?? [] : []), ...(input.devices?.nodes ?? [])];
+  return devices.length > 0 ? { devices } : {};
 }
 
 function buildMounts(input: BuildOciSpecInput, privileged: boolean): OciMount[] {
@@ -140,20 +171,26 @@ function buildMounts(input: BuildOciSpecInput, privileged: boolean): OciMount[] 
   return [...defaults, ...sorted];
 }
 
-function buildResources(spec: ContainerSpec, privileged: boolean): OciResources {
+function buildResources(spec: ContainerSpec, privileged: boolean, input: Pick<BuildOciSpecInput, 'devices' | 'cgroupVersion' | 'blockIO'>): OciResources {
   const r = spec.resources ?? {};
-  const out: OciResources = { devices: privileged ? [...PRIVILEGED_DEVICE_RULES] : [...UNPRIVILEGED_DEVICE_RULES] };
+  const out: OciResources = {
+    devices: privileged ? [...PRIVILEGED_DEVICE_RULES] : [...UNPRIVILEGED_DEVICE_RULES, ...(input.devices?.rules ?? [])],
+  };
+  // cgroup v2 has no switch for the OOM killer; Docker ignores it there too (key-support.ts warns).
+  if (spec.oomKillDisable && input.cgroupVersion === 1) out.memory = { disableOOMKiller: true };
   if (r.memoryBytes || r.memoryReservationBytes || r.memorySwapBytes) {
-    out.memory = {};
+    out.memory ??= {};
     if (r.memoryBytes) out.memory.limit = r.memoryBytes;
     if (r.memoryReservationBytes) out.memory.reservation = r.memoryReservationBytes;
     // Docker: no memswap given with a memory limit means twice the limit.
     if (r.memorySwapBytes) out.memory.swap = r.memorySwapBytes;
     else if (r.memoryBytes) out.memory.swap = r.memoryBytes * 2;
   }
-  if (r.nanoCpus || r.cpuShares || r.cpusetCpus) {
+  if (r.nanoCpus || r.cpuShares || r.cpusetCpus || r.cpuQuota || r.cpuPeriod) {
     out.cpu = {};
     if (r.cpuShares) out.cpu.shares = r.cpuShares;
+    if (r.cpuPeriod) out.cpu.period = r.cpuPeriod;
+    if (r.cpuQuota) out.cpu.quota = r.cpuQuota;
     if (r.nanoCpus) {
       out.cpu.period = 100000;
       out.cpu.quota = Math.round((r.nanoCpus * 100000) / 1e9);
@@ -161,5 +198,6 @@ function buildResources(spec: ContainerSpec, privileged: boolean): OciResources 
     if (r.cpusetCpus) out.cpu.cpus = r.cpusetCpus;
   }
   if (r.pidsLimit) out.pids = { limit: r.pidsLimit };
+  if (input.blockIO) out.blockIO = input.blockIO;
   return out;
 }

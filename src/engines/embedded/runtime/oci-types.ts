@@ -65,11 +65,27 @@ export interface OciDeviceRule {
   access?: string;
 }
 
+export interface OciThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
+}
+
+export interface OciBlockIO {
+  weight?: number;
+  weightDevice?: Array<{ major: number; minor: number; weight: number }>;
+  throttleReadBpsDevice?: OciThrottleDevice[];
+  throttleWriteBpsDevice?: OciThrottleDevice[];
+  throttleReadIOPSDevice?: OciThrottleDevice[];
+  throttleWriteIOPSDevice?: OciThrottleDevice[];
+}
+
 export interface OciResources {
   devices?: OciDeviceRule[];
-  memory?: { limit?: number; reservation?: number; swap?: number };
+  memory?: { limit?: number; reservation?: number; swap?: number; disableOOMKiller?: boolean };
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
   pids?: { limit: number };
+  blockIO?: OciBlockIO;
 }
 
 export interface OciSeccompArg {
