@@ -219,17 +219,22 @@ export class EmbeddedContainerService implements ContainerService {
         group: readInRoot(root, '/etc/group'),
       });
       counts = syncToRoot(root, changes, owner);
-    });
+    }, { freeze: false });
     return counts;
   }
 
-  private async withCopyRoot(ref: string, containerPath: string, fn: (root: CopyRoot, record: ContainerRecord) => Promise<void>): Promise<void> {
+  /**
+   * `freeze`: pause a running container for the work (cp, whose `cp -a` walks by name below the opened path);
+   * sync walks every element by descriptor itself and leaves the container running.
+   */
+  private async withCopyRoot(ref: string, containerPath: string, fn: (root: CopyRoot, record: ContainerRecord) => Promise<void>, opts: { freeze?: boolean } = {}): Promise<void> {
     const record = await this.synced(ref);
     const { spec, name } = record.config;
     const mounts = configExtra(record.config.extra).mounts;
     const path = posix.resolve('/', containerPath);
     const inMount = mounts.find((m) => path === m.target || path.startsWith(`${m.target}/`));
     const readOnly = inMount ? inMount.readOnly === true : spec.readOnly === true;
+    if (isActive(record) && record.state.pid > 0 && opts.freeze === false) return fn({ dir: `/proc/${record.state.pid}/root`, mounts: [], readOnly, name }, record);
     if (isActive(record) && record.state.pid > 0) {
       // Frozen while copying (as Docker's fix of CVE-2018-15664): no swap of a path under our feet.
       return withContainerLock(this.ctx, record.config.id, 'copy files', async () => {
