@@ -2,7 +2,7 @@
 // image, the container's directory (overlay upper/work, rootfs mount point,
 // bundle, hosts/hostname/resolv.conf) and the volumes it needs. Anything made
 // is undone when a later step fails.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join, posix } from 'node:path';
 import type { ContainerSpec, MountSpec } from '../../../engine/types.js';
@@ -119,6 +119,8 @@ function splitVolumesFrom(item: string): [string, 'ro' | 'rw' | undefined] {
 function writeEtcFiles(record: ContainerRecord, spec: ContainerSpec, hostname: string, peer: ContainerRecord | undefined): void {
   const l = containerLayout(record.dir);
   for (const d of [l.upper, l.work, l.rootfs, l.bundle]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  // The overlay's `/` takes the upper directory's mode: 0700 would lock non-root users out of everything.
+  chmodSync(l.upper, 0o755);
   if (peer) {
     const p = containerLayout(peer.dir);
     copyFileSync(p.hosts, l.hosts);

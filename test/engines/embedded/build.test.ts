@@ -1,0 +1,117 @@
+// Real builds on the embedded engine over the busybox image: RUN in real
+// containers, layers committed from overlay upper directories, the cache.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as assert from 'uvu/assert';
+import type { BuildEvent, BuildSpec } from '../../../src/engine/types.js';
+import { engineSuite, rejects, runToEnd, type TestEngine } from './engine-helpers.js';
+
+const { s, test } = engineSuite('build');
+
+function contextDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-build-ctx-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+const contexts: string[] = [];
+s.after(() => {
+  for (const d of contexts) rmSync(d, { recursive: true, force: true });
+});
+
+async function build(t: TestEngine, spec: BuildSpec) {
+  const events: BuildEvent[] = [];
+  const result = await t.engine.builder!.build(spec, (e) => events.push(e));
+  const steps = events.filter((e): e is Extract<BuildEvent, { type: 'step' }> => e.type === 'step');
+  return { ...result, events, cachedSteps: steps.filter((e) => e.cached).map((e) => e.text), ranSteps: steps.filter((e) => !e.cached && !/\] FROM /.test(e.text)).map((e) => e.text) };
+}
+
+const MULTI = `# syntax=docker/dockerfile:1
+ARG BASE=busybox
+FROM \${BASE} AS deps
+ARG GREETING=hello
+RUN echo "$GREETING from deps" > /deps.txt && mkdir -p /junk && echo x > /junk/old && echo y > /gone.txt
+RUN rm /gone.txt && rm -r /junk
+COPY app.txt /src/
+
+FROM busybox
+ENV APP_HOME=/app
+WORKDIR $APP_HOME
+COPY --from=deps /deps.txt ./
+COPY --from=deps /src/app.txt ./
+RUN echo "appuser:x:1234:1234::/app:/bin/sh" >> /etc/passwd && chown 1234 /app
+USER appuser
+CMD ["sh", "-c", "id -u; pwd; echo $APP_HOME; cat deps.txt app.txt; ls /gone.txt /junk 2>&1 || true"]
+`;
+
+test('a multi-stage build runs its steps, and the image runs with its USER, WORKDIR and ENV', async (t) => {
+  const ctx = contextDir({ 'Dockerfile': MULTI, 'app.txt': 'v1\n', 'secret.key': 'nope', '.dockerignore': 'secret.key\n' });
+  contexts.push(ctx);
+  const r = await build(t, { context: ctx, tags: ['tsc-build-test:multi'], args: { GREETING: 'hi' } });
+  assert.ok(r.ran >= 5, `steps ran: ${r.ran}`);
+  const { code, out } = await runToEnd(t.engine, { image: 'tsc-build-test:multi' });
+  assert.is(code, 0, out);
+  assert.match(out, /^1234$/m);
+  assert.match(out, /^\/app$/m);
+  assert.match(out, /hi from deps/, out);
+  assert.match(out, /^v1$/m);
+  // Deleted in a later step of the first stage: whiteouts hide them.
+  assert.match(out, /\/gone.txt: No such file or directory/);
+  const details = await t.engine.images.inspect('tsc-build-test:multi');
+  assert.equal(details?.config.User, 'appuser');
+  assert.equal(details?.config.WorkingDir, '/app');
+
+  // Nothing changed: every step comes from the cache, and the image is the same.
+  const again = await build(t, { context: ctx, tags: ['tsc-build-test:multi'], args: { GREETING: 'hi' } });
+  assert.is(again.ran, 0, `re-ran: ${again.ranSteps.join(', ')}`);
+  assert.is(again.imageId, r.imageId);
+
+  // A file outside the ignore list's reach changes only what follows its COPY.
+  writeFileSync(join(ctx, 'secret.key'), 'changed');
+  const ignored = await build(t, { context: ctx, tags: ['tsc-build-test:multi'], args: { GREETING: 'hi' } });
+  assert.is(ignored.ran, 0, '.dockerignore keeps secret.key out of the cache key');
+  writeFileSync(join(ctx, 'app.txt'), 'v2\n');
+  const changed = await build(t, { context: ctx, tags: ['tsc-build-test:multi'], args: { GREETING: 'hi' } });
+  assert.equal(changed.ranSteps.map((x) => x.replace(/^\[\S+ /, '')), ['4/4] COPY app.txt /src/', '4/5] COPY --from=deps /src/app.txt ./', '5/5] RUN echo "appuser:x:1234:1234::/app:/bin/sh" >> /etc/passwd && chown 1234 /app']);
+  // The ARG is part of RUN's key.
+  const arg = await build(t, { context: ctx, tags: ['tsc-build-test:multi'], args: { GREETING: 'bye' } });
+  assert.ok(arg.ranSteps.some((x) => x.includes('RUN echo "$GREETING')), 'the RUN using the ARG re-ran');
+});
+
+test('a failing RUN names its Dockerfile line and exit code and makes no image', async (t) => {
+  const ctx = contextDir({ 'Dockerfile': 'FROM busybox\nRUN echo before\nRUN echo oops >&2; exit 3\n' });
+  contexts.push(ctx);
+  await rejects(build(t, { context: ctx, tags: ['tsc-build-test:fail'] }), (e) => /exit code: 3/.test(e.message) && /oops/.test(e.message) && (e as { format?: () => string }).format?.().startsWith('Dockerfile:3:') === true);
+  assert.is(await t.engine.images.inspect('tsc-build-test:fail'), undefined);
+});
+
+test('COPY refuses a context symlink that points outside the context', async (t) => {
+  const ctx = contextDir({ 'Dockerfile': 'FROM busybox\nCOPY link /x\n' });
+  contexts.push(ctx);
+  symlinkSync('/etc/passwd', join(ctx, 'link'));
+  await rejects(build(t, { context: ctx, tags: ['tsc-build-test:link'] }), /outside the build context/);
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY up/passwd /x\n');
+  symlinkSync('../../../../../../../../etc', join(ctx, 'up'));
+  await rejects(build(t, { context: ctx, tags: ['tsc-build-test:link'] }), /outside the build context/);
+});
+
+test('a built image is saved with `image save` and loaded back', async (t) => {
+  const ctx = contextDir({ 'Dockerfile': 'FROM busybox\nRUN echo saved > /saved.txt\nCMD ["cat", "/saved.txt"]\n' });
+  contexts.push(ctx);
+  const r = await build(t, { context: ctx, tags: ['tsc-build-test:save'] });
+  const tar = join(ctx, 'image.tar');
+  await t.engine.images.save(['tsc-build-test:save'], tar);
+  await t.engine.images.remove('tsc-build-test:save');
+  const loaded = await t.engine.images.load(tar);
+  assert.equal(loaded, ['tsc-build-test:save']);
+  assert.is((await t.engine.images.inspect('tsc-build-test:save'))?.id, r.imageId);
+  const { code, out } = await runToEnd(t.engine, { image: 'tsc-build-test:save' });
+  assert.is(code, 0);
+  assert.is(out.trim(), 'saved');
+});
+
+s.run();
