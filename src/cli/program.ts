@@ -35,6 +35,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['pause', async () => (await import('./commands/pause.js')).registerPause],
   ['unpause', async () => (await import('./commands/unpause.js')).registerUnpause],
   ['run', async () => (await import('./commands/run.js')).registerRun],
+  ['build', async () => (await import('./commands/build.js')).registerBuild],
+  ['builder', async () => (await import('./commands/build.js')).registerBuilder],
 ];
 
 /** The program for `argv` (the user's arguments); without it, with every command. */

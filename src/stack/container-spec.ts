@@ -11,6 +11,7 @@ import { serviceHealthcheck, serviceResources, serviceRestartPolicy, serviceStop
 import type { StackProject } from './stack-project.js';
 import { parseBytes } from './units.js';
 import { TSCOMPOSE_VERSION } from './version.js';
+import { serviceImageName } from './build-spec.js';
 
 /** The service as it was when the container was made: what `up` diffs to explain a recreate. */
 export const SERVICE_CONFIG_LABEL = 'io.tscompose.service-config';
@@ -27,14 +28,14 @@ export interface ContainerSpecOptions {
 
 export function buildContainerSpec(stack: StackProject, service: ServiceConfig, opts: ContainerSpecOptions): ContainerSpec {
   const { project } = stack;
-  if (!service.image) {
-    throw new TscError('NO_IMAGE', `service "${service.name}" has neither an image nor a build section that this engine can use: set \`image:\``);
+  if (!service.image && !service.build) {
+    throw new TscError('NO_IMAGE', `service "${service.name}" has neither an image nor a build section: set \`image:\``);
   }
   const name = opts.name
     ?? (opts.oneoff ? oneoffName(project.name, service.name, opts.oneoff.slug) : service.container_name ?? containerName(project.name, service.name, opts.number));
   const spec: ContainerSpec = {
     name,
-    image: service.image,
+    image: serviceImageName(project.name, service),
     labels: serviceLabels(stack, service, opts),
     env: { ...(service.environment ?? {}) },
     entrypoint: service.entrypoint ? [...service.entrypoint] : undefined,

@@ -12,6 +12,7 @@ import type { Plan, WaitCondition } from './plan-types.js';
 import { planProjectResources } from './plan-resources.js';
 import type { StackProject } from './stack-project.js';
 import { serviceConfigHash } from '../compose/config-hash.js';
+import { LABEL } from './labels.js';
 
 export interface UpPlanOptions {
   /** Services named on the command line (all when empty). */
@@ -27,6 +28,8 @@ export interface UpPlanOptions {
   scale?: Record<string, number>;
   /** Seconds to wait for a container to stop (stop and recreate). */
   timeout?: number;
+  /** Images just built, by service: a container made from another image is recreated. */
+  imageIds?: Record<string, string>;
 }
 
 type RecreatePolicy = 'diverged' | 'force' | 'never';
@@ -84,7 +87,9 @@ function planService(b: PlanBuilder, stack: StackProject, service: ServiceConfig
   if (service.container_name && opts.replicas > 1) {
     throw new TscError('COMPOSE_INVALID', `services.${service.name}: can't set container_name and ${service.name} as container name must be unique: invalid compose project`);
   }
-  const obsolete = (c: ObservedContainer) => opts.policy === 'force' || (opts.policy === 'diverged' && c.configHash !== hash);
+  const imageId = opts.imageIds?.[service.name];
+  const imageChanged = (c: ObservedContainer) => imageId !== undefined && c.labels[LABEL.image] !== imageId;
+  const obsolete = (c: ObservedContainer) => opts.policy === 'force' || (opts.policy === 'diverged' && (c.configHash !== hash || imageChanged(c)));
   // Scale down removes obsolete containers first, then the highest numbers (as Compose).
   const existing = observed.containers.filter((c) => c.service === service.name)
     .sort((x, y) => Number(obsolete(y)) - Number(obsolete(x)) || y.number - x.number);
@@ -100,8 +105,10 @@ function planService(b: PlanBuilder, stack: StackProject, service: ServiceConfig
   const keep = existing.slice(excess).sort((x, y) => x.number - y.number);
   for (const c of keep) {
     if (obsolete(c)) {
-      const spec = buildContainerSpec(stack, service, { number: c.number });
-      const changes = explainRecreate(c, service, opts.policy);
+      const spec = buildContainerSpec(stack, service, { number: c.number, imageId });
+      const changes = c.configHash === hash && imageChanged(c) && opts.policy !== 'force'
+        ? [`image ${spec.image} changed: ${shortImageId(c.labels[LABEL.image])} → ${shortImageId(imageId)} (built again)`]
+        : explainRecreate(c, service, opts.policy);
       ids.push(b.add({ ...common, name: c.name, action: { op: 'container-recreate', old: c, spec, start: !opts.noStart, changes, timeoutSeconds: opts.timeout } }));
     } else if (c.running) {
       ids.push(b.add({ ...common, name: c.name, action: { op: 'container-running', container: c } }));
@@ -113,10 +120,14 @@ function planService(b: PlanBuilder, stack: StackProject, service: ServiceConfig
   }
   let next = Math.max(0, ...existing.map((c) => c.number)) + 1;
   for (let i = keep.length; i < opts.replicas; i++) {
-    const spec = buildContainerSpec(stack, service, { number: next++ });
+    const spec = buildContainerSpec(stack, service, { number: next++, imageId });
     ids.push(b.add({ ...common, name: spec.name, action: { op: 'container-create', spec, start: !opts.noStart } }));
   }
   return ids;
+}
+
+function shortImageId(id: string | undefined): string {
+  return id?.startsWith('sha256:') ? id.slice(7, 19) : id || '(none)';
 }
 
 function explainRecreate(c: ObservedContainer, service: ServiceConfig, policy: RecreatePolicy): string[] {

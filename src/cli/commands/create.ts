@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { planUp } from '../../stack/plan-up.js';
 import type { GlobalOptions } from '../global-options.js';
-import { runPlan, withStack } from '../progress/stack-command.js';
+import { lockedObserve, runPlan, withEngine } from '../progress/stack-command.js';
+import { prepareServiceImages } from '../progress/build-images.js';
 import { addCreateFlags, upPlanOptions } from './up.js';
 import type { CreateFlags } from './up.js';
 
@@ -14,6 +15,9 @@ export function registerCreate(program: Command): void {
     .action(async (services: string[], flags: CreateFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals() as GlobalOptions;
       const opts = upPlanOptions(services, flags, { noStart: true });
-      await withStack(globals, { command: 'create', services }, (ctx) => runPlan(ctx, planUp(ctx.stack!, ctx.observed, opts)));
+      await withEngine(globals, { command: 'create', services }, async (open) => {
+        opts.imageIds = await prepareServiceImages(open, services, flags.build);
+        await lockedObserve(open, 'create', (ctx) => runPlan(ctx, planUp(ctx.stack!, ctx.observed, opts)));
+      });
     });
 }

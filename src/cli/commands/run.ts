@@ -6,6 +6,7 @@ import { splitShellWords } from '../../compose/shell-words.js';
 import { parsePortSpec } from '../../compose/syntax/ports.js';
 import { parseVolumeSpec } from '../../compose/syntax/volumes.js';
 import { buildContainerSpec } from '../../stack/container-spec.js';
+import { prepareServiceImages } from '../progress/build-images.js';
 import { dependenciesFromProject, transitiveDependencies } from '../../stack/dependencies.js';
 import { newSlug, oneoffService } from '../../stack/oneoff.js';
 import type { OneoffOverrides } from '../../stack/oneoff.js';
@@ -18,6 +19,7 @@ import { lockedObserve, runPlan, withEngine } from '../progress/stack-command.js
 import { collect } from './up.js';
 
 interface RunFlags {
+  build?: boolean;
   rm: boolean;
   env: string[];
   volume: string[];
@@ -54,6 +56,7 @@ export function registerRun(program: Command): void {
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('-l, --label <label>', 'Add or override a label', collect, [])
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
+    .option('--build', 'Build image before starting container')
     .action(async (service: string, command: string[], flags: RunFlags, cmd: Command) => {
       await runOneoff(service, command, flags, cmd.optsWithGlobals() as GlobalOptions);
     });
@@ -66,12 +69,13 @@ async function runOneoff(serviceName: string, command: string[], flags: RunFlags
     const stack = open.stack!;
     const service = stack.project.services[serviceName];
     if (!service) throw new TscError('NO_SUCH_SERVICE', `no such service: ${serviceName}`);
+    const imageIds = await prepareServiceImages(open, [serviceName], flags.build, flags.deps);
     const slug = newSlug();
-    const spec = buildContainerSpec(stack, oneoffService(service, overrides(command, flags)), { number: 1, oneoff: { slug }, name: flags.name });
+    const spec = buildContainerSpec(stack, oneoffService(service, overrides(command, flags)), { number: 1, oneoff: { slug }, name: flags.name, imageId: imageIds[serviceName] });
     const since = new Date().toISOString();
     const id = await lockedObserve(open, 'run', async (ctx) => {
       const deps = [...transitiveDependencies(dependenciesFromProject(stack.project), serviceName)];
-      if (flags.deps && deps.length > 0) await runPlan(ctx, planUp(stack, ctx.observed, { services: deps, noDeps: true }));
+      if (flags.deps && deps.length > 0) await runPlan(ctx, planUp(stack, ctx.observed, { services: deps, noDeps: true, imageIds }));
       if (globals.dryRun) {
         process.stdout.write(formatPlan({ project: ctx.name, warnings: [], steps: [{ id: 'run', kind: 'Container', name: spec.name, service: serviceName, action: { op: 'container-create', spec, start: true }, after: [] }] }));
         return undefined;

@@ -12,6 +12,7 @@ import { ExitCodeError, TscError } from '../../util/errors.js';
 import { lockedObserve, parseTimeout, runPlan, withEngine } from '../progress/stack-command.js';
 import type { OpenStack } from '../progress/stack-command.js';
 import { parseWaitTimeout, waitForStack } from '../progress/wait-stack.js';
+import { prepareServiceImages } from '../progress/build-images.js';
 
 export interface CreateFlags {
   forceRecreate: boolean;
@@ -20,6 +21,8 @@ export interface CreateFlags {
   removeOrphans: boolean;
   scale: string[];
   deps?: boolean;
+  /** `--build` true, `--no-build` false. */
+  build?: boolean;
 }
 
 interface UpFlags extends CreateFlags {
@@ -29,7 +32,6 @@ interface UpFlags extends CreateFlags {
   start: boolean;
   timeout?: string;
   logPrefix: boolean;
-  build?: boolean;
   pull?: string;
   wait?: boolean;
   waitTimeout?: string;
@@ -45,7 +47,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--always-recreate-deps', 'Recreate dependent containers. Incompatible with --no-recreate.', false)
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
     .option('--scale <scale>', 'Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.', collect, [])
-    .option('--build', 'Build images before starting containers (not supported yet: images must exist)')
+    .option('--build', 'Build images before starting containers')
+    .option('--no-build', 'Don\'t build an image, even if it\'s policy')
     .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")');
 }
 
@@ -104,6 +107,7 @@ async function runUp(services: string[], flags: UpFlags, globals: GlobalOptions)
   await withEngine(globals, { command: 'up', services }, async (open) => {
     const stack = open.stack!;
     if (flags.exitCodeFrom && !(flags.exitCodeFrom in stack.project.services)) throw new TscError('NO_SUCH_SERVICE', `no such service: ${flags.exitCodeFrom}`);
+    opts.imageIds = await prepareServiceImages(open, services, flags.build);
     const attached = await lockedObserve(open, 'up', async (ctx) => {
       const plan = planUp(stack, ctx.observed, opts);
       const since = new Date().toISOString();
