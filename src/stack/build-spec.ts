@@ -40,6 +40,9 @@ export function serviceBuildSpec(stack: StackProject, service: ServiceConfig, op
   if (/^(https?|git|ssh):\/\/|^git@|^docker-image:\/\//.test(context)) throw new TscError('BUILD_UNSUPPORTED', `${where}.context: remote contexts (${context}) are not fetched by the embedded builder; use a local directory`);
   const platforms = b.platforms as string[] | undefined;
   if (platforms && platforms.length > 1) throw new TscError('BUILD_UNSUPPORTED', `${where}.platforms: multi-platform builds are not supported by the embedded builder`);
+  const hostPlatform = `linux/${({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' } as Record<string, string>)[process.arch] ?? process.arch}`;
+  if (platforms?.length === 1 && platforms[0] !== hostPlatform) throw new TscError('BUILD_UNSUPPORTED', `${where}.platforms: the embedded builder builds for this machine only (${hostPlatform})`);
+  if (b.platforms === undefined && service.platform && service.platform !== hostPlatform) throw new TscError('BUILD_UNSUPPORTED', `services.${service.name}.platform: the embedded builder builds for this machine only (${hostPlatform})`);
   const args: Record<string, string> = {};
   for (const [k, v] of Object.entries((b.args ?? {}) as Record<string, string | null>)) if (v !== null && v !== undefined) args[k] = String(v);
   Object.assign(args, opts.args ?? {});

@@ -1,5 +1,6 @@
 // Real builds on the embedded engine over the busybox image: RUN in real
 // containers, layers committed from overlay upper directories, the cache.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,45 @@ test('a multi-stage build runs its steps, and the image runs with its USER, WORK
   // The ARG is part of RUN's key.
   const arg = await build(t, { context: ctx, tags: ['tsc-build-test:multi'], args: { GREETING: 'bye' } });
   assert.ok(arg.ranSteps.some((x) => x.includes('RUN echo "$GREETING')), 'the RUN using the ARG re-ran');
+});
+
+const FEATURES = `FROM busybox AS base
+ONBUILD RUN echo triggered > /onbuild.txt
+RUN mkdir -p /d && touch /d/a && echo hl > /h1 && ln /h1 /h2
+
+FROM base
+RUN rm -rf /d && mkdir /d && touch /d/b
+RUN --mount=type=bind,source=data,target=/mnt cat /mnt/file > /bound
+RUN --mount=type=secret,id=token,required=true cat /run/secrets/token > /secret
+RUN --mount=type=cache,target=/var/cache/x echo cached >> /var/cache/x/log
+RUN --network=none cat /proc/net/dev | tail -n +3 | wc -l > /links
+COPY --exclude=*.log src/* /txt/
+COPY --chown=1000:1000 --chmod=600 data/file /owned
+ADD files.tar /tar/
+ARG WORD=world
+COPY <<EOF /heredoc.txt
+hello \${WORD}
+EOF
+RUN <<EOF
+echo "from heredoc" > /script.txt
+EOF
+CMD ["sh", "-c", "echo bound=$(cat /bound); echo secret=$(cat /secret); echo secretLeft=$(test -e /run/secrets/token && echo yes || echo no); echo cacheLeft=$(test -e /var/cache/x/log && echo yes || echo no); echo txt=$(ls /txt | xargs); echo chown=$(stat -c '%u:%g %a' /owned); echo tar=$(cat /tar/x/y.txt); echo heredoc=$(cat /heredoc.txt); echo script=$(cat /script.txt); echo opaque=$(ls /d | xargs); echo hardlink=$([ $(stat -c %i /h1) = $(stat -c %i /h2) ] && echo same || echo different); echo onbuild=$(cat /onbuild.txt); echo isolated=$([ $(cat /links) = 1 ] && echo yes || echo no)"]
+`;
+
+test('mounts, COPY options, ADD of a tar, heredocs, opaque directories, hard links and ONBUILD', async (t) => {
+  const ctx = contextDir({
+    'Dockerfile': FEATURES, 'data/file': 'bound\n', 'token': 's3cret\n', 'src/a.txt': 'a', 'src/b.txt': 'b', 'src/skip.log': 'no', 'tree/x/y.txt': 'y',
+  });
+  contexts.push(ctx);
+  execFileSync('tar', ['-cf', join(ctx, 'files.tar'), '-C', join(ctx, 'tree'), 'x']);
+  await build(t, { context: ctx, tags: ['tsc-build-test:features'], secrets: { token: join(ctx, 'token') } });
+  const { code, out } = await runToEnd(t.engine, { image: 'tsc-build-test:features' });
+  assert.is(code, 0, out);
+  const lines = Object.fromEntries(out.split('\n').map((l) => l.split('=')).filter((p) => p.length === 2));
+  assert.equal(lines, {
+    bound: 'bound', secret: 's3cret', secretLeft: 'no', cacheLeft: 'no', txt: 'a.txt b.txt', chown: '1000:1000 600', tar: 'y',
+    heredoc: 'hello world', script: 'from heredoc', opaque: 'b', hardlink: 'same', onbuild: 'triggered', isolated: 'yes',
+  });
 });
 
 test('a failing RUN names its Dockerfile line and exit code and makes no image', async (t) => {

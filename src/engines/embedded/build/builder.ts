@@ -20,6 +20,7 @@ import type { SourceTree } from './source-tree.js';
 import { chainKey, type StageState } from './state.js';
 import { applyMetadata } from './steps.js';
 import { removeStaleWorkspaces } from './workspace.js';
+import { removeStaleBuildContainers } from './run-step.js';
 
 const FILE_STEPS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
 
@@ -54,9 +55,13 @@ export class EmbeddedBuilder implements BuildService {
       text = readFileSync(dockerfilePath, 'utf8');
     }
     const graph = parseBuildGraph(text, spec.dockerfileInline !== undefined ? 'Dockerfile' : basename(dockerfileName));
+    if (spec.network !== undefined && !['default', 'host', 'none'].includes(spec.network)) {
+      throw new TscError('BUILD_NETWORK_UNSUPPORTED', `build network "${spec.network}": RUN steps of the embedded builder use default, host or none`);
+    }
     for (const w of graph.warnings) onEvent({ type: 'warning', message: w });
     await mkdir(this.cache.dir, { recursive: true, mode: 0o700 });
     await mkdir(this.tmpRoot, { recursive: true, mode: 0o700 });
+    await removeStaleBuildContainers(this.ctx.root.path, this.ctx.runtime);
     await removeStaleWorkspaces(this.tmpRoot);
 
     const ignoreFile = [`${dockerfilePath}.dockerignore`, join(context, '.dockerignore')].find((f) => existsSync(f));
@@ -92,6 +97,10 @@ export class EmbeddedBuilder implements BuildService {
     // As BuildKit counts: FROM and the steps that change files; metadata steps are config only.
     const total = 1 + stage.instructions.filter((i) => FILE_STEPS.has(i.kind)).length;
     const ref = expand(graph, stage.from.line, stage.from.image, meta);
+    const platform = stage.from.platform && expand(graph, stage.from.line, stage.from.platform, meta);
+    if (platform && platform !== `linux/${goArch()}` && !platform.includes('BUILDPLATFORM')) {
+      throw new DockerfileError(graph.file, stage.from.line, `FROM --platform=${platform}: the embedded builder builds for this machine only (linux/${goArch()})`, 'BUILD_PLATFORM_UNSUPPORTED');
+    }
     files.announce(label, 1, total, `FROM ${ref}${stage.name ? ` AS ${stage.name}` : ''}`);
     let state = await this.baseState(graph, stage, ref, stages, results, files);
     const instructions = [...await files.onBuildTriggers(state, stage), ...stage.instructions];

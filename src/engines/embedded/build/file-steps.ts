@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { BuildEvent, BuildSpec } from '../../../engine/types.js';
-import { parseDockerignore } from '../../../build/dockerignore.js';
+import { isIgnored, parseDockerignore } from '../../../build/dockerignore.js';
 import { DockerfileError } from '../../../build/errors.js';
 import type { Instruction } from '../../../build/instructions.js';
 import { parseDockerfile } from '../../../build/parse.js';
@@ -95,6 +95,7 @@ export class FileSteps {
   }
 
   async run(state: StageState, ins: Instruction, place: StepPlace): Promise<StageState> {
+    this.o.spec.signal?.throwIfAborted();
     const started = Date.now();
     const { key, describe, execute, release } = await this.prepare(state, ins);
     try {
@@ -278,6 +279,8 @@ export class FileSteps {
           rels = [heredoc.name];
         } else {
           rels = await matchSources(tree, source).catch((e: Error) => this.fail(ins, e instanceof SourceError ? `failed to compute cache key: ${e.message}` : e.message, 'BUILD_SOURCE_INVALID'));
+          // --exclude applies to what a wildcard matched as to what a directory holds.
+          if (excludes.length) rels = rels.filter((r) => !isIgnored(excludes, r) && !isIgnored(excludes, posix.basename(r)));
         }
         for (const rel of rels) {
           const entries = await walkSource(t, rel, excludes).catch((e: Error) => this.fail(ins, e.message, 'BUILD_SOURCE_INVALID'));

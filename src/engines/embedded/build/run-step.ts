@@ -7,7 +7,7 @@
 // buildkitd does without CNI (outbound access, no bridge to set up); 'none'
 // gets a namespace with loopback only.
 import { randomBytes } from 'node:crypto';
-import { lstat, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { lstat, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TscError } from '../../../util/errors.js';
 import type { ContainerSpec } from '../../../engine/types.js';
@@ -18,8 +18,20 @@ import { ContainerRuntime } from '../runtime/container-runtime.js';
 import { buildOciSpec, type ResolvedMount } from '../runtime/oci-spec.js';
 import type { RuntimeName } from '../runtime/runc.js';
 import { readHostRlimits } from '../runtime/rlimits.js';
+import { isPidAlive } from '../images/store.js';
 
 export const BUILD_HOSTNAME = 'buildkitsandbox';
+/** RUN containers are `build-<pid>-<random>`: those of a process that is gone are removed by the next build. */
+const BUILD_CONTAINER_PREFIX = 'build-';
+
+export async function removeStaleBuildContainers(stateRoot: string, runtime: RuntimeName): Promise<void> {
+  const dir = join(stateRoot, 'runtime', 'containers');
+  for (const id of await readdir(dir).catch(() => [] as string[])) {
+    const pid = Number(/^build-(\d+)-/.exec(id)?.[1] ?? NaN);
+    if (Number.isNaN(pid) || isPidAlive(pid)) continue;
+    await new ContainerRuntime({ stateRoot, id, runtime }).delete({ force: true }).catch(() => undefined);
+  }
+}
 
 export interface RunStepOptions {
   stateRoot: string;
@@ -44,13 +56,13 @@ export interface RunStepOptions {
 const MOUNT_POINTS = ['/proc', '/sys', '/dev', '/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/etc'];
 
 export async function runStep(opts: RunStepOptions): Promise<number> {
-  const id = `build-${randomBytes(8).toString('hex')}`;
+  const id = `${BUILD_CONTAINER_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
   const files = { hosts: join(opts.dir, 'hosts'), hostname: join(opts.dir, 'hostname'), resolv: join(opts.dir, 'resolv.conf'), bundle: join(opts.dir, 'bundle') };
   const shareHost = opts.network !== 'none';
   await writeFile(files.hosts, shareHost ? readHostHosts() + (opts.extraHosts ?? []).map((h) => `${h.ip}\t${h.host}\n`).join('') : buildHostsFile({ hostname: BUILD_HOSTNAME, extraHosts: opts.extraHosts }), { mode: 0o644 });
   await writeFile(files.hostname, buildHostnameFile(BUILD_HOSTNAME), { mode: 0o644 });
   await writeFile(files.resolv, buildResolvConf({ host: readHostResolvConf(), hostNetwork: shareHost }), { mode: 0o644 });
-  const targets = [...MOUNT_POINTS, ...opts.mounts.map((m) => m.target)];
+  const targets = [...new Set([...MOUNT_POINTS, ...opts.mounts.flatMap((m) => ancestors(m.target))])].sort();
   const missing: string[] = [];
   for (const t of targets) if (!(await lstat(join(opts.rootfs, t)).catch(() => undefined))) missing.push(t);
 
@@ -80,6 +92,12 @@ export async function runStep(opts: RunStepOptions): Promise<number> {
     // Deepest first: /etc/hosts before /etc.
     for (const t of missing.reverse()) await removeIfEmptyMountPoint(join(opts.rootfs, t));
   }
+}
+
+/** `/run/secrets/x` → `/run`, `/run/secrets`, `/run/secrets/x`. */
+function ancestors(path: string): string[] {
+  const parts = path.split('/').filter(Boolean);
+  return parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
 }
 
 async function removeIfEmptyMountPoint(path: string): Promise<void> {
