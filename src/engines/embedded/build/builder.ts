@@ -76,17 +76,30 @@ export class EmbeddedBuilder implements BuildService {
     if (unused.length) onEvent({ type: 'warning', message: `One or more build-args [${unused.join(' ')}] were not consumed` });
 
     const counters = { ran: 0, cached: 0, step: 0 };
+    // The first failing stage stops the others (their RUN containers are killed); its error is the one reported.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    const outer = spec.signal;
+    outer?.addEventListener('abort', onAbort);
+    let firstError: unknown;
+    spec = { ...spec, signal: stop.signal };
     const results = new Map<Stage, Promise<StageState>>();
     const files = new FileSteps({ ctx: this.ctx, cache: this.cache, tmpRoot: this.tmpRoot, graph, spec, contextTree, buildArgs, onEvent, counters, stageState: (s) => results.get(s)!, findStageFor: (ref, before) => findNeeded(graph, stages, ref, before) });
     const runStage = async (stage: Stage): Promise<StageState> => {
-      await Promise.all(stageDependencies(graph, stage, meta).map((d) => results.get(d)));
-      return this.buildStage(graph, stage, stages, meta, buildArgs, files, results);
+      try {
+        await Promise.all(stageDependencies(graph, stage, meta).map((d) => results.get(d)));
+        return await this.buildStage(graph, stage, stages, meta, buildArgs, files, results);
+      } catch (error) {
+        firstError ??= error;
+        stop.abort();
+        throw error;
+      }
     };
     for (const s of stages) results.set(s, runStage(s));
     // Every stage settles before the build reports: a failure leaves no RUN container running.
-    const settled = await Promise.allSettled([...results.values()]);
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    await Promise.allSettled([...results.values()]);
+    outer?.removeEventListener('abort', onAbort);
+    if (firstError !== undefined) throw firstError;
     const final = await results.get(target)!;
     const imageId = await this.commit(final, spec);
     return { imageId, ran: counters.ran, cached: counters.cached };
@@ -94,16 +107,16 @@ export class EmbeddedBuilder implements BuildService {
 
   private async buildStage(graph: BuildGraph, stage: Stage, stages: Stage[], meta: ReadonlyMap<string, string>, buildArgs: ReadonlyMap<string, string>, files: FileSteps, results: Map<Stage, Promise<StageState>>): Promise<StageState> {
     const label = stage.name ?? `stage-${stage.index}`;
-    // As BuildKit counts: FROM and the steps that change files; metadata steps are config only.
-    const total = 1 + stage.instructions.filter((i) => FILE_STEPS.has(i.kind)).length;
     const ref = expand(graph, stage.from.line, stage.from.image, meta);
     const platform = stage.from.platform && expand(graph, stage.from.line, stage.from.platform, meta);
     if (platform && platform !== `linux/${goArch()}` && !platform.includes('BUILDPLATFORM')) {
       throw new DockerfileError(graph.file, stage.from.line, `FROM --platform=${platform}: the embedded builder builds for this machine only (linux/${goArch()})`, 'BUILD_PLATFORM_UNSUPPORTED');
     }
-    files.announce(label, 1, total, `FROM ${ref}${stage.name ? ` AS ${stage.name}` : ''}`);
     let state = await this.baseState(graph, stage, ref, stages, results, files);
     const instructions = [...await files.onBuildTriggers(state, stage), ...stage.instructions];
+    // As BuildKit counts: FROM and the steps that change files; metadata steps are config only.
+    const total = 1 + instructions.filter((i) => FILE_STEPS.has(i.kind)).length;
+    files.announce(label, 1, total, `FROM ${ref}${stage.name ? ` AS ${stage.name}` : ''}`);
     let step = 1;
     for (const ins of instructions) {
       const meta2 = applyMetadata(graph, state, ins, buildArgs, meta);

@@ -79,7 +79,8 @@ export class FileSteps {
     const d = found.details;
     return {
       key: chainKey('image', found.id), layers: found.layers.map((l) => ({ diffId: l.diffId, blob: l.blob, mediaType: l.mediaType })),
-      config: { ...d.config }, history: [], created: d.created, os: d.os, architecture: d.architecture,
+      config: { ...d.config }, history: found.history.map((h) => ({ created: h.created ?? d.created, created_by: h.created_by ?? '', ...(h.comment ? { comment: h.comment } : {}), ...(h.empty_layer ? { empty_layer: true } : {}) })),
+      created: d.created, os: d.os, architecture: d.architecture,
     };
   }
 
@@ -117,14 +118,20 @@ export class FileSteps {
       created = hit.created;
     } else {
       const ws = await Workspace.open(this.o.ctx.images, this.o.tmpRoot, state.layers);
+      const now = new Date().toISOString();
       try {
         await execute(ws, id);
-        layer = await ws.commit(this.o.ctx.images);
+        await ws.unmount();
+        // The layer is stored and pinned by its cache record before any image GC can see it.
+        layer = await this.o.ctx.images.withStoreLock('build commit', async () => {
+          const made = await ws.commit(this.o.ctx.images);
+          this.o.cache.put(key, { ...(made ? { layer: made } : {}), created: now });
+          return made;
+        });
       } finally {
         await ws.close();
       }
-      created = new Date().toISOString();
-      this.o.cache.put(key, { ...(layer ? { layer } : {}), created });
+      created = now;
       this.o.counters.ran++;
     }
     this.o.onEvent({ type: 'step-done', step: id, text: ins.original, cached: !!hit, ms: Date.now() - started });
@@ -272,7 +279,7 @@ export class FileSteps {
         let t = tree;
         let rels: string[];
         if (heredoc) {
-          heredocTree ??= { dir: join(this.o.tmpRoot, `heredoc-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`), kind: 'context', ignore: [], label: 'heredoc' };
+          heredocTree ??= { dir: join(this.o.tmpRoot, `${process.pid}-heredoc-${Date.now()}-${Math.random().toString(36).slice(2)}`), kind: 'context', ignore: [], label: 'heredoc' };
           await mkdir(heredocTree.dir, { recursive: true, mode: 0o700 });
           await writeFile(join(heredocTree.dir, heredoc.name), heredoc.expand ? x(heredoc.content) : heredoc.content, { mode: 0o644 });
           t = heredocTree;

@@ -103,12 +103,13 @@ export class ImageStore implements ImageService {
   }
 
   /** An image's layers as stored (blob, media type, diff ID), lowest first, for builds FROM it. */
-  async imageLayers(ref: string): Promise<{ id: string; layers: LayerRecord[]; details: ImageDetails }> {
+  async imageLayers(ref: string): Promise<{ id: string; layers: LayerRecord[]; details: ImageDetails; history: NonNullable<ImageConfig['history']> }> {
     await this.init();
     const index = this.index.read();
     const found = findImage(index, ref);
     if (!found) throw notFound(ref);
-    return { id: found.image.id, layers: found.image.layers, details: await this.details(index, found.image) };
+    const config = parseConfig(await this.blobs.read(found.image.id), found.image.id);
+    return { id: found.image.id, layers: found.image.layers, details: await this.details(index, found.image), history: config.history ?? [] };
   }
 
   async tag(source: string, target: string): Promise<void> {
@@ -263,6 +264,15 @@ export class ImageStore implements ImageService {
     index.images[id] = record;
     for (const ref of opts.refs ?? []) index.refs[ref] = id;
     return id;
+  }
+
+  /**
+   * Runs `fn` holding the store lock, so that no garbage collection runs
+   * meanwhile: a build stores a layer and pins it (its cache record) in one go.
+   */
+  async withStoreLock<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    await this.init();
+    return this.index.update(operation, () => fn());
   }
 
   /** Removes blobs and unpacked layers that no image (and no pin) uses. */
