@@ -3,14 +3,11 @@
 // a `.wh..wh..opq` entry, and modes, owners, mtimes, extended attributes
 // (one getfattr call for the whole tree; overlay's own attributes left out)
 // and hard links are kept. The reverse of snapshots/unpack-tar.ts.
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { execFile } from '../../../util/exec.js';
-
-type HeaderArg = Partial<tar.Header> & { name: string };
+import { addEntry, addNonDirectory, type HeaderArg } from '../snapshots/pack-dir.js';
 
 export function packUpperDir(upper: string, xattrs: Map<string, Record<string, string>>): tar.Pack {
   const pack = tar.pack();
@@ -62,40 +59,17 @@ async function addDiff(pack: tar.Pack, root: string, xattrs: Map<string, Record<
       const base: HeaderArg = { name: entryName, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime, ...(Object.keys(pax).length ? { pax } : {}) };
       if (st.isCharacterDevice() && st.rdev === 0) {
         const dir = rel ? `${rel}/` : '';
-        await add(pack, { name: `${dir}.wh.${name}`, type: 'file', size: 0, mode: 0o644, mtime: st.mtime });
+        await addEntry(pack, { name: `${dir}.wh.${name}`, type: 'file', size: 0, mode: 0o644, mtime: st.mtime });
         continue;
       }
       if (st.isDirectory()) {
-        await add(pack, { ...base, type: 'directory' });
-        if (attrs['trusted.overlay.opaque'] === 'y') await add(pack, { name: `${entryName}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o644, mtime: st.mtime });
+        await addEntry(pack, { ...base, type: 'directory' });
+        if (attrs['trusted.overlay.opaque'] === 'y') await addEntry(pack, { name: `${entryName}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o644, mtime: st.mtime });
         await walk(entryName);
         continue;
       }
-      const inode = `${st.dev}:${st.ino}`;
-      if (st.nlink > 1 && links.has(inode)) {
-        await add(pack, { ...base, type: 'link', linkname: links.get(inode)! });
-      } else if (st.isFile()) {
-        links.set(inode, entryName);
-        await new Promise<void>((resolve, reject) => {
-          const sink = pack.entry({ ...base, type: 'file', size: st.size }, (e) => (e ? reject(e) : resolve()));
-          pipeline(createReadStream(full), sink).catch(reject);
-        });
-      } else if (st.isSymbolicLink()) {
-        await add(pack, { ...base, type: 'symlink', linkname: await readlink(full) });
-      } else if (st.isCharacterDevice() || st.isBlockDevice() || st.isFIFO()) {
-        links.set(inode, entryName);
-        const rdev = BigInt(st.rdev);
-        const devmajor = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
-        const devminor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
-        await add(pack, { ...base, type: st.isFIFO() ? 'fifo' : st.isBlockDevice() ? 'block-device' : 'character-device', devmajor, devminor });
-      }
+      await addNonDirectory(pack, base, full, st, links);
     }
   };
   await walk('');
-}
-
-function add(pack: tar.Pack, header: HeaderArg): Promise<void> {
-  // An empty file (a whiteout marker) needs its (empty) body given, or the entry never ends.
-  const body = header.type === 'file' ? Buffer.alloc(0) : undefined;
-  return new Promise((resolve, reject) => (body ? pack.entry(header, body, (e) => (e ? reject(e) : resolve())) : pack.entry(header, (e) => (e ? reject(e) : resolve()))));
 }
