@@ -7,6 +7,8 @@ import { TscError } from '../util/errors.js';
 import { serviceExtraHosts } from './spec-network.js';
 import type { StackProject } from './stack-project.js';
 import { parseBytes } from './units.js';
+import { LABEL } from './labels.js';
+import { TSCOMPOSE_VERSION } from './version.js';
 
 /** Keys of `build:` the embedded builder cannot honour: refused, never ignored. */
 const UNSUPPORTED: Record<string, string> = {
@@ -72,7 +74,8 @@ export function serviceBuildSpec(stack: StackProject, service: ServiceConfig, op
     ...(b.dockerfile_inline !== undefined ? { dockerfileInline: String(b.dockerfile_inline) } : {}),
     args,
     target: b.target as string | undefined,
-    labels: (b.labels ?? {}) as Record<string, string>,
+    // As Docker Compose labels what it builds (no service label: services sharing a build share the image).
+    labels: { ...((b.labels ?? {}) as Record<string, string>), [LABEL.project]: stack.project.name, [LABEL.version]: TSCOMPOSE_VERSION },
     tags: [...new Set(tags)],
     noCache: opts.noCache || b.no_cache === true,
     network,
