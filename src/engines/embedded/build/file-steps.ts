@@ -210,7 +210,7 @@ export class FileSteps {
         const code = await runStep({
           stateRoot: this.o.ctx.root.path, runtime: this.o.ctx.runtime, dir: ws.dir, rootfs: ws.rootfs, argv, env, imageEnv: state.config.Env ?? [],
           user: state.config.User || undefined, workdir: state.config.WorkingDir || '/', network: network as 'default', extraHosts: this.o.spec.extraHosts,
-          shmSizeBytes: this.o.spec.shmSizeBytes, mounts: resolved, signal: this.o.spec.signal,
+          shmSizeBytes: this.o.spec.shmSizeBytes, mounts: resolved, signal: this.o.spec.signal, onCopiedUpDir: (p, st) => ws.pruneIfUnchanged(p, st),
           onOutput: (stream, line) => {
             tail.push(line);
             if (tail.length > TAIL_LINES) tail.shift();

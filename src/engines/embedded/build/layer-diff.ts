@@ -9,9 +9,10 @@ import * as tar from 'tar-stream';
 import { execFile } from '../../../util/exec.js';
 import { addEntry, addNonDirectory, type HeaderArg } from '../snapshots/pack-dir.js';
 
-export function packUpperDir(upper: string, xattrs: Map<string, Record<string, string>>): tar.Pack {
+/** `stats.size` adds up the regular files' bytes (a layer's size as Docker counts it). */
+export function packUpperDir(upper: string, xattrs: Map<string, Record<string, string>>, stats: { size: number } = { size: 0 }): tar.Pack {
   const pack = tar.pack();
-  addDiff(pack, upper, xattrs).then(() => pack.finalize(), (error: Error) => pack.destroy(error));
+  addDiff(pack, upper, xattrs, stats).then(() => pack.finalize(), (error: Error) => pack.destroy(error));
   return pack;
 }
 
@@ -46,7 +47,7 @@ function unescapeGetfattr(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-async function addDiff(pack: tar.Pack, root: string, xattrs: Map<string, Record<string, string>>): Promise<void> {
+async function addDiff(pack: tar.Pack, root: string, xattrs: Map<string, Record<string, string>>, stats: { size: number }): Promise<void> {
   const links = new Map<string, string>();
   const walk = async (rel: string): Promise<void> => {
     for (const name of (await readdir(join(root, rel))).sort()) {
@@ -68,6 +69,7 @@ async function addDiff(pack: tar.Pack, root: string, xattrs: Map<string, Record<
         await walk(entryName);
         continue;
       }
+      if (st.isFile() && !(st.nlink > 1 && links.has(`${st.dev}:${st.ino}`))) stats.size += st.size;
       await addNonDirectory(pack, base, full, st, links);
     }
   };

@@ -7,6 +7,7 @@
 // buildkitd does without CNI (outbound access, no bridge to set up); 'none'
 // gets a namespace with loopback only.
 import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { lstat, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TscError } from '../../../util/errors.js';
@@ -49,6 +50,8 @@ export interface RunStepOptions {
   shmSizeBytes?: number;
   mounts: ResolvedMount[];
   onOutput: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** Existing directories that hold mount points (see Workspace.pruneIfUnchanged). */
+  onCopiedUpDir?: (path: string, before: Stats) => void;
   signal?: AbortSignal;
 }
 
@@ -64,7 +67,12 @@ export async function runStep(opts: RunStepOptions): Promise<number> {
   await writeFile(files.resolv, buildResolvConf({ host: readHostResolvConf(), hostNetwork: shareHost }), { mode: 0o644 });
   const targets = [...new Set([...MOUNT_POINTS, ...opts.mounts.flatMap((m) => ancestors(m.target))])].sort();
   const missing: string[] = [];
-  for (const t of targets) if (!(await lstat(join(opts.rootfs, t)).catch(() => undefined))) missing.push(t);
+  for (const t of targets) {
+    const st = await lstat(join(opts.rootfs, t)).catch(() => undefined);
+    if (!st) missing.push(t);
+    // Made or emptied again only for mount points, such a directory is copied up unchanged: not a change of the step.
+    else if (st.isDirectory()) opts.onCopiedUpDir?.(t, st);
+  }
 
   const spec: ContainerSpec = {
     name: id, image: '', labels: {}, env: opts.env, entrypoint: opts.argv, command: [], user: opts.user, workingDir: opts.workdir,
@@ -78,13 +86,24 @@ export async function runStep(opts: RunStepOptions): Promise<number> {
   try {
     await ctr.create(files.bundle, oci);
     await ctr.start();
+    // Output streams while the step runs; at the exit the follow stops at once
+    // (no wait for its next poll) and what it had not read yet is read after.
+    const source = { path: ctr.paths.logPath, isRunning: async () => ctr.exitCode() === undefined };
+    const stopFollow = new AbortController();
+    let shown = 0;
     const follow = (async () => {
-      for await (const e of readLogs({ path: ctr.paths.logPath, isRunning: async () => ctr.exitCode() === undefined }, { follow: true })) opts.onOutput(e.stream, e.line);
+      for await (const e of readLogs(source, { follow: true, signal: stopFollow.signal })) {
+        shown++;
+        opts.onOutput(e.stream, e.line);
+      }
     })();
     const onAbort = () => void ctr.runtime.kill(id, 'SIGKILL').catch(() => undefined);
     opts.signal?.addEventListener('abort', onAbort);
     const code = await ctr.wait(Infinity).finally(() => opts.signal?.removeEventListener('abort', onAbort));
+    stopFollow.abort();
     await follow;
+    let seen = 0;
+    for await (const e of readLogs(source, {})) if (++seen > shown) opts.onOutput(e.stream, e.line);
     if (code === undefined) throw new TscError('BUILD_RUN_FAILED', 'the RUN container ended without an exit code');
     return code;
   } finally {

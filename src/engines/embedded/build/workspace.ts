@@ -2,7 +2,8 @@
 // fresh upper directory in `<root>/build/tmp/<pid>-<random>`, and the commit
 // of that upper directory as a layer of the image store.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isPidAlive, type ImageStore } from '../images/store.js';
@@ -20,6 +21,7 @@ export class Workspace {
   readonly upper: string;
   readonly rootfs: string;
   private mounted = false;
+  private readonly prune = new Map<string, Stats>();
 
   private constructor(readonly dir: string) {
     this.upper = join(dir, 'upper');
@@ -42,13 +44,38 @@ export class Workspace {
     }
   }
 
+  /**
+   * Directories (container paths) that the step's runtime may have copied up
+   * without changing them (they held mount points): left out of the layer
+   * when they end up empty and not opaque.
+   */
+  pruneIfUnchanged(path: string, before: Stats): void {
+    this.prune.set(path, before);
+  }
+
   /** Unmounts, then stores the upper directory as a layer (undefined when the step changed nothing). */
   async commit(images: ImageStore): Promise<LayerRef | undefined> {
     await this.unmount();
     if (await isEmptyDir(this.upper)) return undefined;
-    const xattrs = await readTreeXattrs(this.upper);
-    const blob = await images.blobs.writeStream(packUpperDir(this.upper, xattrs) as unknown as Readable);
-    const layer = await images.layers.ensure(images.blobs.path(blob.digest));
+    let xattrs = await readTreeXattrs(this.upper);
+    if (this.prune.size) {
+      // Deepest first: /etc/x before /etc.
+      for (const [path, before] of [...this.prune].sort(([a], [b]) => (a < b ? 1 : -1))) {
+        const rel = path.replace(/^\/+/, '');
+        const now = await lstat(join(this.upper, rel)).catch(() => undefined);
+        const same = now?.isDirectory() && now.mode === before.mode && now.uid === before.uid && now.gid === before.gid;
+        if (!same || xattrs.get(rel)?.['trusted.overlay.opaque'] === 'y') continue;
+        await rmdir(join(this.upper, rel)).catch(() => undefined);
+      }
+      if (await isEmptyDir(this.upper)) return undefined;
+      xattrs = await readTreeXattrs(this.upper);
+    }
+    const stats = { size: 0 };
+    const blob = await images.blobs.writeStream(packUpperDir(this.upper, xattrs, stats) as unknown as Readable);
+    // The blob is the uncompressed tar: its digest is the diff ID. The upper
+    // directory is already what overlayfs reads as a lower layer (as with
+    // containerd's overlay snapshotter), so it becomes the layer as it is.
+    const layer = await images.layers.adopt(this.upper, { diffId: blob.digest, tarSize: blob.size, size: stats.size });
     return { diffId: layer.diffId, blob: blob.digest, mediaType: MEDIA.ociLayer };
   }
 

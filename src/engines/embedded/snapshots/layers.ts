@@ -50,6 +50,29 @@ export class LayerStore {
     return job;
   }
 
+  /**
+   * Takes `dir`, already in the form overlayfs reads (a committed overlay
+   * upper directory: 0/0 whiteouts, opaque xattrs), as the layer described by
+   * `info`: moved into place, not unpacked again. Its tar is `info`'s blob.
+   */
+  async adopt(dir: string, info: UnpackResult): Promise<LayerInfo> {
+    const have = this.get(info.diffId);
+    if (have) return have;
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    const tmp = join(this.root, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+    await mkdir(tmp);
+    try {
+      await rename(dir, join(tmp, 'diff'));
+      await chmod(join(tmp, 'diff'), 0o755);
+      writeJsonAtomic(join(tmp, 'layer.json'), info);
+      await this.moveIn(tmp, info.diffId);
+      return { ...info, dir: this.dir(info.diffId) };
+    } catch (error) {
+      await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
   async list(): Promise<string[]> {
     const names = await readdir(this.root).catch(() => [] as string[]);
     return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
@@ -76,6 +99,18 @@ export class LayerStore {
     }
   }
 
+  /** Renames a finished temporary layer directory to its real name. */
+  private async moveIn(tmp: string, diffId: string): Promise<void> {
+    try {
+      await rename(tmp, join(this.root, hexOf(diffId)));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Someone else made the same layer meanwhile: theirs is as good.
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
   private async unpack(blobFile: string, expectedDiffId?: string): Promise<LayerInfo> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     const tmp = join(this.root, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -88,16 +123,8 @@ export class LayerStore {
         throw new TscError('LAYER_DIGEST_MISMATCH', `layer ${blobFile} has diff ID ${result.diffId}, but the image config says ${expectedDiffId}: the image is damaged; load or pull it again`);
       }
       writeJsonAtomic(join(tmp, 'layer.json'), result);
-      const final = join(this.root, hexOf(result.diffId));
-      try {
-        await rename(tmp, final);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        // Someone else unpacked the same layer meanwhile: theirs is as good.
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-        await rm(tmp, { recursive: true, force: true });
-      }
-      return { ...result, dir: join(final, 'diff') };
+      await this.moveIn(tmp, result.diffId);
+      return { ...result, dir: this.dir(result.diffId) };
     } catch (error) {
       await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
       throw error;
