@@ -139,10 +139,13 @@ test('COPY refuses a context symlink that points outside the context', async (t)
   await rejects(build(t, { context: ctx, tags: ['tsc-build-test:link'] }), /outside the build context/);
 });
 
-test('a built image is saved with `image save` and loaded back', async (t) => {
-  const ctx = contextDir({ 'Dockerfile': 'FROM busybox\nRUN echo saved > /saved.txt\nCMD ["cat", "/saved.txt"]\n' });
+test('a step that changes nothing adds no layer; a built image is saved with `image save` and loaded back', async (t) => {
+  const ctx = contextDir({ 'Dockerfile': 'FROM busybox\nRUN true\nRUN echo saved > /saved.txt\nCMD ["cat", "/saved.txt"]\n' });
   contexts.push(ctx);
   const r = await build(t, { context: ctx, tags: ['tsc-build-test:save'] });
+  // `RUN true` changes nothing (its mount points are not changes): one new layer only.
+  const base = (await t.engine.images.inspect('busybox'))!.rootfs.diff_ids.length;
+  assert.is((await t.engine.images.inspect('tsc-build-test:save'))!.rootfs.diff_ids.length, base + 1);
   const tar = join(ctx, 'image.tar');
   await t.engine.images.save(['tsc-build-test:save'], tar);
   await t.engine.images.remove('tsc-build-test:save');
