@@ -55,6 +55,13 @@ s('image names and the build spec of a service', () => {
   assert.is(spec.labels!['com.docker.compose.project'], 'demo');
 });
 
+s('dockerfile_inline is the Dockerfile text', () => {
+  const stack = loadStack('name: demo\nservices:\n  web:\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM busybox\n        RUN true\n');
+  const spec = serviceBuildSpec(stack, stack.project.services.web!);
+  assert.is(spec.dockerfileInline, 'FROM busybox\nRUN true\n');
+  assert.is(spec.dockerfile, undefined);
+});
+
 s('keys the embedded builder cannot honour are refused, not ignored', () => {
   const refused = (build: string, message: RegExp) => {
     const stack = loadStack(`name: demo\nservices:\n  web:\n    build:\n${build}`);

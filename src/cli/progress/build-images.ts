@@ -109,7 +109,6 @@ async function buildGroup(builder: BuildService, spec: ReturnType<typeof service
   try {
     const result = await builder.build({ ...spec, signal }, onEvent);
     for (const n of names) out[n] = result.imageId;
-    if (opts.quiet) process.stdout.write(`${result.imageId}\n`);
   } catch (error) {
     if (error instanceof DockerfileError) throw new TscError(error.code, `failed to build service "${name}": ${error.format()}`);
     throw error;

@@ -1,0 +1,81 @@
+// RUN as a prepared step: its command line (exec form, shell form, heredoc
+// scripts), its network, its mounts resolved to host paths, and its cache key
+// (command, build environment, mounts, network, user, working directory).
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Instruction } from '../../../build/instructions.js';
+import type { TscError } from '../../../util/errors.js';
+import type { ResolvedMount } from '../runtime/oci-spec.js';
+import type { FileSteps, PreparedStep } from './file-steps.js';
+import { parseRunMount } from './run-mounts.js';
+import { runStep } from './run-step.js';
+import { resolveSource } from './source-tree.js';
+import { chainKey, type StageState } from './state.js';
+import { runEnvironment, shellOf } from './steps.js';
+import type { Workspace } from './workspace.js';
+
+/** The last lines of a failed step's output, for its error. */
+const TAIL_LINES = 10;
+
+export async function prepareRun(steps: FileSteps, state: StageState, ins: Extract<Instruction, { kind: 'RUN' }>): Promise<PreparedStep> {
+  let argv: string[];
+  if ('exec' in ins.cmd) argv = ins.cmd.exec;
+  else if (ins.heredocs.length === 1 && /^<<-?\s*["']?\w[\w-]*["']?$/.test(ins.cmd.shell)) argv = [...shellOf(state), ins.heredocs[0]!.content];
+  else argv = [...shellOf(state), ins.heredocs.length ? `${ins.cmd.shell}\n${ins.heredocs.map((h) => `${h.content}${h.name}\n`).join('')}` : ins.cmd.shell];
+  const network = ins.network ?? steps.o.spec.network ?? 'default';
+  if (!['default', 'host', 'none'].includes(network)) steps.fail(ins, `RUN network "${network}" is not supported by the embedded builder (default, host or none)`, 'BUILD_NETWORK_UNSUPPORTED');
+  if (ins.security && ins.security !== 'sandbox') steps.fail(ins, `RUN --security=${ins.security} is not supported by the embedded builder`, 'BUILD_SECURITY_UNSUPPORTED');
+  const mounts = ins.mounts.map((m) => {
+    try {
+      return parseRunMount(m);
+    } catch (error) {
+      return steps.fail(ins, (error as Error).message, (error as TscError).code);
+    }
+  });
+  const { env, keyed } = runEnvironment(state, steps.o.buildArgs);
+  const key = chainKey(state.key, 'RUN', JSON.stringify(argv), JSON.stringify(keyed), JSON.stringify(ins.mounts), network, state.config.User ?? '', state.config.WorkingDir ?? '');
+  const execute = async (ws: Workspace, id: number) => {
+    const resolved: ResolvedMount[] = [];
+    const extra: Workspace[] = [];
+    try {
+      for (const m of mounts) {
+        if (m.type === 'cache') {
+          const dir = join(steps.o.ctx.root.path, 'build', 'cache-mounts', chainKey('cache', m.id));
+          await mkdir(dir, { recursive: true, mode: 0o755 });
+          resolved.push({ type: 'bind', source: dir, target: m.target, options: ['rbind', m.readOnly ? 'ro' : 'rw'] });
+        } else if (m.type === 'tmpfs') {
+          resolved.push({ type: 'tmpfs', source: 'tmpfs', target: m.target, options: ['nosuid', 'nodev', ...(m.size ? [`size=${m.size}`] : [])] });
+        } else if (m.type === 'secret') {
+          const file = steps.o.spec.secrets?.[m.id];
+          if (!file) {
+            if (m.required) steps.fail(ins, `secret "${m.id}" is required but was not given (services.*.build.secrets)`, 'BUILD_SECRET_MISSING');
+            continue;
+          }
+          resolved.push({ type: 'bind', source: file, target: m.target, options: ['rbind', 'ro'] });
+        } else {
+          const tree = await steps.treeFor(m.from, ins, extra);
+          const source = await resolveSource(tree, m.source.replace(/^\/+/, '')).catch((e: Error) => steps.fail(ins, `--mount source ${m.source}: ${e.message}`));
+          resolved.push({ type: 'bind', source, target: m.target, options: ['rbind', 'ro'] });
+        }
+      }
+      const tail: string[] = [];
+      const code = await runStep({
+        stateRoot: steps.o.ctx.root.path, runtime: steps.o.ctx.runtime, dir: ws.dir, rootfs: ws.rootfs, argv, env, imageEnv: state.config.Env ?? [],
+        user: state.config.User || undefined, workdir: state.config.WorkingDir || '/', network: network as 'default', extraHosts: steps.o.spec.extraHosts,
+        shmSizeBytes: steps.o.spec.shmSizeBytes, mounts: resolved, signal: steps.o.spec.signal, onCopiedUpDir: (p, st) => ws.pruneIfUnchanged(p, st),
+        onOutput: (stream, line) => {
+          tail.push(line);
+          if (tail.length > TAIL_LINES) tail.shift();
+          steps.o.onEvent({ type: 'output', step: id, stream, line });
+        },
+      });
+      if (code !== 0) {
+        const shown = 'exec' in ins.cmd ? JSON.stringify(ins.cmd.exec) : ins.cmd.shell;
+        steps.fail(ins, `RUN ${shown}: process did not complete successfully: exit code: ${code}${tail.length ? `\n${tail.map((l) => `  > ${l}`).join('\n')}` : ''}`, 'BUILD_RUN_FAILED');
+      }
+    } finally {
+      for (const w of extra) await w.close();
+    }
+  };
+  return { key, describe: {}, execute };
+}
