@@ -1,11 +1,7 @@
 // The steps that change files: RUN (a container), COPY/ADD (files written
 // into the workspace) and WORKDIR (the directory made), each looked up in the
 // build cache by its chain key before it runs, and committed as a layer.
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
 import type { BuildEvent, BuildSpec } from '../../../engine/types.js';
-import { isIgnored, parseDockerignore } from '../../../build/dockerignore.js';
 import { DockerfileError } from '../../../build/errors.js';
 import type { Instruction } from '../../../build/instructions.js';
 import { parseDockerfile } from '../../../build/parse.js';
@@ -13,18 +9,11 @@ import { toInstruction } from '../../../build/instructions.js';
 import { expand, type BuildGraph, type Stage } from '../../../build/stages.js';
 import { TscError } from '../../../util/errors.js';
 import type { ContainerContext } from '../containers/context.js';
-import type { ResolvedMount } from '../runtime/oci-spec.js';
-import { resolveUser } from '../runtime/user.js';
-import { openDecompressed } from '../snapshots/decompress.js';
-import { unpackTar } from '../snapshots/unpack-tar.js';
-import { resolveInRoot } from '../volumes/scoped-path.js';
 import type { BuildCache } from './cache.js';
-import { copyEntries, isDirIn, makeDirs, type CopyOwner } from './copy-into.js';
-import { parseRunMount } from './run-mounts.js';
-import { runStep } from './run-step.js';
-import { checksumEntries, matchSources, resolveSource, SourceError, walkSource, type SourceTree } from './source-tree.js';
+import { makeDirs } from './copy-into.js';
+import type { SourceTree } from './source-tree.js';
 import { chainKey, expansionEnv, type StageState } from './state.js';
-import { absoluteIn, runEnvironment, shellOf } from './steps.js';
+import { absoluteIn } from './steps.js';
 import { Workspace, type LayerRef } from './workspace.js';
 import { prepareCopy } from './copy-prepare.js';
 import { prepareRun } from './run-prepare.js';
@@ -52,9 +41,6 @@ export interface PreparedStep {
   /** Releases what preparing opened (source mounts, heredoc files), hit or miss. */
   release?: () => Promise<void>;
 }
-
-/** The last lines of a failed step's output, for its error. */
-const TAIL_LINES = 10;
 
 export class FileSteps {
   constructor(readonly o: FileStepsOptions) {}
