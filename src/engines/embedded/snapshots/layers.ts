@@ -58,19 +58,12 @@ export class LayerStore {
   async adopt(dir: string, info: UnpackResult): Promise<LayerInfo> {
     const have = this.get(info.diffId);
     if (have) return have;
-    await mkdir(this.root, { recursive: true, mode: 0o700 });
-    const tmp = join(this.root, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
-    await mkdir(tmp);
-    try {
-      await rename(dir, join(tmp, 'diff'));
-      await chmod(join(tmp, 'diff'), 0o755);
-      writeJsonAtomic(join(tmp, 'layer.json'), info);
-      await this.moveIn(tmp, info.diffId);
-      return { ...info, dir: this.dir(info.diffId) };
-    } catch (error) {
-      await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-      throw error;
-    }
+    return this.makeLayer(async (diff) => {
+      await rm(diff, { recursive: true });
+      await rename(dir, diff);
+      await chmod(diff, 0o755);
+      return info;
+    });
   }
 
   async list(): Promise<string[]> {
@@ -99,36 +92,43 @@ export class LayerStore {
     }
   }
 
-  /** Renames a finished temporary layer directory to its real name. */
-  private async moveIn(tmp: string, diffId: string): Promise<void> {
-    try {
-      await rename(tmp, join(this.root, hexOf(diffId)));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      // Someone else made the same layer meanwhile: theirs is as good.
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-      await rm(tmp, { recursive: true, force: true });
-    }
-  }
-
-  private async unpack(blobFile: string, expectedDiffId?: string): Promise<LayerInfo> {
+  /**
+   * Makes a layer in a temporary directory (`fill` puts its content in
+   * `diff`, an empty directory, and says what it is), then renames it to its
+   * real name; a failure leaves nothing behind.
+   */
+  private async makeLayer(fill: (diff: string) => Promise<UnpackResult>): Promise<LayerInfo> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     const tmp = join(this.root, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
     const diff = join(tmp, 'diff');
     await mkdir(diff, { recursive: true });
     await chmod(diff, 0o755);
     try {
-      const result = await unpackTar(await openDecompressed(blobFile), diff);
-      if (expectedDiffId && result.diffId !== expectedDiffId) {
-        throw new TscError('LAYER_DIGEST_MISMATCH', `layer ${blobFile} has diff ID ${result.diffId}, but the image config says ${expectedDiffId}: the image is damaged; load or pull it again`);
-      }
+      const result = await fill(diff);
       writeJsonAtomic(join(tmp, 'layer.json'), result);
-      await this.moveIn(tmp, result.diffId);
+      try {
+        await rename(tmp, join(this.root, hexOf(result.diffId)));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // Someone else made the same layer meanwhile: theirs is as good.
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+        await rm(tmp, { recursive: true, force: true });
+      }
       return { ...result, dir: this.dir(result.diffId) };
     } catch (error) {
       await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
       throw error;
     }
+  }
+
+  private unpack(blobFile: string, expectedDiffId?: string): Promise<LayerInfo> {
+    return this.makeLayer(async (diff) => {
+      const result = await unpackTar(await openDecompressed(blobFile), diff);
+      if (expectedDiffId && result.diffId !== expectedDiffId) {
+        throw new TscError('LAYER_DIGEST_MISMATCH', `layer ${blobFile} has diff ID ${result.diffId}, but the image config says ${expectedDiffId}: the image is damaged; load or pull it again`);
+      }
+      return result;
+    });
   }
 }
 
