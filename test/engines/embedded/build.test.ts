@@ -89,9 +89,9 @@ RUN mkdir -p /d && touch /d/a && echo hl > /h1 && ln /h1 /h2
 
 FROM base
 RUN rm -rf /d && mkdir /d && touch /d/b
-RUN --mount=type=bind,source=data,target=/mnt cat /mnt/file > /bound
-RUN --mount=type=secret,id=token,required=true cat /run/secrets/token > /secret
-RUN --mount=type=cache,target=/var/cache/x echo cached >> /var/cache/x/log
+RUN --mount=type=bind,source=data,target=/mnt cat /mnt/file > /bound && ls /mnt | xargs > /bind-listing
+RUN --mount=type=secret,id=token,required=true cat /run/secrets/token > /secret && stat -c %a /run/secrets/token > /secret-mode
+RUN --mount=type=cache,target=/var/cache/x,uid=1234 echo cached >> /var/cache/x/log && stat -c %u /var/cache/x > /cache-owner
 RUN --network=none cat /proc/net/dev | tail -n +3 | wc -l > /links
 COPY --exclude=*.log src/* /txt/
 COPY --chown=1000:1000 --chmod=600 data/file /owned
@@ -103,12 +103,12 @@ EOF
 RUN <<EOF
 echo "from heredoc" > /script.txt
 EOF
-CMD ["sh", "-c", "echo bound=$(cat /bound); echo secret=$(cat /secret); echo secretLeft=$(test -e /run/secrets/token && echo yes || echo no); echo cacheLeft=$(test -e /var/cache/x/log && echo yes || echo no); echo txt=$(ls /txt | xargs); echo chown=$(stat -c '%u:%g %a' /owned); echo tar=$(cat /tar/x/y.txt); echo heredoc=$(cat /heredoc.txt); echo script=$(cat /script.txt); echo opaque=$(ls /d | xargs); echo hardlink=$([ $(stat -c %i /h1) = $(stat -c %i /h2) ] && echo same || echo different); echo onbuild=$(cat /onbuild.txt); echo isolated=$([ $(cat /links) = 1 ] && echo yes || echo no)"]
+CMD ["sh", "-c", "echo bound=$(cat /bound); echo bindListing=$(cat /bind-listing); echo secret=$(cat /secret); echo secretMode=$(cat /secret-mode); echo cacheOwner=$(cat /cache-owner); echo secretLeft=$(test -e /run/secrets/token && echo yes || echo no); echo cacheLeft=$(test -e /var/cache/x/log && echo yes || echo no); echo txt=$(ls /txt | xargs); echo chown=$(stat -c '%u:%g %a' /owned); echo tar=$(cat /tar/x/y.txt); echo heredoc=$(cat /heredoc.txt); echo script=$(cat /script.txt); echo opaque=$(ls /d | xargs); echo hardlink=$([ $(stat -c %i /h1) = $(stat -c %i /h2) ] && echo same || echo different); echo onbuild=$(cat /onbuild.txt); echo isolated=$([ $(cat /links) = 1 ] && echo yes || echo no)"]
 `;
 
 test('mounts, COPY options, ADD of a tar, heredocs, opaque directories, hard links and ONBUILD', async (t) => {
   const ctx = contextDir({
-    'Dockerfile': FEATURES, 'data/file': 'bound\n', 'token': 's3cret\n', 'src/a.txt': 'a', 'src/b.txt': 'b', 'src/skip.log': 'no', 'tree/x/y.txt': 'y',
+    'Dockerfile': FEATURES, 'data/file': 'bound\n', 'data/hidden': 'ignored', '.dockerignore': 'data/hidden\n', 'token': 's3cret\n', 'src/a.txt': 'a', 'src/b.txt': 'b', 'src/skip.log': 'no', 'tree/x/y.txt': 'y',
   });
   contexts.push(ctx);
   execFileSync('tar', ['-cf', join(ctx, 'files.tar'), '-C', join(ctx, 'tree'), 'x']);
@@ -117,7 +117,7 @@ test('mounts, COPY options, ADD of a tar, heredocs, opaque directories, hard lin
   assert.is(code, 0, out);
   const lines = Object.fromEntries(out.split('\n').map((l) => l.split('=')).filter((p) => p.length === 2));
   assert.equal(lines, {
-    bound: 'bound', secret: 's3cret', secretLeft: 'no', cacheLeft: 'no', txt: 'a.txt b.txt', chown: '1000:1000 600', tar: 'y',
+    bound: 'bound', bindListing: 'file', secret: 's3cret', secretMode: '400', cacheOwner: '1234', secretLeft: 'no', cacheLeft: 'no', txt: 'a.txt b.txt', chown: '1000:1000 600', tar: 'y',
     heredoc: 'hello world', script: 'from heredoc', opaque: 'b', hardlink: 'same', onbuild: 'triggered', isolated: 'yes',
   });
 });

@@ -1,7 +1,8 @@
 // RUN as a prepared step: its command line (exec form, shell form, heredoc
 // scripts), its network, its mounts resolved to host paths, and its cache key
 // (command, build environment, mounts, network, user, working directory).
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, chown, copyFile, mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Instruction } from '../../../build/instructions.js';
 import type { TscError } from '../../../util/errors.js';
@@ -9,7 +10,8 @@ import type { ResolvedMount } from '../runtime/oci-spec.js';
 import type { FileSteps, PreparedStep } from './file-steps.js';
 import { parseRunMount } from './run-mounts.js';
 import { runStep } from './run-step.js';
-import { resolveSource } from './source-tree.js';
+import { copyEntries } from './copy-into.js';
+import { resolveSource, walkSource } from './source-tree.js';
 import { chainKey, type StageState } from './state.js';
 import { runEnvironment, shellOf } from './steps.js';
 import type { Workspace } from './workspace.js';
@@ -41,7 +43,12 @@ export async function prepareRun(steps: FileSteps, state: StageState, ins: Extra
       for (const m of mounts) {
         if (m.type === 'cache') {
           const dir = join(steps.o.ctx.root.path, 'build', 'cache-mounts', chainKey('cache', m.id));
-          await mkdir(dir, { recursive: true, mode: 0o755 });
+          if (!existsSync(dir)) {
+            // uid/gid/mode apply when the cache directory is made, as BuildKit does.
+            await mkdir(dir, { recursive: true });
+            await chown(dir, m.owner.uid ?? 0, m.owner.gid ?? 0);
+            await chmod(dir, m.owner.mode ?? 0o755);
+          }
           resolved.push({ type: 'bind', source: dir, target: m.target, options: ['rbind', m.readOnly ? 'ro' : 'rw'] });
         } else if (m.type === 'tmpfs') {
           resolved.push({ type: 'tmpfs', source: 'tmpfs', target: m.target, options: ['nosuid', 'nodev', ...(m.size ? [`size=${m.size}`] : [])] });
@@ -51,10 +58,27 @@ export async function prepareRun(steps: FileSteps, state: StageState, ins: Extra
             if (m.required) steps.fail(ins, `secret "${m.id}" is required but was not given (services.*.build.secrets)`, 'BUILD_SECRET_MISSING');
             continue;
           }
-          resolved.push({ type: 'bind', source: file, target: m.target, options: ['rbind', 'ro'] });
+          // A copy with the mount's owner and mode (0400 root by default, as BuildKit): the user's file is not changed.
+          const copy = join(ws.dir, `secret-${resolved.length}`);
+          await copyFile(file, copy).catch((e: Error) => steps.fail(ins, `secret "${m.id}": ${e.message}`, 'BUILD_SECRET_MISSING'));
+          await chown(copy, m.owner.uid ?? 0, m.owner.gid ?? 0);
+          await chmod(copy, m.owner.mode ?? 0o400);
+          resolved.push({ type: 'bind', source: copy, target: m.target, options: ['rbind', 'ro'] });
         } else {
           const tree = await steps.treeFor(m.from, ins, extra);
-          const source = await resolveSource(tree, m.source.replace(/^\/+/, '')).catch((e: Error) => steps.fail(ins, `--mount source ${m.source}: ${e.message}`));
+          const rel = m.source.replace(/^\/+/, '').replace(/\/+$/, '');
+          let source = await resolveSource(tree, rel).catch((e: Error) => steps.fail(ins, `--mount source ${m.source}: ${e.message}`));
+          if (tree.ignore.length) {
+            // The context as the build sees it: what .dockerignore excludes is not there.
+            source = join(ws.dir, `bind-${resolved.length}`);
+            await mkdir(source, { mode: 0o755 });
+            const entries = await walkSource(tree, rel);
+            if (entries[0]!.st.isDirectory()) await copyEntries(source, entries.slice(1), '/', { keepOwner: true });
+            else {
+              await rmdir(source);
+              await copyEntries(ws.dir, entries, `/bind-${resolved.length}`, { keepOwner: true });
+            }
+          }
           resolved.push({ type: 'bind', source, target: m.target, options: ['rbind', 'ro'] });
         }
       }
