@@ -127,6 +127,9 @@ test('a failing RUN names its Dockerfile line and exit code and makes no image',
   contexts.push(ctx);
   await rejects(build(t, { context: ctx, tags: ['tsc-build-test:fail'] }), (e) => /exit code: 3/.test(e.message) && /oops/.test(e.message) && (e as { format?: () => string }).format?.().startsWith('Dockerfile:3:') === true);
   assert.is(await t.engine.images.inspect('tsc-build-test:fail'), undefined);
+  // A stage may only read stages before it.
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox AS a\nCOPY --from=b /bin/sh /x\nFROM busybox AS b\nCOPY --from=a /x /y\n');
+  await rejects(build(t, { context: ctx, tags: ['tsc-build-test:fail'], target: 'a' }), (e) => /--from=b: no stage, named context or local image/.test(e.message) && (e as { line?: number }).line === 2);
 });
 
 test('COPY refuses a context symlink that points outside the context', async (t) => {

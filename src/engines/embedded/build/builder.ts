@@ -112,7 +112,7 @@ export class EmbeddedBuilder implements BuildService {
     if (platform && platform !== `linux/${goArch()}` && !platform.includes('BUILDPLATFORM')) {
       throw new DockerfileError(graph.file, stage.from.line, `FROM --platform=${platform}: the embedded builder builds for this machine only (linux/${goArch()})`, 'BUILD_PLATFORM_UNSUPPORTED');
     }
-    let state = await this.baseState(graph, stage, ref, stages, results, files);
+    let state: StageState = { ...(await this.baseState(graph, stage, ref, stages, results, files)), stageIndex: stage.index };
     const instructions = [...await files.onBuildTriggers(state, stage), ...stage.instructions];
     // As BuildKit counts: FROM and the steps that change files; metadata steps are config only.
     const total = 1 + instructions.filter((i) => FILE_STEPS.has(i.kind)).length;
@@ -129,7 +129,7 @@ export class EmbeddedBuilder implements BuildService {
     return state;
   }
 
-  private async baseState(graph: BuildGraph, stage: Stage, ref: string, stages: Stage[], results: Map<Stage, Promise<StageState>>, files: FileSteps): Promise<StageState> {
+  private async baseState(graph: BuildGraph, stage: Stage, ref: string, stages: Stage[], results: Map<Stage, Promise<StageState>>, files: FileSteps): Promise<Omit<StageState, 'stageIndex'>> {
     const fresh = { args: new Map<string, string | undefined>(), cmdFromBase: true };
     if (ref === 'scratch') {
       return { key: chainKey('scratch'), layers: [], config: {}, history: [], created: new Date(0).toISOString(), os: 'linux', architecture: goArch(), ...fresh };

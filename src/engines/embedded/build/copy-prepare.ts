@@ -43,7 +43,7 @@ export async function prepareCopy(steps: FileSteps, state: StageState, ins: Extr
   const keyParts: string[] = [ins.kind, dest, chown ?? '', String(mode ?? ''), ins.excludes.join(',')];
   let heredocTree: SourceTree | undefined;
   try {
-    const tree = await steps.treeFor(ins.kind === 'COPY' ? ins.from : undefined, ins, opened, x);
+    const tree = await steps.treeFor(state, ins.kind === 'COPY' ? ins.from : undefined, ins, opened, x);
     for (const source of sources) {
       const heredoc = heredocNames.get(source.replace(/^<<-?/, '<<').replace(/["']/g, ''));
       let t = tree;

@@ -52,7 +52,7 @@ export class FileSteps {
     this.o.onEvent({ type: 'step-done', step: id, text, cached: false, ms: 0 });
   }
 
-  async baseImage(ref: string, line: number): Promise<Omit<StageState, 'args' | 'cmdFromBase'>> {
+  async baseImage(ref: string, line: number): Promise<Omit<StageState, 'args' | 'cmdFromBase' | 'stageIndex'>> {
     const named = this.o.spec.additionalContexts?.[ref];
     const imageRef = named?.startsWith('docker-image://') ? named.slice('docker-image://'.length) : ref;
     let found;
@@ -154,13 +154,13 @@ export class FileSteps {
   }
 
   /** The tree a `from=`/`--from` names: the context, a named context, a stage's rootfs or an image's. */
-  async treeFor(from: string | undefined, ins: Instruction, opened: Workspace[], x: (w: string) => string = (w) => w): Promise<SourceTree> {
+  async treeFor(state: StageState, from: string | undefined, ins: Instruction, opened: Workspace[], x: (w: string) => string = (w) => w): Promise<SourceTree> {
     if (!from) return this.o.contextTree;
     const ref = x(from);
     const named = this.o.spec.additionalContexts?.[ref];
     if (named && !named.startsWith('docker-image://')) return { dir: named, kind: 'context', ignore: [], label: `context "${ref}"` };
     let layers: LayerRef[];
-    const stage = named ? undefined : this.o.findStageFor(ref, Infinity);
+    const stage = named ? undefined : this.o.findStageFor(ref, state.stageIndex);
     if (stage) layers = (await this.o.stageState(stage)).layers;
     else {
       const imageRef = named ? named.slice('docker-image://'.length) : ref;

@@ -65,7 +65,7 @@ export async function prepareRun(steps: FileSteps, state: StageState, ins: Extra
           await chmod(copy, m.owner.mode ?? 0o400);
           resolved.push({ type: 'bind', source: copy, target: m.target, options: ['rbind', 'ro'] });
         } else {
-          const tree = await steps.treeFor(m.from, ins, extra);
+          const tree = await steps.treeFor(state, m.from, ins, extra);
           const rel = m.source.replace(/^\/+/, '').replace(/\/+$/, '');
           let source = await resolveSource(tree, rel).catch((e: Error) => steps.fail(ins, `--mount source ${m.source}: ${e.message}`));
           if (tree.ignore.length) {

@@ -14,6 +14,8 @@ export interface HistoryEntry {
 }
 
 export interface StageState {
+  /** The stage being built (COPY --from and RUN --mount from= may only name stages before it). */
+  stageIndex: number;
   key: string;
   layers: LayerRef[];
   config: BuildImageConfig;
