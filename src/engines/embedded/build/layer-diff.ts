@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import * as tar from 'tar-stream';
 import { execFile } from '../../../util/exec.js';
 import { addEntry, addNonDirectory, type HeaderArg } from '../snapshots/pack-dir.js';
+import { packWithBinaryXattrs } from '../snapshots/tar-stream-pax.js';
 
 /** `stats.size` adds up the regular files' bytes (a layer's size as Docker counts it). */
 export function packUpperDir(upper: string, xattrs: Map<string, Record<string, string>>, stats: { size: number } = { size: 0 }): tar.Pack {
-  const pack = tar.pack();
+  const pack = packWithBinaryXattrs();
   addDiff(pack, upper, xattrs, stats).then(() => pack.finalize(), (error: Error) => pack.destroy(error));
   return pack;
 }
