@@ -28,7 +28,7 @@ test('whiteouts, opaque dirs, hard links and binary xattrs go through a layer ta
     await setXattr(join(upper, 'a'), 'trusted.tsc-test', binary);
     const out = join(dir, 'out');
     mkdirSync(out);
-    const listing = execFileSync('tar', ['-t'], { input: await streamToBuffer(packUpperDir(upper, await readTreeXattrs(upper))) }).toString().split('\n');
+    const listing = execFileSync('tar', ['-t'], { input: await streamToBuffer(packUpperDir(upper, await readTreeXattrs(upper)) as unknown as AsyncIterable<Buffer>) }).toString().split('\n');
     assert.ok(listing.includes('.wh.deleted') && listing.includes('opaque/.wh..wh..opq'), listing.join(' '));
     await unpackTar(packUpperDir(upper, await readTreeXattrs(upper)) as never, out);
     const st = statSync(join(out, 'deleted'));
