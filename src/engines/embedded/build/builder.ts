@@ -158,4 +158,3 @@ function findNeeded(graph: BuildGraph, stages: Stage[], ref: string, before: num
   return s && stages.includes(s) ? s : undefined;
 }
 
-export { DockerfileError };

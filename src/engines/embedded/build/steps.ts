@@ -29,13 +29,12 @@ export function applyMetadata(graph: BuildGraph, state: StageState, ins: Instruc
       return { ...state, args };
     }
     case 'ENV': {
+      // Every pair expands with the environment from before the instruction: `ENV a=2 b=$a` gives b the old a (Docker's rule).
       let config = c;
-      let scope = env;
       const text: string[] = [];
       for (const [k, v] of ins.pairs) {
-        const value = expand(graph, ins.line, v, scope);
+        const value = x(v);
         config = setEnv(config, k, value);
-        scope = new Map(scope).set(k, value);
         text.push(`${k}=${value}`);
       }
       return next(config, text.join('\n'));
