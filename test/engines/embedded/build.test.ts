@@ -128,11 +128,12 @@ test('a failing RUN names its Dockerfile line and exit code and makes no image',
   await rejects(build(t, { context: ctx, tags: ['tsc-build-test:fail'] }), (e) => /exit code: 3/.test(e.message) && /oops/.test(e.message) && (e as { format?: () => string }).format?.().startsWith('Dockerfile:3:') === true);
   assert.is(await t.engine.images.inspect('tsc-build-test:fail'), undefined);
   // A stage may only read stages before it.
-  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox AS a\nCOPY --from=b /bin/sh /x\nFROM busybox AS b\nCOPY --from=a /x /y\n');
-  await rejects(build(t, { context: ctx, tags: ['tsc-build-test:fail'], target: 'a' }), (e) => /--from=b: no stage, named context or local image/.test(e.message) && (e as { line?: number }).line === 2);
+  // (Names that are no hex prefix: `b` could be a short image ID.)
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox AS early\nCOPY --from=later /bin/sh /x\nFROM busybox AS later\nCOPY --from=early /x /y\n');
+  await rejects(build(t, { context: ctx, tags: ['tsc-build-test:fail'], target: 'early' }), (e) => /--from=later: no stage, named context or local image/.test(e.message) && (e as { line?: number }).line === 2);
 });
 
-test('COPY refuses a context symlink that points outside the context', async (t) => {
+test('COPY refuses a context symlink that points outside the context; a Dockerfile-specific .dockerignore wins', async (t) => {
   const ctx = contextDir({ 'Dockerfile': 'FROM busybox\nCOPY link /x\n' });
   contexts.push(ctx);
   symlinkSync('/etc/passwd', join(ctx, 'link'));
@@ -140,6 +141,12 @@ test('COPY refuses a context symlink that points outside the context', async (t)
   writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY up/passwd /x\n');
   symlinkSync('../../../../../../../../etc', join(ctx, 'up'));
   await rejects(build(t, { context: ctx, tags: ['tsc-build-test:link'] }), /outside the build context/);
+  // <Dockerfile>.dockerignore beside the Dockerfile is the one that counts (over .dockerignore).
+  writeFileSync(join(ctx, 'kept.txt'), 'k');
+  writeFileSync(join(ctx, '.dockerignore'), 'nothing\n');
+  writeFileSync(join(ctx, 'Custom.Dockerfile'), 'FROM busybox\nCOPY kept.txt /kept\n');
+  writeFileSync(join(ctx, 'Custom.Dockerfile.dockerignore'), 'kept.txt\n');
+  await rejects(build(t, { context: ctx, dockerfile: 'Custom.Dockerfile', tags: ['tsc-build-test:link'] }), /"kept.txt" not found in the build context/);
 });
 
 test('a step that changes nothing adds no layer; a built image is saved with `image save` and loaded back', async (t) => {
