@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import type { BuildEvent, BuildSpec } from '../../../src/engine/types.js';
+import { goArch } from '../../../src/engines/embedded/images/oci.js';
 import { engineSuite, rejects, runToEnd, type TestEngine } from './engine-helpers.js';
 
 const { s, test } = engineSuite('build');
@@ -83,9 +84,10 @@ test('a multi-stage build runs its steps, and the image runs with its USER, WORK
   assert.ok(arg.ranSteps.some((x) => x.includes('RUN echo "$GREETING')), 'the RUN using the ARG re-ran');
 });
 
-const FEATURES = `FROM busybox AS base
+const FEATURES = `FROM --platform=$BUILDPLATFORM busybox AS base
+ARG TARGETARCH
 ONBUILD RUN echo triggered > /onbuild.txt
-RUN mkdir -p /d && touch /d/a && echo hl > /h1 && ln /h1 /h2
+RUN mkdir -p /d && touch /d/a && echo hl > /h1 && ln /h1 /h2 && echo $TARGETARCH > /arch
 
 FROM base
 RUN rm -rf /d && mkdir /d && touch /d/b
@@ -103,7 +105,7 @@ EOF
 RUN <<EOF
 echo "from heredoc" > /script.txt
 EOF
-CMD ["sh", "-c", "echo bound=$(cat /bound); echo bindListing=$(cat /bind-listing); echo secret=$(cat /secret); echo secretMode=$(cat /secret-mode); echo cacheOwner=$(cat /cache-owner); echo secretLeft=$(test -e /run/secrets/token && echo yes || echo no); echo cacheLeft=$(test -e /var/cache/x/log && echo yes || echo no); echo txt=$(ls /txt | xargs); echo chown=$(stat -c '%u:%g %a' /owned); echo tar=$(cat /tar/x/y.txt); echo heredoc=$(cat /heredoc.txt); echo script=$(cat /script.txt); echo opaque=$(ls /d | xargs); echo hardlink=$([ $(stat -c %i /h1) = $(stat -c %i /h2) ] && echo same || echo different); echo onbuild=$(cat /onbuild.txt); echo isolated=$([ $(cat /links) = 1 ] && echo yes || echo no)"]
+CMD ["sh", "-c", "echo bound=$(cat /bound); echo bindListing=$(cat /bind-listing); echo secret=$(cat /secret); echo secretMode=$(cat /secret-mode); echo cacheOwner=$(cat /cache-owner); echo secretLeft=$(test -e /run/secrets/token && echo yes || echo no); echo cacheLeft=$(test -e /var/cache/x/log && echo yes || echo no); echo txt=$(ls /txt | xargs); echo chown=$(stat -c '%u:%g %a' /owned); echo tar=$(cat /tar/x/y.txt); echo heredoc=$(cat /heredoc.txt); echo script=$(cat /script.txt); echo opaque=$(ls /d | xargs); echo hardlink=$([ $(stat -c %i /h1) = $(stat -c %i /h2) ] && echo same || echo different); echo onbuild=$(cat /onbuild.txt); echo arch=$(cat /arch); echo isolated=$([ $(cat /links) = 1 ] && echo yes || echo no)"]
 `;
 
 test('mounts, COPY options, ADD of a tar, heredocs, opaque directories, hard links and ONBUILD', async (t) => {
@@ -118,7 +120,7 @@ test('mounts, COPY options, ADD of a tar, heredocs, opaque directories, hard lin
   const lines = Object.fromEntries(out.split('\n').map((l) => l.split('=')).filter((p) => p.length === 2));
   assert.equal(lines, {
     bound: 'bound', bindListing: 'file', secret: 's3cret', secretMode: '400', cacheOwner: '1234', secretLeft: 'no', cacheLeft: 'no', txt: 'a.txt b.txt', chown: '1000:1000 600', tar: 'y',
-    heredoc: 'hello world', script: 'from heredoc', opaque: 'b', hardlink: 'same', onbuild: 'triggered', isolated: 'yes',
+    heredoc: 'hello world', script: 'from heredoc', opaque: 'b', hardlink: 'same', onbuild: 'triggered', arch: goArch(), isolated: 'yes',
   });
 });
 

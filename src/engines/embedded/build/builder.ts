@@ -68,6 +68,8 @@ export class EmbeddedBuilder implements BuildService {
     const contextTree: SourceTree = { dir: context, kind: 'context', ignore: ignoreFile ? parseDockerignore(readFileSync(ignoreFile, 'utf8')) : [], label: 'build context' };
     const buildArgs = new Map(Object.entries(spec.args ?? {}));
     const meta = metaArgValues(graph, buildArgs);
+    // BuildKit's automatic platform args: this machine is both the build and the target platform.
+    for (const [k, v] of Object.entries(platformArgs())) if (!meta.has(k)) meta.set(k, buildArgs.get(k) ?? v);
     const target = targetStage(graph, spec.target);
     const stages = neededStages(graph, target, meta);
     const used = new Set<string>([...PROXY_ARGS, ...graph.metaArgs.flatMap((a) => a.args.map((x) => x.name))]);
@@ -109,7 +111,7 @@ export class EmbeddedBuilder implements BuildService {
     const label = stage.name ?? `stage-${stage.index}`;
     const ref = expand(graph, stage.from.line, stage.from.image, meta);
     const platform = stage.from.platform && expand(graph, stage.from.line, stage.from.platform, meta);
-    if (platform && platform !== `linux/${goArch()}` && !platform.includes('BUILDPLATFORM')) {
+    if (platform && platform !== `linux/${goArch()}`) {
       throw new DockerfileError(graph.file, stage.from.line, `FROM --platform=${platform}: the embedded builder builds for this machine only (linux/${goArch()})`, 'BUILD_PLATFORM_UNSUPPORTED');
     }
     let state: StageState = { ...(await this.baseState(graph, stage, ref, stages, results, files)), stageIndex: stage.index };
@@ -150,6 +152,13 @@ export class EmbeddedBuilder implements BuildService {
     const refs = spec.tags.map((t) => formatReference(parseReference(t)));
     return this.ctx.images.commitImage(Buffer.from(JSON.stringify(image)), state.layers.map((l) => ({ blob: l.blob, mediaType: l.mediaType })), { refs });
   }
+}
+
+function platformArgs(): Record<string, string> {
+  const arch = goArch();
+  const out: Record<string, string> = {};
+  for (const p of ['BUILD', 'TARGET']) Object.assign(out, { [`${p}PLATFORM`]: `linux/${arch}`, [`${p}OS`]: 'linux', [`${p}ARCH`]: arch, [`${p}VARIANT`]: '' });
+  return out;
 }
 
 function findNeeded(graph: BuildGraph, stages: Stage[], ref: string, before: number): Stage | undefined {
