@@ -113,7 +113,7 @@ test('mounts, COPY options, ADD of a tar, heredocs, opaque directories, hard lin
     'Dockerfile': FEATURES, 'data/file': 'bound\n', 'data/hidden': 'ignored', '.dockerignore': 'data/hidden\n', 'token': 's3cret\n', 'src/a.txt': 'a', 'src/b.txt': 'b', 'src/skip.log': 'no', 'tree/x/y.txt': 'y',
   });
   contexts.push(ctx);
-  execFileSync('tar', ['-cf', join(ctx, 'files.tar'), '-C', join(ctx, 'tree'), 'x']);
+  execFileSync('tar', ['-czf', join(ctx, 'files.tar'), '-C', join(ctx, 'tree'), 'x']);
   await build(t, { context: ctx, tags: ['tsc-build-test:features'], secrets: { token: join(ctx, 'token') } });
   const { code, out } = await runToEnd(t.engine, { image: 'tsc-build-test:features' });
   assert.is(code, 0, out);

@@ -4,7 +4,7 @@
 // --chown/--chmod/--exclude, heredocs, local tars unpacked by ADD; remote
 // sources refused, the builder works offline).
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { isIgnored, parseDockerignore } from '../../../build/dockerignore.js';
 import { DockerfileError } from '../../../build/errors.js';
@@ -133,13 +133,18 @@ function ownerIn(rootfs: string, chown: string, ins: Instruction, file: string):
 
 /** A tar (plain, gzip, bzip2 or xz) that ADD unpacks, by its first bytes. */
 async function isArchive(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
+  // Docker's rule: a tar, plain or compressed (gzip, bzip2, xz, zstd), by its content, not its name.
+  const stream = await openDecompressed(file);
+  let head = Buffer.alloc(0);
   try {
-    const buf = Buffer.alloc(512);
-    const { bytesRead } = await fh.read(buf, 0, 512, 0);
-    if (bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return true;
-    return bytesRead >= 262 && buf.subarray(257, 262).toString('latin1') === 'ustar';
+    for await (const chunk of stream) {
+      head = Buffer.concat([head, chunk as Buffer]);
+      if (head.length >= 512) break;
+    }
+  } catch {
+    return false;
   } finally {
-    await fh.close();
+    stream.destroy();
   }
+  return head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
 }
