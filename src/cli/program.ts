@@ -44,6 +44,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['run', async () => (await import('./commands/run.js')).registerRun],
   ['watch', async () => (await import('./commands/watch.js')).registerWatch],
   ['scale', async () => (await import('./commands/scale.js')).registerScale],
+  ['build', async () => (await import('./commands/build.js')).registerBuild],
+  ['builder', async () => (await import('./commands/build.js')).registerBuilder],
 ];
 
 /** The program for `argv` (the user's arguments); without it, with every command. */

@@ -442,9 +442,55 @@ export interface NetworkService {
   remove(name: string): Promise<void>;
 }
 
+/** One image build (a Compose `build:` section, resolved to host paths). */
+export interface BuildSpec {
+  /** The build context directory. */
+  context: string;
+  /** The Dockerfile: a path (relative to the context, or absolute); `Dockerfile` by default. */
+  dockerfile?: string;
+  /** `dockerfile_inline`: the Dockerfile's text; `dockerfile` is then only its name in messages. */
+  dockerfileInline?: string;
+  args?: Record<string, string>;
+  target?: string;
+  labels?: Record<string, string>;
+  /** References to point at the result. */
+  tags: string[];
+  noCache?: boolean;
+  /** Default network of RUN steps: 'default' (the host's, as buildkitd without CNI), 'host' or 'none'. */
+  network?: string;
+  extraHosts?: Array<{ host: string; ip: string }>;
+  shmSizeBytes?: number;
+  /** `RUN --mount=type=secret,id=ID`: the host file that holds the secret. */
+  secrets?: Record<string, string>;
+  /** Named contexts: a directory, or `docker-image://REF` (an image of the store, e.g. another service's). */
+  additionalContexts?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export type BuildEvent =
+  | { type: 'step'; stage: string; step: number; total: number; text: string; cached: boolean }
+  | { type: 'step-done'; step: number; text: string; cached: boolean; ms: number }
+  | { type: 'output'; step: number; stream: 'stdout' | 'stderr'; line: string }
+  | { type: 'warning'; message: string };
+
+export interface BuildResult {
+  imageId: string;
+  /** Steps run and steps taken from the cache. */
+  ran: number;
+  cached: number;
+}
+
+export interface BuildService {
+  build(spec: BuildSpec, onEvent?: (event: BuildEvent) => void): Promise<BuildResult>;
+  /** `builder prune`: forgets the build cache; returns the number of cache records removed. */
+  prune(): Promise<number>;
+}
+
 export interface Engine {
   readonly name: 'embedded' | 'docker';
   readonly images: ImageService;
+  /** Dockerfile builds; absent on a backend that cannot build. */
+  readonly builder?: BuildService;
   readonly containers: ContainerService;
   readonly volumes: VolumeService;
   readonly networks: NetworkService;

@@ -14,6 +14,7 @@ import { serviceBlkio, serviceHealthcheck, serviceLog, serviceNamespaces, servic
 import type { StackProject } from './stack-project.js';
 import { parseBytes } from './units.js';
 import { TSCOMPOSE_VERSION } from './version.js';
+import { serviceImageName } from './build-spec.js';
 
 /** The service as it was when the container was made: what `up` diffs to explain a recreate. */
 export const SERVICE_CONFIG_LABEL = 'io.tscompose.service-config';
@@ -31,14 +32,14 @@ export interface ContainerSpecOptions {
 export function buildContainerSpec(stack: StackProject, service: ServiceConfig, opts: ContainerSpecOptions): ContainerSpec {
   const { project } = stack;
   assertKeySupport(project, [service.name]);
-  if (!service.image) {
-    throw new TscError('NO_IMAGE', `service "${service.name}" has neither an image nor a build section that this engine can use: set \`image:\``);
+  if (!service.image && !service.build) {
+    throw new TscError('NO_IMAGE', `service "${service.name}" has neither an image nor a build section: set \`image:\``);
   }
   const name = opts.name
     ?? (opts.oneoff ? oneoffName(project.name, service.name, opts.oneoff.slug) : service.container_name ?? containerName(project.name, service.name, opts.number));
   const spec: ContainerSpec = {
     name,
-    image: service.image,
+    image: serviceImageName(project.name, service),
     labels: serviceLabels(stack, service, opts),
     env: { ...(service.environment ?? {}) },
     entrypoint: service.entrypoint ? [...service.entrypoint] : undefined,

@@ -13,6 +13,7 @@ import type { Plan, WaitCondition } from './plan-types.js';
 import { planProjectResources } from './plan-resources.js';
 import type { StackProject } from './stack-project.js';
 import { serviceConfigHash } from '../compose/config-hash.js';
+import { LABEL } from './labels.js';
 
 export interface UpPlanOptions {
   /** Services named on the command line (all when empty). */

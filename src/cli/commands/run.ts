@@ -58,7 +58,7 @@ export function registerRun(program: Command): void {
     .option('-l, --label <label>', 'Add or override a label', collect, [])
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
     .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")')
-    .option('--build', 'Build image before starting container (not supported yet: images must exist)')
+    .option('--build', 'Build image before starting container')
     .action(async (service: string, command: string[], flags: RunFlags, cmd: Command) => {
       await runOneoff(service, command, flags, cmd.optsWithGlobals() as GlobalOptions);
     });

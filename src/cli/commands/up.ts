@@ -23,6 +23,7 @@ export interface CreateFlags {
   removeOrphans: boolean;
   scale: string[];
   deps?: boolean;
+  /** `--build` true, `--no-build` false. */
   build?: boolean;
   pull?: string;
 }
@@ -49,7 +50,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--always-recreate-deps', 'Recreate dependent containers. Incompatible with --no-recreate.', false)
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
     .option('--scale <scale>', 'Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.', collect, [])
-    .option('--build', 'Build images before starting containers (not supported yet: images must exist)')
+    .option('--build', 'Build images before starting containers')
+    .option('--no-build', 'Don\'t build an image, even if it\'s policy')
     .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")');
 }
 

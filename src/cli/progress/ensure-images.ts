@@ -11,6 +11,7 @@ import { TscError } from '../../util/errors.js';
 import { humanSize } from '../format/units.js';
 import { createProgress } from '../progress.js';
 import type { OpenStack } from './stack-command.js';
+import { buildServiceImages } from './build-images.js';
 
 export interface EnsureImagesOptions {
   /** Services named on the command line (all when empty). */
@@ -65,12 +66,7 @@ export async function ensureImages(open: OpenStack, opts: EnsureImagesOptions = 
     const failed = await runPulls(engine, decisions, { ...opts, progress: open.globals.progress, color: open.globals.ansi !== 'never' });
     for (const d of failed) if (d.buildOnPullFailure) Object.assign(d, { action: 'build', reason: 'the pull failed and the service has build:' });
   }
-  if (opts.mode !== 'pull') {
-    const builds = decisions.filter((d) => d.action === 'build');
-    if (builds.length > 0) {
-      throw new TscError('BUILD_UNSUPPORTED', builds.map((d) => `service "${d.service}" needs its image ${d.image} built (${d.reason}), and building is not supported yet: build it elsewhere and \`tscompose image load\` it, or set \`image:\` to an image a registry has`).join('\n'));
-    }
-  }
+  if (opts.mode !== 'pull') await runBuilds(open, decisions, opts.build);
   const imageIds: Record<string, string> = {};
   for (const d of decisions) {
     const found = await engine.images.inspect(d.image).catch(() => undefined);
@@ -80,6 +76,24 @@ export async function ensureImages(open: OpenStack, opts: EnsureImagesOptions = 
     }
   }
   return { decisions, imageIds };
+}
+
+/**
+ * The builds the decisions ask for (`--build`, `pull_policy: build`, a missing
+ * image with `build:`, a failed pull with `build:`). `--no-build` builds
+ * nothing: an image already there is used, a missing one fails below.
+ */
+async function runBuilds(open: OpenStack, decisions: ImageDecision[], build: boolean | undefined): Promise<void> {
+  const builds = decisions.filter((d) => d.action === 'build');
+  if (builds.length === 0) return;
+  if (build === false || open.globals.dryRun) {
+    for (const d of builds) {
+      if (open.globals.dryRun) process.stdout.write(`Image ${d.image}  Build (${d.reason})\n`);
+      Object.assign(d, { action: 'none', reason: build === false ? `${d.reason}, but --no-build` : d.reason });
+    }
+    return;
+  }
+  await buildServiceImages(open, builds.map((d) => d.service), { always: true });
 }
 
 /** Runs the pulls (one per image), with progress; resolves with the decisions whose pull failed (when allowed to fail). */

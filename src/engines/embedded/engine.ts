@@ -6,6 +6,8 @@ import { withContainerLock, type ContainerContext } from './containers/context.j
 import { configExtra, containerLayout } from './containers/layout.js';
 import { isActive, syncRecord } from './containers/sync.js';
 import { ImageStore } from './images/store.js';
+import { buildCacheDir, EmbeddedBuilder } from './build/builder.js';
+import { BuildCache } from './build/cache.js';
 import { stopAgent } from './agent/ensure.js';
 import { ensureDnsAgent } from './networks/dns-agent.js';
 import { NetworkManager } from './network/manager.js';
@@ -35,6 +37,7 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
   const images = new ImageStore({
     root: root.path,
     isInUse: (imageId) => listRecords(root, { includeCreating: true }).some((r) => configExtra(r.config.extra).imageId === imageId),
+    pinned: () => new BuildCache(buildCacheDir(root.path), () => '').pinned(),
   });
   const volumes = new LocalVolumeStore(root, {
     isInUse: (name) => listRecords(root, { includeCreating: true })
@@ -58,6 +61,7 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
     volumes,
     networks,
     containers: new EmbeddedContainerService(ctx),
+    builder: new EmbeddedBuilder(ctx),
     async lockProject(project, command, lockOpts = {}) {
       const lock = await acquireProjectLock(root, project, command, { onWait: lockOpts.onWait && ((message) => lockOpts.onWait!(message)), timeoutMs: lockOpts.timeoutMs });
       return () => lock.release();

@@ -6,9 +6,9 @@ export interface Garbage {
   layers: string[];
 }
 
-export function findGarbage(index: IndexFile, blobs: string[], layers: string[]): Garbage {
-  const liveBlobs = new Set<string>();
-  const liveLayers = new Set<string>();
+export function findGarbage(index: IndexFile, blobs: string[], layers: string[], pinned: Garbage = { blobs: [], layers: [] }): Garbage {
+  const liveBlobs = new Set<string>(pinned.blobs);
+  const liveLayers = new Set<string>(pinned.layers);
   for (const image of Object.values(index.images)) {
     liveBlobs.add(image.id);
     liveBlobs.add(image.manifest);

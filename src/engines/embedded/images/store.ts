@@ -28,6 +28,8 @@ export interface ImageStoreOptions {
   root: string;
   /** Whether a container uses the image: such an image is untagged by `remove`, never deleted. */
   isInUse?: (imageId: string) => boolean | Promise<boolean>;
+  /** Blobs and layers kept though no image uses them (the build cache's). */
+  pinned?: () => { blobs: string[]; layers: string[] };
 }
 
 /** What the runtime needs to make a container's root filesystem. */
@@ -69,6 +71,7 @@ export class ImageStore implements ImageService {
   readonly layers: LayerStore;
   private readonly index: ImageIndexFile;
   private readonly isInUse: (imageId: string) => boolean | Promise<boolean>;
+  private readonly pinned: () => { blobs: string[]; layers: string[] };
   private ready: Promise<void> | undefined;
 
   constructor(opts: ImageStoreOptions) {
@@ -77,6 +80,7 @@ export class ImageStore implements ImageService {
     this.layers = new LayerStore(join(root, 'snapshots', 'layers'));
     this.index = new ImageIndexFile(join(root, 'images'));
     this.isInUse = opts.isInUse ?? (() => false);
+    this.pinned = opts.pinned ?? (() => ({ blobs: [], layers: [] }));
   }
 
   async inspect(ref: string): Promise<ImageDetails | undefined> {
@@ -107,6 +111,16 @@ export class ImageStore implements ImageService {
     }
     const details = await this.details(index, found.image);
     return { id: found.image.id, details, config: details.config, layerDirs };
+  }
+
+  /** An image's layers as stored (blob, media type, diff ID), lowest first, for builds FROM it. */
+  async imageLayers(ref: string): Promise<{ id: string; layers: LayerRecord[]; details: ImageDetails; history: NonNullable<ImageConfig['history']> }> {
+    await this.init();
+    const index = this.index.read();
+    const found = findImage(index, ref);
+    if (!found) throw notFound(ref);
+    const config = parseConfig(await this.blobs.read(found.image.id), found.image.id);
+    return { id: found.image.id, layers: found.image.layers, details: await this.details(index, found.image), history: config.history ?? [] };
   }
 
   async tag(source: string, target: string): Promise<void> {
@@ -317,9 +331,21 @@ export class ImageStore implements ImageService {
     });
   }
 
-  private async collectGarbage(): Promise<void> {
+  /**
+   * Runs `fn` holding the store lock, so that no garbage collection runs
+   * meanwhile: a build stores a layer and pins it (its cache record) in one go.
+   */
+  async withStoreLock<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    await this.init();
+    return this.index.update(operation, () => fn());
+  }
+
+  /** Removes blobs and unpacked layers that no image (and no pin) uses. */
+  async collectGarbage(): Promise<void> {
+    await this.init();
     await this.index.update('image gc', async (index) => {
-      const garbage = findGarbage(index, await this.blobs.list(), await this.layers.list());
+      const pinned = this.pinned();
+      const garbage = findGarbage(index, await this.blobs.list(), await this.layers.list(), pinned);
       for (const blob of garbage.blobs) await this.blobs.remove(blob);
       for (const layer of garbage.layers) await this.layers.remove(layer);
     });
@@ -409,7 +435,7 @@ async function countBytes(file: string): Promise<number> {
   return n;
 }
 
-function isPidAlive(pid: number): boolean {
+export function isPidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

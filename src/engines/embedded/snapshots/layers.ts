@@ -67,6 +67,22 @@ export class LayerStore {
     return job;
   }
 
+  /**
+   * Takes `dir`, already in the form overlayfs reads (a committed overlay
+   * upper directory: 0/0 whiteouts, opaque xattrs), as the layer described by
+   * `info`: moved into place, not unpacked again. Its tar is `info`'s blob.
+   */
+  async adopt(dir: string, info: UnpackResult): Promise<LayerInfo> {
+    const have = this.get(info.diffId);
+    if (have) return have;
+    return this.makeLayer(async (diff) => {
+      await rm(diff, { recursive: true });
+      await rename(dir, diff);
+      await chmod(diff, 0o755);
+      return info;
+    });
+  }
+
   async list(): Promise<string[]> {
     const names = await readdir(this.root).catch(() => [] as string[]);
     return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
@@ -93,28 +109,39 @@ export class LayerStore {
     }
   }
 
-  private async unpack(open: () => Promise<Readable>, blobFile: string, expectedDiffId?: string): Promise<LayerInfo> {
+  private unpack(open: () => Promise<Readable>, blobFile: string, expectedDiffId?: string): Promise<LayerInfo> {
+    return this.makeLayer(async (diff) => {
+      const result = await unpackTar(await open(), diff);
+      if (expectedDiffId && result.diffId !== expectedDiffId) {
+        throw new TscError('LAYER_DIGEST_MISMATCH', `layer ${blobFile} has diff ID ${result.diffId}, but the image config says ${expectedDiffId}: the image is damaged; load or pull it again`);
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Makes a layer in a temporary directory (`fill` puts its content in
+   * `diff`, an empty directory, and says what it is), then renames it to its
+   * real name; a failure leaves nothing behind.
+   */
+  private async makeLayer(fill: (diff: string) => Promise<UnpackResult>): Promise<LayerInfo> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     const tmp = join(this.root, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
     const diff = join(tmp, 'diff');
     await mkdir(diff, { recursive: true });
     await chmod(diff, 0o755);
     try {
-      const result = await unpackTar(await open(), diff);
-      if (expectedDiffId && result.diffId !== expectedDiffId) {
-        throw new TscError('LAYER_DIGEST_MISMATCH', `layer ${blobFile} has diff ID ${result.diffId}, but the image config says ${expectedDiffId}: the image is damaged; load or pull it again`);
-      }
+      const result = await fill(diff);
       writeJsonAtomic(join(tmp, 'layer.json'), result);
-      const final = join(this.root, hexOf(result.diffId));
       try {
-        await rename(tmp, final);
+        await rename(tmp, join(this.root, hexOf(result.diffId)));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        // Someone else unpacked the same layer meanwhile: theirs is as good.
+        // Someone else made the same layer meanwhile: theirs is as good.
         if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
         await rm(tmp, { recursive: true, force: true });
       }
-      return { ...result, dir: join(final, 'diff') };
+      return { ...result, dir: this.dir(result.diffId) };
     } catch (error) {
       await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
       throw error;

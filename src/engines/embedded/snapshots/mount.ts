@@ -48,7 +48,11 @@ export function overlayOptions(opts: OverlayMountOptions): { data: string; cwd?:
 }
 
 export async function mountOverlay(opts: OverlayMountOptions): Promise<void> {
-  const { data, cwd } = overlayOptions(opts);
+  // overlayfs refuses a directory twice (ELOOP); an image may list one layer
+  // twice (two steps with the same diff). The topmost occurrence alone gives
+  // the same view: the lower copy's files are all under it again.
+  const lowerDirs = opts.lowerDirs.filter((d, i) => opts.lowerDirs.indexOf(d) === i);
+  const { data, cwd } = overlayOptions({ ...opts, lowerDirs });
   await execFile(['mount', '-t', 'overlay', 'overlay', '-o', data, resolve(opts.target)], { cwd });
 }
 

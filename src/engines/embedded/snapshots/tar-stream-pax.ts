@@ -1,9 +1,10 @@
-// tar-stream decodes PAX records as UTF-8, which mangles binary xattr values
-// (`SCHILY.xattr.security.capability`). Its extractor calls
+// tar-stream decodes and encodes PAX records as UTF-8, which mangles binary
+// xattr values (`SCHILY.xattr.security.capability`). Its extractor calls
 // `headers.decodePax` through the module object, so we replace that function
-// once with one that keeps xattr values byte for byte (as latin1 strings).
-// A new tar-stream could stop calling it that way: the first use proves on a
-// crafted tar that the patch took, and refuses to unpack layers if not.
+// once with one that keeps xattr values byte for byte (as latin1 strings);
+// `packWithBinaryXattrs` is a packer that writes them back byte for byte.
+// A new tar-stream could stop calling decodePax that way: the first use proves
+// on a crafted tar that the patch took, and refuses to unpack layers if not.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -19,8 +20,7 @@ export function keepBinaryPaxValues(): Promise<void> {
 }
 
 async function patchAndCheck(): Promise<void> {
-  const require = createRequire(import.meta.url);
-  const headers = require(join(dirname(require.resolve('tar-stream')), 'headers.js')) as { decodePax?: (buf: Buffer) => Record<string, string> };
+  const headers = tarHeaders() as Partial<TarHeaders>;
   if (typeof headers.decodePax !== 'function') throw patchFailed('tar-stream has no headers.decodePax to replace');
   headers.decodePax = decodePax;
   if (!(await paxDecodingKeepsBytes())) throw patchFailed('a binary xattr value did not come back byte for byte');
@@ -50,10 +50,7 @@ async function readPaxOf(file: Buffer): Promise<Record<string, string> | null | 
 
 /** A tar of one empty file `x` preceded by a PAX header with one record `key=value`. */
 function selfTestTar(key: string, value: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
-  let len = body.length + 1;
-  while (String(len).length + body.length !== len) len = String(len).length + body.length;
-  const record = Buffer.concat([Buffer.from(String(len)), body]);
+  const record = encodePax({ pax: { [key]: value.toString('latin1') } });
   const padded = Buffer.alloc(Math.ceil(record.length / 512) * 512);
   record.copy(padded);
   return Buffer.concat([ustarHeader('PaxHeader/x', 'x', record.length), padded, ustarHeader('x', '0', 0), Buffer.alloc(1024)]);
@@ -75,6 +72,56 @@ function ustarHeader(name: string, type: string, size: number): Buffer {
   for (const b of h) sum += b;
   h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
   return h;
+}
+
+interface TarHeaders {
+  decodePax: (buf: Buffer) => Record<string, string>;
+  encode: (header: Record<string, unknown>) => Buffer | null;
+}
+
+function tarHeaders(): TarHeaders {
+  const require = createRequire(import.meta.url);
+  return require(join(dirname(require.resolve('tar-stream')), 'headers.js')) as TarHeaders;
+}
+
+/**
+ * A tar-stream packer whose PAX records carry `SCHILY.xattr.*` values (latin1
+ * strings) as the bytes they stand for. Only this packer's own headers
+ * change: it replaces its `_encodePax` (what tar-stream's pack does for a
+ * header with `pax`), writing the same records with exact bytes.
+ */
+export function packWithBinaryXattrs(): tar.Pack {
+  const headers = tarHeaders();
+  const pack = tar.pack() as tar.Pack & { push(chunk: Buffer): boolean; _encodePax(header: Record<string, unknown>): void };
+  pack._encodePax = function encode(header) {
+    const body = encodePax(header as { name?: string; linkname?: string; pax?: Record<string, string> });
+    // As tar-stream's own: the PAX header, its records, padding, then the entry's header (its path is in the records).
+    const paxHeader = {
+      name: 'PaxHeader', mode: header.mode, uid: header.uid, gid: header.gid, size: body.length, mtime: header.mtime,
+      type: 'pax-header', linkname: header.linkname && 'PaxHeader', uname: header.uname, gname: header.gname, devmajor: header.devmajor, devminor: header.devminor,
+    };
+    this.push(headers.encode(paxHeader)!);
+    this.push(body);
+    const pad = (512 - (body.length % 512)) % 512;
+    if (pad) this.push(Buffer.alloc(pad));
+    this.push(headers.encode({ ...paxHeader, size: header.size, type: header.type })!);
+  };
+  return pack;
+}
+
+function encodePax(opts: { name?: string; linkname?: string; pax?: Record<string, string> }): Buffer {
+  const records: Buffer[] = [];
+  const add = (key: string, value: Buffer) => {
+    const body = Buffer.concat([Buffer.from(` ${key}=`, 'utf8'), value, Buffer.from('\n')]);
+    // The length counts itself: its digits may add one more digit.
+    let len = body.length + String(body.length).length;
+    if (String(len).length !== String(body.length).length) len = body.length + String(len).length;
+    records.push(Buffer.from(String(len), 'ascii'), body);
+  };
+  if (opts.name) add('path', Buffer.from(opts.name, 'utf8'));
+  if (opts.linkname) add('linkpath', Buffer.from(opts.linkname, 'utf8'));
+  for (const [key, value] of Object.entries(opts.pax ?? {})) add(key, Buffer.from(value, key.startsWith(XATTR_PREFIX) ? 'latin1' : 'utf8'));
+  return Buffer.concat(records);
 }
 
 function decodePax(buf: Buffer): Record<string, string> {
