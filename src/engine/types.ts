@@ -456,6 +456,8 @@ export interface BuildSpec {
   /** References to point at the result. */
   tags: string[];
   noCache?: boolean;
+  /** `build --pull`: pull every FROM image again, even when the store has it. */
+  pull?: boolean;
   /** Default network of RUN steps: 'default' (the host's, as buildkitd without CNI), 'host' or 'none'. */
   network?: string;
   extraHosts?: Array<{ host: string; ip: string }>;

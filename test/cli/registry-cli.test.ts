@@ -189,4 +189,40 @@ services:
   }
 });
 
+test('build pulls a FROM image the store lacks, and build --push pushes the built image', async () => {
+  const reg = await startRegistry();
+  try {
+    const base = `${reg.host}/base/busybox:1`;
+    const built = `${reg.host}/built/app:1`;
+    const config = tmp('tsc-dockercfg-');
+    const seeded = await cliIn(await seededRoot(base), config)(['image', 'push', base]);
+    assert.is(seeded.code, 0, seeded.stderr);
+    const root = tmp('tsc-regcli-root-');
+    const project = tmp('tsc-regcli-build-');
+    writeFileSync(join(project, 'compose.yaml'), [
+      'services:',
+      '  app:',
+      `    image: ${built}`,
+      '    build:',
+      '      context: .',
+      `      dockerfile_inline: "FROM ${base}\\nRUN echo from-build > /made\\n"`,
+      '',
+    ].join('\n'));
+    const build = await runCliAsync(['--root', root, 'build', '--push'], { cwd: project, env: { DOCKER_CONFIG: config } });
+    assert.is(build.code, 0, build.stderr);
+    const pulledBase = await runCliAsync(['--root', root, 'image', 'inspect', base], { cwd: project, env: { DOCKER_CONFIG: config } });
+    assert.is(pulledBase.code, 0, pulledBase.stderr);
+    // A fresh store gets the built image from the registry, with the RUN step's file.
+    const other = tmp('tsc-regcli-root-');
+    const pulled = await runCliAsync(['--root', other, 'image', 'pull', built], { cwd: project, env: { DOCKER_CONFIG: config } });
+    assert.is(pulled.code, 0, pulled.stderr);
+    const store = new ImageStore({ root: other });
+    const image = await store.inspect(built);
+    assert.ok(image, 'the pushed image is in the registry');
+    assert.is(image!.rootfs.diff_ids.length, (await new ImageStore({ root }).inspect(base))!.rootfs.diff_ids.length + 1);
+  } finally {
+    await reg.stop();
+  }
+});
+
 s.run();

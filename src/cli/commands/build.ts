@@ -6,6 +6,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { buildServiceImages } from '../progress/build-images.js';
 import { withEngine } from '../progress/stack-command.js';
 import { openEngine } from '../context.js';
+import { pushImages } from './push.js';
 import { collect } from './up.js';
 
 interface BuildFlags {
@@ -29,8 +30,6 @@ export function registerBuild(program: Command): void {
     .option('--with-dependencies', 'Also build dependencies (transitively)', false)
     .action(async (services: string[], flags: BuildFlags & { cache: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals() as GlobalOptions;
-      if (flags.pull) throw new TscError('BUILD_UNSUPPORTED', 'build --pull needs the registry client, which this build of tscompose does not have yet: pull the base images first (`tscompose pull`, `image load`)');
-      if (flags.push) throw new TscError('BUILD_UNSUPPORTED', 'build --push needs the registry client, which this build of tscompose does not have yet');
       const args: Record<string, string> = {};
       for (const a of flags.buildArg) {
         const eq = a.indexOf('=');
@@ -48,7 +47,15 @@ export function registerBuild(program: Command): void {
           for (const s of services) for (const d of transitiveDependencies(deps, s)) selected.add(d);
         }
         if (globals.dryRun) return;
-        await buildServiceImages(open, [...selected], { always: true, noCache: !flags.cache, args, quiet: flags.quiet });
+        await buildServiceImages(open, [...selected], { always: true, noCache: !flags.cache, args, quiet: flags.quiet, pull: flags.pull });
+        if (flags.push) {
+          // As Docker Compose: the built services that name an image are pushed.
+          const targets = new Map<string, string>();
+          for (const s of Object.values(project.services)) {
+            if (s.build && s.image && (selected.size === 0 || selected.has(s.name)) && !targets.has(s.image)) targets.set(s.image, s.name);
+          }
+          await pushImages(open, targets, { quiet: flags.quiet });
+        }
       });
     });
 }

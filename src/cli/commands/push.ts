@@ -5,7 +5,7 @@ import { TscError } from '../../util/errors.js';
 import type { GlobalOptions } from '../global-options.js';
 import { createProgress } from '../progress.js';
 import { layerEvent, selectedServices } from '../progress/ensure-images.js';
-import { withEngine } from '../progress/stack-command.js';
+import { withEngine, type OpenStack } from '../progress/stack-command.js';
 
 interface PushFlags {
   ignorePushFailures: boolean;
@@ -24,8 +24,6 @@ export function registerPush(program: Command): void {
     .action(async (services: string[], flags: PushFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals() as GlobalOptions;
       await withEngine(globals, { command: 'push', services }, async (open) => {
-        const images = open.engine.images;
-        if (!images.push) throw new TscError('ENGINE_UNSUPPORTED', `the ${open.engine.name} engine cannot push images`);
         // As Compose: only services that name an image are pushed, each image once.
         const targets = new Map<string, string>();
         for (const s of selectedServices(open, services, !flags.includeDeps)) if (s.image && !targets.has(s.image)) targets.set(s.image, s.name);
@@ -33,25 +31,32 @@ export function registerPush(program: Command): void {
           for (const [image, service] of targets) process.stdout.write(`Service ${service}  Push ${image}\n`);
           return;
         }
-        const progress = createProgress({ mode: flags.quiet ? 'quiet' : globals.progress, title: 'Pushing', color: globals.ansi !== 'never' });
-        const emit = (e: ProgressEvent) => progress.onEvent(e);
-        const errors: unknown[] = [];
-        try {
-          await Promise.all([...targets].map(async ([image, service]) => {
-            emit({ kind: 'Service', name: service, status: 'Pushing', state: 'working' });
-            try {
-              await images.push!(image, { onProgress: (p) => emit(layerEvent(service, p)) });
-              emit({ kind: 'Service', name: service, status: 'Pushed', state: 'done' });
-            } catch (error) {
-              emit({ kind: 'Service', name: service, status: 'Error', state: 'error', detail: (error as Error).message });
-              if (flags.ignorePushFailures) process.stderr.write(`WARN[0000] ${(error as Error).message}\n`);
-              else errors.push(error);
-            }
-          }));
-        } finally {
-          progress.done();
-        }
-        if (errors.length > 0) throw errors[0];
+        await pushImages(open, targets, { quiet: flags.quiet, ignoreFailures: flags.ignorePushFailures });
       });
     });
+}
+
+/** Pushes each image (image → the service it is shown under), with Compose's progress. */
+export async function pushImages(open: OpenStack, targets: Map<string, string>, opts: { quiet?: boolean; ignoreFailures?: boolean } = {}): Promise<void> {
+  const images = open.engine.images;
+  if (!images.push) throw new TscError('ENGINE_UNSUPPORTED', `the ${open.engine.name} engine cannot push images`);
+  const progress = createProgress({ mode: opts.quiet ? 'quiet' : open.globals.progress, title: 'Pushing', color: open.globals.ansi !== 'never' });
+  const emit = (e: ProgressEvent) => progress.onEvent(e);
+  const errors: unknown[] = [];
+  try {
+    await Promise.all([...targets].map(async ([image, service]) => {
+      emit({ kind: 'Service', name: service, status: 'Pushing', state: 'working' });
+      try {
+        await images.push!(image, { onProgress: (p) => emit(layerEvent(service, p)) });
+        emit({ kind: 'Service', name: service, status: 'Pushed', state: 'done' });
+      } catch (error) {
+        emit({ kind: 'Service', name: service, status: 'Error', state: 'error', detail: (error as Error).message });
+        if (opts.ignoreFailures) process.stderr.write(`WARN[0000] ${(error as Error).message}\n`);
+        else errors.push(error);
+      }
+    }));
+  } finally {
+    progress.done();
+  }
+  if (errors.length > 0) throw errors[0];
 }

@@ -14,6 +14,8 @@ export interface BuildImagesOptions {
   noCache?: boolean;
   args?: Record<string, string>;
   quiet?: boolean;
+  /** `build --pull`: pull the FROM images again. */
+  pull?: boolean;
 }
 
 /** Builds what `services` (names; all with `build:` when empty) need; resolves with service → image ID of those built. */
@@ -106,7 +108,7 @@ async function buildGroup(builder: BuildService, spec: ReturnType<typeof service
     else write(`#${n} ${e.cached ? 'CACHED' : `DONE ${(e.ms / 1000).toFixed(1)}s`}`);
   };
   try {
-    const result = await builder.build({ ...spec, signal }, onEvent);
+    const result = await builder.build({ ...spec, signal, ...(opts.pull ? { pull: true } : {}) }, onEvent);
     for (const n of names) out[n] = result.imageId;
   } catch (error) {
     if (error instanceof DockerfileError) throw new TscError(error.code, `failed to build service "${name}": ${error.format()}`);

@@ -55,21 +55,37 @@ export class FileSteps {
   async baseImage(ref: string, line: number): Promise<Omit<StageState, 'args' | 'cmdFromBase' | 'stageIndex'>> {
     const named = this.o.spec.additionalContexts?.[ref];
     const imageRef = named?.startsWith('docker-image://') ? named.slice('docker-image://'.length) : ref;
-    let found;
-    try {
-      found = await this.o.ctx.images.imageLayers(imageRef);
-    } catch (error) {
-      if (error instanceof TscError && error.code === 'IMAGE_NOT_FOUND') {
-        throw new DockerfileError(this.o.graph.file, line, `FROM ${ref}: no such image in the local store; pulling for builds is not available yet: \`tscompose pull\` or \`image load\` it first`, 'BUILD_BASE_NOT_FOUND');
-      }
-      throw error;
-    }
+    const found = await this.baseImageLayers(imageRef, ref, line);
     const d = found.details;
     return {
       key: chainKey('image', found.id), layers: found.layers.map((l) => ({ diffId: l.diffId, blob: l.blob, mediaType: l.mediaType })),
       config: { ...d.config }, history: found.history.map((h) => ({ created: h.created ?? d.created, created_by: h.created_by ?? '', ...(h.comment ? { comment: h.comment } : {}), ...(h.empty_layer ? { empty_layer: true } : {}) })),
       created: d.created, os: d.os, architecture: d.architecture,
     };
+  }
+
+  /**
+   * The layers of a FROM image: from the store, pulled first when it is missing
+   * there or `build --pull` asks for a newer one (as Docker's builders do).
+   */
+  private async baseImageLayers(imageRef: string, ref: string, line: number): Promise<Awaited<ReturnType<ContainerContext['images']['imageLayers']>>> {
+    const images = this.o.ctx.images;
+    const pull = async () => {
+      try {
+        await images.pull(imageRef);
+      } catch (error) {
+        const why = error instanceof TscError ? error.message : String(error);
+        throw new DockerfileError(this.o.graph.file, line, `FROM ${ref}: ${why}`, 'BUILD_BASE_NOT_FOUND');
+      }
+    };
+    if (this.o.spec.pull) await pull();
+    try {
+      return await images.imageLayers(imageRef);
+    } catch (error) {
+      if (!(error instanceof TscError && error.code === 'IMAGE_NOT_FOUND') || this.o.spec.pull) throw error;
+    }
+    await pull();
+    return images.imageLayers(imageRef);
   }
 
   /** ONBUILD triggers of the base image, run first (as Docker does). */
