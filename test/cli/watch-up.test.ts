@@ -1,5 +1,5 @@
 // `tscompose up --watch`: container output and sync events on one stdout,
-// initial_sync, a rebuild that cannot happen leaving the old container
+// initial_sync, a failed rebuild leaving the old container, a rebuild recreating it
 // running, and a watched directory removed and made again.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,6 @@ const env = () => ({ TSCOMPOSE_ROOT: t!.root });
 const compose = (version = '1') => `name: wu
 services:
   web:
-    image: busybox:latest
     build: { context: . }
     command: ["sh", "-c", "echo web is up; sleep 100000"]
     stop_signal: SIGKILL
@@ -84,15 +83,26 @@ test('container output and sync events share stdout, marked with the service and
 
 test('a rebuild that fails is reported, the old container keeps running, watching goes on', async () => {
   const before = (await web())!.id;
-  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nRUN true\n');
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nRUN exit 3\n');
   await until('the build failure', () => stdout().includes('Build failed.'));
   assert.match(stdout(), '⦿ Rebuilding service(s) ["web"] after changes were detected...');
-  assert.match(stdout(), 'no image builder');
+  assert.match(stdout(), 'exit code: 3');
   const after = (await web())!;
   assert.is(after.id, before);
   assert.ok(after.state.running);
   writeFileSync(join(dir, 'src', 'after-build.txt'), 'still watching\n');
   await until('a later sync', async () => (await cat('/app/after-build.txt')) === 'still watching\n');
+});
+
+test('a rebuild builds the image and recreates the service from it', async () => {
+  const before = (await web())!.id;
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nRUN echo rebuilt > /built\n');
+  await until('the new container', async () => {
+    const c = await web();
+    return !!c && c.id !== before && c.state.running;
+  });
+  assert.is(await cat('/built'), 'rebuilt\n');
+  assert.match(stdout(), 'successfully built');
 });
 
 test('the watched directory removed and made again is still watched', async () => {
@@ -107,13 +117,14 @@ test('the watched directory removed and made again is still watched', async () =
 
 test('a Compose edit recreates the service: its output is followed, initial_sync fills the new container', async () => {
   const before = (await web())!.id;
+  const started = stdout().split('web is up').length;
   writeFileSync(join(dir, 'compose.yaml'), compose('2'));
   await until('the new container', async () => {
     const c = await web();
     return !!c && c.id !== before && c.state.running;
   });
   await until('the synced files in it', async () => (await cat('/app/again.txt')) === 'edited\n');
-  await until('its output', () => stdout().split('web is up').length === 3);
+  await until('its output', () => stdout().split('web is up').length === started + 1);
   assert.match(stdout(), 'environment.VERSION: "1" → "2"');
 });
 

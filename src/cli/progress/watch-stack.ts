@@ -2,6 +2,7 @@
 // stack commands: restart and recreate through the same planner path as
 // `restart` and `up`, rebuild through the builder, and a Compose file edit
 // reloaded, explained as `--dry-run` explains it, and applied.
+import { buildServiceImages } from './build-images.js';
 import { resolve } from 'node:path';
 import { isSyncAction, watchRulesOf } from '../../compose/develop.js';
 import { isMap } from '../../compose/source.js';
@@ -67,7 +68,7 @@ export async function startStackWatch(open: OpenStack, opts: WatchStackOptions):
     rebuild: async (services) => {
       const stack = current.stack!;
       const before = await imagesOf(current, services);
-      await buildImages(current, services, { quiet: opts.quiet === true });
+      await buildServiceImages(current, services, { always: true, quiet: opts.quiet === true });
       log(`service(s) ${JSON.stringify(services).replace(/,/g, ' ')} successfully built`);
       await recreate(stack, { services, noDeps: true, forceRecreate: true });
       if (opts.prune) await pruneReplaced(current, before);
@@ -150,23 +151,6 @@ function boundByVolume(volumes: unknown, path: string): boolean {
 
 function indent(text: string): string {
   return text.split('\n').filter((l) => l !== '').map((l) => `${MARK}  ${l}\n`).join('');
-}
-
-interface Builder {
-  buildServiceImages(open: OpenStack, services: string[], opts: { quiet?: boolean }): Promise<unknown>;
-}
-
-/** The image builder (src/cli/progress/build-images.ts) when this build has it. */
-async function buildImages(open: OpenStack, services: string[], opts: { quiet: boolean }): Promise<void> {
-  const specifier = './build-images.js';
-  let builder: Builder;
-  try {
-    builder = (await import(specifier)) as Builder;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new TscError('BUILDER_MISSING', `cannot rebuild ${services.join(', ')}: this tscompose has no image builder yet (the Dockerfile builder, \`up --build\`); the running container is left as it is`);
-  }
-  await builder.buildServiceImages(open, services, opts);
 }
 
 async function imagesOf(open: OpenStack, services: string[]): Promise<string[]> {
