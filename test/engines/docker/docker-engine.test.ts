@@ -1,0 +1,178 @@
+// The Docker backend against a real dockerd of the test's own: containers,
+// logs (multiplexed), exec, wait, top, cp, images, networks, volumes, lock.
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import * as assert from 'uvu/assert';
+import type { ContainerSpec } from '../../../src/engine/types.js';
+import { rejects } from '../embedded/engine-helpers.js';
+import { dockerSuite, type DockerTestContext } from './docker-helpers.js';
+
+const { s, test } = dockerSuite('docker engine');
+
+let n = 0;
+function spec(partial: Partial<ContainerSpec> = {}): ContainerSpec {
+  return { name: `tscd-${process.pid}-${++n}`, image: 'busybox:latest', labels: {}, env: {}, ...partial };
+}
+
+function sink() {
+  let text = '';
+  return { stream: new Writable({ write(c, _e, cb) { text += c.toString(); cb(); } }), text: () => text };
+}
+
+async function run(t: DockerTestContext, partial: Partial<ContainerSpec>) {
+  const id = await t.engine.containers.create(spec(partial));
+  await t.engine.containers.start(id);
+  const code = await t.engine.containers.wait(id);
+  const lines: Array<{ stream: string; line: string; time: string }> = [];
+  for await (const e of t.engine.containers.logs(id)) lines.push(e);
+  return { id, code, lines };
+}
+
+test('run to end: exit code, logs demultiplexed per stream with timestamps, labels', async (t) => {
+  const r = await run(t, { command: ['sh', '-c', 'echo out1; echo err1 >&2; printf "no newline"; exit 3'], labels: { 'com.docker.compose.project': 'p' } });
+  assert.is(r.code, 3);
+  const out = r.lines.filter((l) => l.stream === 'stdout').map((l) => l.line);
+  const err = r.lines.filter((l) => l.stream === 'stderr').map((l) => l.line);
+  assert.equal(out, ['out1', 'no newline']);
+  assert.equal(err, ['err1']);
+  assert.match(r.lines[0]!.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/);
+  const d = await t.engine.containers.inspect(r.id);
+  assert.is(d?.state.status, 'exited');
+  assert.is(d?.state.exitCode, 3);
+  assert.is(d?.labels['com.docker.compose.project'], 'p');
+  const listed = await t.engine.containers.list({ all: true, labels: { 'com.docker.compose.project': 'p' } });
+  assert.equal(listed.map((c) => c.id), [r.id]);
+  assert.is(listed[0]!.state.exitCode, 3);
+  await t.engine.containers.remove(r.id);
+  assert.is(await t.engine.containers.inspect(r.id), undefined);
+});
+
+test('env, entrypoint, working dir, user', async (t) => {
+  const r = await run(t, {
+    entrypoint: ['sh', '-c'], command: ['echo "$A|$(pwd)|$(id -u)"'], env: { A: 'a=1' }, workingDir: '/tmp', user: '65534',
+  });
+  assert.equal(r.lines.map((l) => l.line), ['a=1|/tmp|65534']);
+  await t.engine.containers.remove(r.id);
+});
+
+test('exec: stdout/stderr apart, exit code, stdin, env and tty', async (t) => {
+  const id = await t.engine.containers.create(spec({ command: ['sleep', '1000'], stopSignal: 'SIGKILL' }));
+  await t.engine.containers.start(id);
+  const out = sink();
+  const err = sink();
+  const code = await t.engine.containers.exec(id, { cmd: ['sh', '-c', 'echo o; echo e >&2; exit 5'] }, { stdout: out.stream, stderr: err.stream });
+  assert.is(code, 5);
+  assert.is(out.text(), 'o\n');
+  assert.is(err.text(), 'e\n');
+  const stdin = new PassThrough();
+  const echoed = sink();
+  const running = t.engine.containers.exec(id, { cmd: ['sh', '-c', 'tr a-z A-Z; echo "$X"'], interactive: true, env: { X: 'x!' } }, { stdin, stdout: echoed.stream, stderr: err.stream });
+  stdin.end('hello\n');
+  assert.is(await running, 0);
+  assert.is(echoed.text(), 'HELLO\nx!\n');
+  const tty = sink();
+  assert.is(await t.engine.containers.exec(id, { cmd: ['sh', '-c', 'tty >/dev/null && echo is-tty'], tty: true }, { stdout: tty.stream, stderr: tty.stream }), 0);
+  assert.match(tty.text(), /is-tty/);
+  const top = await t.engine.containers.top(id);
+  assert.ok(top.titles.includes('PID'));
+  assert.ok(top.processes.some((p) => p.join(' ').includes('sleep 1000')));
+  await t.engine.containers.pause(id);
+  assert.is((await t.engine.containers.inspect(id))?.state.status, 'paused');
+  await t.engine.containers.unpause(id);
+  await t.engine.containers.kill(id, 'SIGKILL');
+  assert.is(await t.engine.containers.wait(id), 137);
+  await t.engine.containers.remove(id);
+});
+
+test('follow logs until the container exits; tail', async (t) => {
+  const id = await t.engine.containers.create(spec({ command: ['sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.2; done'] }));
+  await t.engine.containers.start(id);
+  const seen: string[] = [];
+  for await (const e of t.engine.containers.logs(id, { follow: true })) seen.push(e.line);
+  assert.equal(seen, ['line1', 'line2', 'line3']);
+  const tail: string[] = [];
+  for await (const e of t.engine.containers.logs(id, { tail: 1 })) tail.push(e.line);
+  assert.equal(tail, ['line3']);
+  await t.engine.containers.remove(id, { force: true });
+});
+
+test('cp both ways: into a directory, to a new name, a tree out; a missing path is a clear error', async (t) => {
+  const id = await t.engine.containers.create(spec({ command: ['sleep', '1000'], stopSignal: 'SIGKILL' }));
+  await t.engine.containers.start(id);
+  const dir = mkdtempSync(join(t.dockerd.dir, 'cp-'));
+  writeFileSync(join(dir, 'a.txt'), 'A');
+  mkdirSync(join(dir, 'tree'));
+  writeFileSync(join(dir, 'tree', 'b.txt'), 'B');
+  symlinkSync('b.txt', join(dir, 'tree', 'link'));
+  await t.engine.containers.copyTo(id, join(dir, 'a.txt'), '/tmp');
+  await t.engine.containers.copyTo(id, join(dir, 'a.txt'), '/tmp/renamed.txt');
+  await t.engine.containers.copyTo(id, join(dir, 'tree'), '/tmp/tree');
+  const out = sink();
+  await t.engine.containers.exec(id, { cmd: ['sh', '-c', 'cat /tmp/a.txt /tmp/renamed.txt /tmp/tree/b.txt; readlink /tmp/tree/link'] }, { stdout: out.stream, stderr: out.stream });
+  assert.is(out.text(), 'AAB' + 'b.txt\n');
+  const back = join(dir, 'back');
+  await t.engine.containers.copyFrom(id, '/tmp/tree', back);
+  assert.is(readFileSync(join(back, 'b.txt'), 'utf8'), 'B');
+  await t.engine.containers.copyFrom(id, '/tmp/a.txt', dir + '/');
+  assert.ok(existsSync(join(dir, 'a.txt')));
+  await rejects(t.engine.containers.copyFrom(id, '/nope', join(dir, 'x')), /Could not find the file \/nope/);
+  await t.engine.containers.remove(id, { force: true });
+});
+
+test('networks, aliases and DNS between containers, volumes with labels', async (t) => {
+  const net = await t.engine.networks.create({ name: `tscdnet${n}`, labels: { 'com.docker.compose.project': 'netp' } });
+  assert.is(net.driver, 'bridge');
+  assert.ok(net.subnets.length > 0);
+  assert.equal((await t.engine.networks.list({ labels: { 'com.docker.compose.project': 'netp' } })).map((x) => x.name), [net.name]);
+  const vol = await t.engine.volumes.create({ name: `tscdvol${n}`, labels: { 'com.docker.compose.volume': 'v' } });
+  assert.is((await t.engine.volumes.inspect(vol.name))?.labels['com.docker.compose.volume'], 'v');
+  const server = await t.engine.containers.create(spec({
+    command: ['sh', '-c', 'echo from-volume > /v/f; mkdir /www; echo served > /www/index.html; httpd -f -p 80 -h /www'],
+    networks: { [net.name]: { aliases: ['srv'] } }, networkMode: net.name, mounts: [{ type: 'volume', source: vol.name, target: '/v' }], stopSignal: 'SIGKILL',
+  }));
+  await t.engine.containers.start(server);
+  const r = await run(t, { command: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://srv/ && cat /v/f && exit 0; sleep 0.3; done; exit 1'], networks: { [net.name]: {} }, networkMode: net.name, mounts: [{ type: 'volume', source: vol.name, target: '/v', readOnly: true }] });
+  assert.is(r.code, 0, r.lines.map((l) => l.line).join('\n'));
+  assert.equal(r.lines.map((l) => l.line), ['served', 'from-volume']);
+  const details = await t.engine.containers.inspect(server);
+  assert.ok(details?.network?.networks[net.name]?.ipAddress);
+  await t.engine.containers.remove(server, { force: true });
+  await t.engine.containers.remove(r.id);
+  await t.engine.volumes.remove(vol.name);
+  await t.engine.networks.remove(net.name);
+  assert.is(await t.engine.networks.inspect(net.name), undefined);
+  assert.is(await t.engine.volumes.inspect(vol.name), undefined);
+});
+
+test('images: inspect, tag, save and load back, remove', async (t) => {
+  const img = await t.engine.images.inspect('busybox:latest');
+  assert.ok(img?.id.startsWith('sha256:'));
+  assert.is(img?.os, 'linux');
+  await t.engine.images.tag('busybox:latest', 'tsc/other:v1');
+  assert.ok((await t.engine.images.list()).some((i) => i.repoTags.includes('tsc/other:v1')));
+  const file = join(t.dockerd.dir, 'saved.tar');
+  await t.engine.images.save(['tsc/other:v1'], file);
+  const removed = await t.engine.images.remove('tsc/other:v1');
+  assert.ok(removed.includes('Untagged: tsc/other:v1'));
+  assert.equal(await t.engine.images.load(file), ['tsc/other:v1']);
+  await t.engine.images.remove('tsc/other:v1');
+  await rejects(t.engine.images.remove('tsc/none:x'), /No such image: tsc\/none:x/);
+});
+
+test('lockProject serializes commands of this machine on one project', async (t) => {
+  const release = await t.engine.lockProject('lockp', 'up');
+  const told: string[] = [];
+  const second = t.engine.lockProject('lockp', 'down', { timeoutMs: 200, onWait: (m) => told.push(m) });
+  await rejects(second, /project "lockp" is busy: "up"/);
+  assert.is(told.length, 1);
+  await release();
+  const again = await t.engine.lockProject('lockp', 'down');
+  await again();
+});
+
+test('an unsupported key is refused before anything is created', async (t) => {
+  await rejects(t.engine.containers.create(spec({ healthcheck: { test: ['CMD', 'true'], startIntervalMs: 1000 } })), /healthcheck.start_interval is not supported on the Docker engine/);
+});
+
+s.run();
