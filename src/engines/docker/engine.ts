@@ -9,19 +9,28 @@ import { TscError } from '../../util/errors.js';
 import { acquireLock } from '../embedded/state/lock.js';
 import { DockerClient } from './client.js';
 import { DockerContainerService } from './containers.js';
-import { resolveDockerEndpoint, type DockerEndpoint } from './host.js';
+import { buildImage, configFileAuth, type AuthLookup, type DockerBuildEvent, type DockerBuildSpec } from './build.js';
+import { dockerConfigDir, resolveDockerEndpoint, type DockerEndpoint } from './host.js';
 import { DockerImageService } from './images.js';
 import { DockerNetworkService, DockerVolumeService } from './resources.js';
 
 export interface DockerEngine extends Engine {
   readonly name: 'docker';
   readonly client: DockerClient;
+  readonly images: DockerImageService;
+  /** Builds by the daemon's /build (the builder branch's BuildService shape). */
+  readonly builder: {
+    build(spec: DockerBuildSpec, onEvent?: (e: DockerBuildEvent) => void): Promise<{ imageId: string; ran: number; cached: number }>;
+    prune(): Promise<number>;
+  };
 }
 
 export interface DockerEngineOptions {
   /** Default: found as the docker CLI finds it (DOCKER_HOST, DOCKER_CONTEXT, the current context). */
   endpoint?: DockerEndpoint;
   env?: NodeJS.ProcessEnv;
+  /** Registry credentials for pull and build (default: the auths of Docker's config.json). */
+  auth?: AuthLookup;
   /** Where the per-project lock files live (default: a private directory under the temporary directory). */
   lockDir?: string;
 }
@@ -32,10 +41,18 @@ export function createDockerEngine(opts: DockerEngineOptions = {}): DockerEngine
   const env = opts.env ?? process.env;
   const endpoint = opts.endpoint ?? resolveDockerEndpoint({ env });
   const client = new DockerClient(endpoint);
+  const auth = opts.auth ?? configFileAuth(dockerConfigDir(env));
   return {
     name: 'docker',
     client,
-    images: new DockerImageService(client),
+    images: new DockerImageService(client, auth),
+    builder: {
+      build: (spec, onEvent) => buildImage(client, spec, { auth, onEvent }),
+      async prune() {
+        const r = await client.json<{ CachesDeleted: string[] | null }>('POST', '/build/prune');
+        return r.CachesDeleted?.length ?? 0;
+      },
+    },
     containers: new DockerContainerService(client),
     networks: new DockerNetworkService(client),
     volumes: new DockerVolumeService(client),

@@ -7,6 +7,7 @@ import type { ImageDetails, ImageService, ImageSummary } from '../../engine/type
 import { TscError } from '../../util/errors.js';
 import { packDirectory } from '../embedded/snapshots/pack-dir.js';
 import { DockerApiError, type DockerClient } from './client.js';
+import { pullImage, type AuthLookup, type DockerPullProgress } from './build.js';
 
 interface ApiImageSummary {
   Id: string;
@@ -40,7 +41,12 @@ export function splitRef(ref: string): { repo: string; tag?: string } {
 }
 
 export class DockerImageService implements ImageService {
-  constructor(private readonly client: DockerClient) {}
+  constructor(private readonly client: DockerClient, private readonly auth?: AuthLookup) {}
+
+  /** The daemon pulls, with the credentials of the reference's registry as X-Registry-Auth. */
+  pull(ref: string, opts: { platform?: string; onProgress?: (p: DockerPullProgress) => void; signal?: AbortSignal } = {}): Promise<{ id: string; digest: string; downloaded: boolean }> {
+    return pullImage(this.client, ref, { ...opts, auth: this.auth });
+  }
 
   async inspect(ref: string): Promise<ImageDetails | undefined> {
     const i = await this.client.maybe<ApiImageInspect>('GET', `/images/${encodeURIComponent(ref)}/json`);

@@ -14,6 +14,8 @@ import { FrameDecoder, LineSplitter, splitTimestamp } from '../../../src/engines
 import { sshArgv } from '../../../src/engines/docker/ssh.js';
 import { splitRef } from '../../../src/engines/docker/images.js';
 import { engineKind } from '../../../src/cli/context.js';
+import { isIgnored, parseDockerignore } from '../../../src/engines/docker/dockerignore.js';
+import { configFileAuth, encodeAuth, registryOf } from '../../../src/engines/docker/build.js';
 
 const s = suite('docker units');
 
@@ -124,6 +126,42 @@ s('list view: exit code and health from the status text; queries', () => {
   assert.is(encodeQuery({ all: true, filters: { label: ['a=b'] }, names: ['x', 'y'], t: undefined }), '?all=1&filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D&names=x&names=y');
   assert.equal(splitRef('reg:5000/a/b:v1'), { repo: 'reg:5000/a/b', tag: 'v1' });
   assert.equal(splitRef('reg:5000/a/b'), { repo: 'reg:5000/a/b' });
+});
+
+s('.dockerignore: comments, directories, **, ! exceptions, last match wins', () => {
+  const p = parseDockerignore('# c\n/node_modules\n*.log\n!keep.log\n**/*.tmp\ndocs/?.md\n!docs/a.md\n[ab].txt\n');
+  const ignored = (path: string) => isIgnored(p, path);
+  assert.ok(ignored('node_modules'));
+  assert.ok(ignored('node_modules/x/y.js'));
+  assert.ok(ignored('debug.log'));
+  assert.not.ok(ignored('keep.log'));
+  assert.not.ok(ignored('sub/debug.log'));
+  assert.ok(ignored('a.tmp'));
+  assert.ok(ignored('deep/er/b.tmp'));
+  assert.ok(ignored('docs/b.md'));
+  assert.not.ok(ignored('docs/a.md'));
+  assert.not.ok(ignored('docs/ab.md'));
+  assert.ok(ignored('a.txt'));
+  assert.not.ok(ignored('c.txt'));
+  assert.not.ok(ignored('src/index.ts'));
+});
+
+s('registry auth: the registry of a reference, the header encoding, config.json auths', async () => {
+  assert.is(registryOf('busybox'), 'docker.io');
+  assert.is(registryOf('library/busybox:1'), 'docker.io');
+  assert.is(registryOf('localhost:5000/a/b'), 'localhost:5000');
+  assert.is(registryOf('ghcr.io/o/i@sha256:00'), 'ghcr.io');
+  assert.equal(JSON.parse(Buffer.from(encodeAuth({ username: 'u', password: 'p', serveraddress: 'r' }), 'base64url').toString()), { username: 'u', password: 'p', serveraddress: 'r' });
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-dockercfg-'));
+  try {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { 'reg.example:5000': { auth: Buffer.from('me:se:cret').toString('base64') }, 'https://index.docker.io/v1/': { identitytoken: 'tok' } } }));
+    const lookup = configFileAuth(dir);
+    assert.equal(await lookup('reg.example:5000'), { username: 'me', password: 'se:cret', serveraddress: 'reg.example:5000' });
+    assert.equal(await lookup('docker.io'), { identitytoken: 'tok', serveraddress: 'https://index.docker.io/v1/' });
+    assert.is(await lookup('other.example'), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 s.run();

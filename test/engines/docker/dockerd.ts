@@ -197,3 +197,21 @@ export async function stopTestDockerd(d: TestDockerd | undefined): Promise<void>
   if (!d) return;
   await cleanup({ dir: d.dir, netns: d.netns, children: (d as unknown as Record<symbol, ChildProcess[]>)[CHILDREN] ?? [] });
 }
+
+/** Debian's docker-registry on 127.0.0.1:5000 inside the dockerd's namespace (an insecure registry to dockerd, as all of 127/8 is). */
+export async function startNamespaceRegistry(d: TestDockerd): Promise<{ address: string; stop: () => Promise<void> }> {
+  const dir = join(d.dir, 'registry');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: 127.0.0.1:5000\n`);
+  const log = join(dir, 'registry.log');
+  const child = spawnLogged(['nsenter', `--net=/run/netns/${d.netns}`, 'docker-registry', 'serve', join(dir, 'config.yml')], log);
+  const stop = () => stopChild(child, 5_000);
+  try {
+    await waitFor('docker-registry', () => spawnSync('nsenter', [`--net=/run/netns/${d.netns}`, process.execPath, '-e',
+      "require('http').get('http://127.0.0.1:5000/v2/', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]).status === 0, child, log, 20_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address: '127.0.0.1:5000', stop };
+}
