@@ -35,6 +35,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['pause', async () => (await import('./commands/pause.js')).registerPause],
   ['unpause', async () => (await import('./commands/unpause.js')).registerUnpause],
   ['run', async () => (await import('./commands/run.js')).registerRun],
+  ['deploy', async () => (await import('./commands/deploy.js')).registerDeploy],
+  ['stack', async () => (await import('./commands/deploy.js')).registerStack],
 ];
 
 /** The program for `argv` (the user's arguments); without it, with every command. */

@@ -18,6 +18,8 @@ export interface DockerEngine extends Engine {
   readonly name: 'docker';
   readonly client: DockerClient;
   readonly images: DockerImageService;
+  /** Registry credentials by registry host (X-Registry-Auth). */
+  readonly auth: AuthLookup;
   /** Builds by the daemon's /build (the builder branch's BuildService shape). */
   readonly builder: {
     build(spec: DockerBuildSpec, onEvent?: (e: DockerBuildEvent) => void): Promise<{ imageId: string; ran: number; cached: number }>;
@@ -45,6 +47,7 @@ export function createDockerEngine(opts: DockerEngineOptions = {}): DockerEngine
   return {
     name: 'docker',
     client,
+    auth,
     images: new DockerImageService(client, auth),
     builder: {
       build: (spec, onEvent) => buildImage(client, spec, { auth, onEvent }),

@@ -93,7 +93,6 @@ export async function startTestDockerd(): Promise<TestDockerd> {
     run(['ip', '-n', netns, 'link', 'set', 'eth1', 'up']);
     run(['ip', '-n', netns, 'addr', 'add', `${NAMESPACE_ADDRESS}/24`, 'dev', 'eth0']);
     run(['ip', '-n', netns, 'link', 'set', 'eth0', 'up']);
-    run(['ip', '-n', netns, 'route', 'add', 'default', 'dev', 'eth0']);
 
     const containerdSock = join(dir, 'containerd.sock');
     writeFileSync(join(dir, 'containerd.toml'), [
