@@ -153,10 +153,9 @@ export class DockerClient {
       const { body, headers } = prepareBody(opts.body, opts.headers);
       const send = this.secure ? httpsRequest : httpRequest;
       const req = send({
-        ...this.base, agent: false, method: 'POST', path: `/v${API_VERSION}${path}${encodeQuery(opts.query)}`,
+        // Through the agent (its connections: unix, TLS or ssh); an upgraded socket leaves the agent's pool.
+        ...this.base, agent: this.agent, method: 'POST', path: `/v${API_VERSION}${path}${encodeQuery(opts.query)}`,
         headers: { Host: 'docker', ...headers, Connection: 'Upgrade', Upgrade: 'tcp' },
-        ...(this.endpoint.kind === 'ssh' ? { createConnection: () => connectOverSsh(this.endpoint as Extract<DockerEndpoint, { kind: 'ssh' }>) } : {}),
-        ...(this.secure ? tlsOptions(this.agent) : {}),
       });
       req.on('upgrade', (_res, socket, head) => {
         if (head.length) socket.unshift(head);
@@ -194,11 +193,6 @@ export interface ProgressMessage {
   error?: string;
   errorDetail?: { message?: string };
   aux?: { ID?: string };
-}
-
-function tlsOptions(agent: Agent): RequestOptions {
-  const o = (agent as unknown as { options: Record<string, unknown> }).options;
-  return { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized } as RequestOptions;
 }
 
 type Pipeable = { pipe: (to: NodeJS.WritableStream) => unknown; on: (event: 'error', fn: (e: Error) => void) => unknown };

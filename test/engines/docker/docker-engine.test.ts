@@ -1,6 +1,8 @@
 // The Docker backend against a real dockerd of the test's own: containers,
 // logs (multiplexed), exec, wait, top, cp, images, networks, volumes, lock.
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync, symlinkSync } from 'node:fs';
+import { createDockerEngine } from '../../../src/engines/docker/engine.js';
+import { parseDockerHost } from '../../../src/engines/docker/host.js';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import * as assert from 'uvu/assert';
@@ -173,6 +175,38 @@ test('lockProject serializes commands of this machine on one project', async (t)
 
 test('an unsupported key is refused before anything is created', async (t) => {
   await rejects(t.engine.containers.create(spec({ healthcheck: { test: ['CMD', 'true'], startIntervalMs: 1000 } })), /healthcheck.start_interval is not supported on the Docker engine/);
+});
+
+test('ssh://: the system ssh runs `docker system dial-stdio` (here a stand-in ssh that runs it locally); exec over it', async (t) => {
+  const bin = mkdtempSync(join(t.dockerd.dir, 'sshbin-'));
+  // Records its arguments, then runs what follows the host, as ssh would on the remote machine.
+  writeFileSync(join(bin, 'ssh'), `#!/bin/sh\necho "$@" >> ${bin}/argv\nwhile [ "$1" != "--" ]; do shift; done\nshift 2\nDOCKER_HOST=${t.dockerd.host} exec "$@"\n`);
+  chmodSync(join(bin, 'ssh'), 0o755);
+  const oldPath = process.env.PATH;
+  process.env.PATH = `${bin}:${oldPath}`;
+  const remote = createDockerEngine({ endpoint: parseDockerHost('ssh://ops@box:2222'), lockDir: join(bin, 'locks') });
+  try {
+    const r = await remote.containers.create(spec({ command: ['sh', '-c', 'echo over-ssh'] }));
+    await remote.containers.start(r);
+    assert.is(await remote.containers.wait(r), 0);
+    const lines: string[] = [];
+    for await (const e of remote.containers.logs(r)) lines.push(e.line);
+    assert.equal(lines, ['over-ssh']);
+    await remote.containers.remove(r, { force: true });
+    const sleeper = await remote.containers.create(spec({ command: ['sleep', '1000'], stopSignal: 'SIGKILL' }));
+    await remote.containers.start(sleeper);
+    const out = sink();
+    const stdin = new PassThrough();
+    const code = remote.containers.exec(sleeper, { cmd: ['sh', '-c', 'cat; exit 4'], interactive: true }, { stdin, stdout: out.stream, stderr: out.stream });
+    stdin.end('through the tunnel\n');
+    assert.is(await code, 4);
+    assert.is(out.text(), 'through the tunnel\n');
+    await remote.containers.remove(sleeper, { force: true });
+    assert.match(readFileSync(join(bin, 'argv'), 'utf8'), /^-o ConnectTimeout=30 -T -l ops -p 2222 -- box docker system dial-stdio$/m);
+  } finally {
+    process.env.PATH = oldPath;
+    await remote.close();
+  }
 });
 
 s.run();
