@@ -214,3 +214,14 @@ export async function startNamespaceRegistry(d: TestDockerd): Promise<{ address:
   }
   return { address: '127.0.0.1:5000', stop };
 }
+
+/** A veth pair between two test dockerds' namespaces, with TEST-NET-2 addresses (198.51.100.0/24): the link of a two-node Swarm. */
+export function linkDockerds(a: TestDockerd, b: TestDockerd): { a: string; b: string } {
+  run(['ip', '-n', a.netns, 'link', 'add', 'eth2', 'type', 'veth', 'peer', 'name', 'eth2', 'netns', b.netns]);
+  const addresses = { a: '198.51.100.1', b: '198.51.100.2' };
+  for (const [d, address] of [[a, addresses.a], [b, addresses.b]] as const) {
+    run(['ip', '-n', d.netns, 'addr', 'add', `${address}/24`, 'dev', 'eth2']);
+    run(['ip', '-n', d.netns, 'link', 'set', 'eth2', 'up']);
+  }
+  return addresses;
+}
