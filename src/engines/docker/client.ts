@@ -192,7 +192,7 @@ export interface ProgressMessage {
   progress?: string;
   error?: string;
   errorDetail?: { message?: string };
-  aux?: { ID?: string };
+  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
 }
 
 type Pipeable = { pipe: (to: NodeJS.WritableStream) => unknown; on: (event: 'error', fn: (e: Error) => void) => unknown };

@@ -7,7 +7,7 @@ import type { ImageDetails, ImageService, ImageSummary } from '../../engine/type
 import { TscError } from '../../util/errors.js';
 import { packDirectory } from '../embedded/snapshots/pack-dir.js';
 import { DockerApiError, type DockerClient } from './client.js';
-import { pullImage, type AuthLookup, type DockerPullProgress } from './build.js';
+import { encodeAuth, pullImage, registryOf, type AuthLookup, type DockerPullProgress } from './build.js';
 
 interface ApiImageSummary {
   Id: string;
@@ -46,6 +46,17 @@ export class DockerImageService implements ImageService {
   /** The daemon pulls, with the credentials of the reference's registry as X-Registry-Auth. */
   pull(ref: string, opts: { platform?: string; onProgress?: (p: DockerPullProgress) => void; signal?: AbortSignal } = {}): Promise<{ id: string; digest: string; downloaded: boolean }> {
     return pullImage(this.client, ref, { ...opts, auth: this.auth });
+  }
+
+  /** The daemon pushes (X-Registry-Auth is required, `{}` when anonymous); resolves with what the registry recorded. */
+  async push(ref: string, opts: { signal?: AbortSignal } = {}): Promise<{ digest: string; size: number; tag: string }> {
+    const auth = await this.auth?.(registryOf(ref));
+    const messages = await this.client.progress('POST', `/images/${encodeURIComponent(ref)}/push`, {
+      headers: { 'X-Registry-Auth': encodeAuth(auth ?? ({} as never)) }, signal: opts.signal,
+    });
+    const aux = messages.map((m) => m.aux).find((a) => a?.Digest);
+    if (!aux?.Digest) throw new TscError('PUSH_FAILED', `pushing ${ref}: the daemon reported no digest`);
+    return { digest: aux.Digest, size: aux.Size ?? 0, tag: aux.Tag ?? splitRef(ref).tag ?? 'latest' };
   }
 
   async inspect(ref: string): Promise<ImageDetails | undefined> {

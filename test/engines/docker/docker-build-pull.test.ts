@@ -21,12 +21,14 @@ async function output(t: Parameters<Parameters<typeof test>[1]>[0], image: strin
 }
 
 // First: images built later have busybox as their parent, which would keep it in the daemon.
-test('pull from a registry: layers reported, digest, then up to date', async (t) => {
+test('push to and pull from a registry: digests, layers reported, then up to date', async (t) => {
   const registry = await startNamespaceRegistry(t.dockerd);
   try {
     const ref = `${registry.address}/tsc/busybox:v1`;
     await t.engine.images.tag('busybox:latest', ref);
-    await t.engine.client.progress('POST', `/images/${encodeURIComponent(ref)}/push`, { headers: { 'X-Registry-Auth': 'e30' } });
+    const pushed = await t.engine.images.push(ref);
+    assert.match(pushed.digest, /^sha256:[0-9a-f]{64}$/);
+    assert.is(pushed.tag, 'v1');
     const before = (await t.engine.images.inspect('busybox:latest'))?.id;
     // Gone from the daemon entirely (both names), so that the pull downloads.
     await t.engine.images.remove(ref);
@@ -35,7 +37,7 @@ test('pull from a registry: layers reported, digest, then up to date', async (t)
     const layers: string[] = [];
     const pulled = await t.engine.images.pull(ref, { onProgress: (p) => layers.push(p.status) });
     assert.ok(pulled.downloaded);
-    assert.match(pulled.digest, /^sha256:[0-9a-f]{64}$/);
+    assert.is(pulled.digest, pushed.digest);
     assert.is(pulled.id, before);
     await t.engine.images.tag(ref, 'busybox:latest');
     assert.ok(layers.includes('Pull complete') || layers.includes('Already exists'), layers.join(','));
