@@ -3,9 +3,9 @@
 # runc/crun under conmon, overlayfs tools, busybox-static for offline images, attr
 # (setfattr) for overlay whiteouts and xattrs, iproute2 and iptables for networking,
 # tini for `init: true`; docker.io (dockerd, containerd) and docker-compose (v1) for the
-# Docker backend's tests, which start a dockerd of their own.
+# Docker backend's tests, which start a dockerd of their own (openssl: their TLS certificates).
 set -euo pipefail
-packages=(runc crun conmon busybox-static attr iproute2 iptables tini docker.io docker-compose)
+packages=(runc crun conmon busybox-static attr iproute2 iptables tini docker.io docker-compose openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

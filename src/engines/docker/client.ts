@@ -49,10 +49,13 @@ export class DockerClient {
   private readonly agent: Agent;
   private readonly base: RequestOptions;
   private readonly secure: boolean;
+  /** Sockets and ssh tunnels have no host name: `docker`, as the docker CLI sends. Over TCP Node's own (TLS checks the name). */
+  private readonly hostHeader: Record<string, string>;
 
   constructor(endpoint: DockerEndpoint) {
     this.endpoint = endpoint;
     this.secure = endpoint.kind === 'tcp' && endpoint.tls !== undefined;
+    this.hostHeader = endpoint.kind === 'tcp' ? {} : { Host: 'docker' };
     if (endpoint.kind === 'unix') {
       this.agent = new Agent({ keepAlive: true });
       this.base = { socketPath: endpoint.socketPath };
@@ -84,7 +87,7 @@ export class DockerClient {
       const send = this.secure ? httpsRequest : httpRequest;
       const req = send({
         ...this.base, agent: this.agent, method, path: `/v${API_VERSION}${path}${encodeQuery(opts.query)}`,
-        headers: { Host: 'docker', ...headers }, signal: opts.signal,
+        headers: { ...this.hostHeader, ...headers }, signal: opts.signal,
       }, resolve);
       req.on('error', (e) => reject(this.connectionError(e)));
       if (isPipeable(body)) {
@@ -155,7 +158,7 @@ export class DockerClient {
       const req = send({
         // Through the agent (its connections: unix, TLS or ssh); an upgraded socket leaves the agent's pool.
         ...this.base, agent: this.agent, method: 'POST', path: `/v${API_VERSION}${path}${encodeQuery(opts.query)}`,
-        headers: { Host: 'docker', ...headers, Connection: 'Upgrade', Upgrade: 'tcp' },
+        headers: { ...this.hostHeader, ...headers, Connection: 'Upgrade', Upgrade: 'tcp' },
       });
       req.on('upgrade', (_res, socket, head) => {
         if (head.length) socket.unshift(head);

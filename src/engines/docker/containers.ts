@@ -189,6 +189,8 @@ function pumpExec(socket: Duplex, tty: boolean, stdin: NodeJS.ReadableStream | u
       for (const f of decoder.push(chunk)) (f.stream === 'stderr' ? stdio.stderr : stdio.stdout).write(f.data);
     });
     const done = () => {
+      // The exec is over: the connection goes (an upgraded socket belongs to no agent that would close it).
+      socket.destroy();
       if (stdin) {
         stdin.unpipe(socket as unknown as NodeJS.WritableStream);
         (stdin as NodeJS.ReadableStream & { pause?: () => void }).pause?.();
@@ -201,8 +203,7 @@ function pumpExec(socket: Duplex, tty: boolean, stdin: NodeJS.ReadableStream | u
     if (stdin) {
       stdin.on('end', () => (socket as Duplex & { end: () => void }).end());
       stdin.pipe(socket as unknown as NodeJS.WritableStream, { end: false });
-    } else {
-      socket.end?.();
     }
+    // Without stdin nothing is sent, and the connection is not half-closed: not every TLS peer keeps a half-closed connection.
   });
 }

@@ -1,8 +1,11 @@
 // The Docker backend against a real dockerd of the test's own: containers,
 // logs (multiplexed), exec, wait, top, cp, images, networks, volumes, lock.
+import { execFileSync } from 'node:child_process';
+import { connect as netConnect } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync, symlinkSync } from 'node:fs';
 import { createDockerEngine } from '../../../src/engines/docker/engine.js';
-import { parseDockerHost } from '../../../src/engines/docker/host.js';
+import { parseDockerHost, resolveDockerEndpoint } from '../../../src/engines/docker/host.js';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import * as assert from 'uvu/assert';
@@ -175,6 +178,62 @@ test('lockProject serializes commands of this machine on one project', async (t)
 
 test('an unsupported key is refused before anything is created', async (t) => {
   await rejects(t.engine.containers.create(spec({ healthcheck: { test: ['CMD', 'true'], startIntervalMs: 1000 } })), /healthcheck.start_interval is not supported on the Docker engine/);
+});
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, as DOCKER_CERT_PATH holds them. */
+function makeCerts(dir: string, name = 'ca'): void {
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.pem`, '-days', '1', '-subj', `/CN=${name}`);
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  for (const who of ['server', 'key']) {
+    const base = who === 'server' ? 'server' : 'client';
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}-key.pem`, '-out', `${base}.csr`, '-subj', `/CN=${base}`);
+    ssl('x509', '-req', '-in', `${base}.csr`, '-CA', `${name}.pem`, '-CAkey', `${name}-key.pem`, '-CAcreateserial', '-out', `${base}.pem`, '-days', '1', ...(who === 'server' ? ['-extfile', 'ext.cnf'] : []));
+  }
+  execFileSync('cp', [join(dir, 'client.pem'), join(dir, 'cert.pem')]);
+  execFileSync('cp', [join(dir, 'client-key.pem'), join(dir, 'key.pem')]);
+}
+
+test('tcp:// with TLS (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH): calls and exec through a TLS endpoint; a wrong CA is refused', async (t) => {
+  const certs = mkdtempSync(join(t.dockerd.dir, 'certs-'));
+  makeCerts(certs);
+  const open = new Set<{ destroy: () => void }>();
+  // The daemon's TLS endpoint: a TLS terminator on 127.0.0.1 in front of its socket, requiring client certificates.
+  const server = createTlsServer({
+    key: readFileSync(join(certs, 'server-key.pem')), cert: readFileSync(join(certs, 'server.pem')), ca: readFileSync(join(certs, 'ca.pem')),
+    requestCert: true, rejectUnauthorized: true, allowHalfOpen: true,
+  }, (tls) => {
+    const up = netConnect(t.dockerd.socket);
+    open.add(tls).add(up);
+    tls.on('data', (d: Buffer) => up.write(d));
+    tls.on('end', () => up.end());
+    up.on('data', (d: Buffer) => tls.write(d));
+    up.on('end', () => tls.end());
+    tls.on('error', () => up.destroy());
+    up.on('error', () => tls.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const env = { DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs };
+  const tlsEngine = createDockerEngine({ endpoint: resolveDockerEndpoint({ env, configDir: certs }), lockDir: join(certs, 'locks') });
+  const wrongDir = mkdtempSync(join(t.dockerd.dir, 'wrong-'));
+  makeCerts(wrongDir, 'ca');
+  const wrong = createDockerEngine({ endpoint: resolveDockerEndpoint({ env: { ...env, DOCKER_CERT_PATH: wrongDir }, configDir: wrongDir }), lockDir: join(wrongDir, 'locks') });
+  try {
+    const id = await tlsEngine.containers.create(spec({ command: ['sleep', '1000'], stopSignal: 'SIGKILL' }));
+    await tlsEngine.containers.start(id);
+    const out = sink();
+    assert.is(await tlsEngine.containers.exec(id, { cmd: ['echo', 'over-tls'] }, { stdout: out.stream, stderr: out.stream }), 0);
+    assert.is(out.text(), 'over-tls\n');
+    await tlsEngine.containers.remove(id, { force: true });
+    await rejects(wrong.containers.list(), /cannot connect to the Docker daemon at tcp:\/\/127\.0\.0\.1:\d+: .*(certificate|self.signed|verify)/i);
+  } finally {
+    await tlsEngine.close();
+    await wrong.close();
+    // Keep-alive connections stay open on the server's side: they go, and close does not wait for them.
+    server.close();
+    for (const c of open) c.destroy();
+  }
 });
 
 test('ssh://: the system ssh runs `docker system dial-stdio` (here a stand-in ssh that runs it locally); exec over it', async (t) => {
