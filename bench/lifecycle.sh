@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-process wall times (median of N runs) of `up -d`, a no-op `up -d` and
 # `down` for a project of 10 busybox services: tscompose's embedded engine,
-# and docker compose (or docker-compose) when it and dockerd are available.
+# and, when docker compose (or docker-compose) and a dockerd are available
+# (DOCKER_HOST), docker compose and tscompose --engine docker on that same dockerd.
 # Usage: bench/lifecycle.sh [RUNS]   (root; run `npm run build` first)
 set -euo pipefail
 RUNS="${1:-5}"
@@ -13,6 +14,7 @@ export TSCOMPOSE_ROOT="$WORK/root"
 PROJECT="tscbench$$"
 cleanup() {
   (cd "$WORK/project" && node "$BIN" --progress quiet -p "$PROJECT" down --volumes -t 0 >/dev/null 2>&1) || true
+  if [ -n "${DC:-}" ]; then (cd "$WORK/project" && node "$BIN" --engine docker --progress quiet -p "$PROJECT" down -t 0 >/dev/null 2>&1) || true; fi
   if [ -n "${DC:-}" ]; then (cd "$WORK/project" && $DC -p "$PROJECT" down -t 0 >/dev/null 2>&1) || true; fi
   grep " $TSCOMPOSE_ROOT/" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$WORK"
@@ -75,4 +77,8 @@ else
   printf '%-22s %8sms %8sms %8sms\n' "$DC" "$UP" "$NOOP" "$DOWN"
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2fx" : "n/a"), a / b }'; }
   printf '%-22s %10s %10s %10s\n' "tscompose / docker" "$(ratio "$T_UP" "$UP")" "$(ratio "$T_NOOP" "$NOOP")" "$(ratio "$T_DOWN" "$DOWN")"
+  D_UP=$UP D_NOOP=$NOOP D_DOWN=$DOWN
+  bench node "$BIN" --engine docker --progress quiet -p "$PROJECT"
+  printf '%-22s %8sms %8sms %8sms\n' "tscompose (docker)" "$UP" "$NOOP" "$DOWN"
+  printf '%-22s %10s %10s %10s\n' "tsc-docker / docker" "$(ratio "$UP" "$D_UP")" "$(ratio "$NOOP" "$D_NOOP")" "$(ratio "$DOWN" "$D_DOWN")"
 fi

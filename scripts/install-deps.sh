@@ -2,10 +2,12 @@
 # Debian packages the embedded engine (and its tests) need, installed when missing (root):
 # runc/crun under conmon, overlayfs tools, busybox-static for offline images, attr
 # (setfattr) for overlay whiteouts and xattrs, iproute2 and iptables for networking,
-# tini for `init: true`, kmod (modprobe br_netfilter); docker-registry, skopeo, zstd and openssl for the registry tests
-# (a loopback registry, an independent client, zstd layers, a token server's certificate).
+# tini for `init: true`, kmod (modprobe br_netfilter); docker-registry, skopeo, zstd and openssl
+# for the registry tests (a loopback registry, an independent client, zstd layers, a token
+# server's certificate); docker.io (dockerd, containerd) and docker-compose (v1) for the Docker
+# backend's tests, which start a dockerd of their own (openssl: their TLS certificates too).
 set -euo pipefail
-packages=(runc crun conmon busybox-static attr iproute2 iptables tini docker-registry skopeo zstd openssl kmod)
+packages=(runc crun conmon busybox-static attr iproute2 iptables tini kmod docker-registry skopeo zstd openssl docker.io docker-compose)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -13,12 +13,26 @@ export function loadProjectFor(globals: GlobalOptions, extra: Partial<LoadOption
 }
 
 export async function openEngine(globals: GlobalOptions): Promise<Engine> {
-  const kind = globals.engine ?? process.env.TSCOMPOSE_ENGINE ?? 'embedded';
-  if (kind !== 'embedded') {
-    throw new TscError('ENGINE_UNSUPPORTED', `engine "${kind}" is not available yet: use --engine embedded`);
+  const kind = engineKind(globals);
+  if (kind === 'docker') {
+    const { createDockerEngine } = await import('../engines/docker/engine.js');
+    return createDockerEngine();
   }
   const root = resolveStateRoot({ flag: globals.root, env: process.env });
   return createEmbeddedEngine({ root });
+}
+
+/**
+ * `--engine`, else TSCOMPOSE_ENGINE, else embedded. DOCKER_HOST or a Docker
+ * context alone does not switch engines: they say where a Docker engine is,
+ * not that this project runs there.
+ */
+export function engineKind(globals: Pick<GlobalOptions, 'engine'>, env: NodeJS.ProcessEnv = process.env): 'embedded' | 'docker' {
+  const kind = globals.engine ?? (env.TSCOMPOSE_ENGINE || 'embedded');
+  if (kind !== 'embedded' && kind !== 'docker') {
+    throw new TscError('ENGINE_UNSUPPORTED', `unknown engine "${kind}": use --engine embedded (no daemon) or --engine docker`);
+  }
+  return kind;
 }
 
 /** The project name without loading the files when `-p` or COMPOSE_PROJECT_NAME says it. */

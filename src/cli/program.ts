@@ -46,6 +46,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['scale', async () => (await import('./commands/scale.js')).registerScale],
   ['build', async () => (await import('./commands/build.js')).registerBuild],
   ['builder', async () => (await import('./commands/build.js')).registerBuilder],
+  ['deploy', async () => (await import('./commands/deploy.js')).registerDeploy],
+  ['stack', async () => (await import('./commands/deploy.js')).registerStack],
 ];
 
 /** The program for `argv` (the user's arguments); without it, with every command. */
