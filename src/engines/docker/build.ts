@@ -9,7 +9,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import * as tar from 'tar-stream';
 import { TscError } from '../../util/errors.js';
 import type { DockerClient, ProgressMessage } from './client.js';
-import { isIgnored, mayReinclude, parseDockerignore, type IgnorePattern } from './dockerignore.js';
+import { isIgnored, mayHaveExceptionsUnder, parseDockerignore, type IgnorePattern } from '../../build/dockerignore.js';
 import { splitRef } from './images.js';
 
 /** What the Engine interface's BuildSpec carries (kept structural: the builder branch defines it). */
@@ -76,7 +76,7 @@ export async function contextEntries(context: string, dockerfile: string | undef
       const st = await lstat(join(context, path));
       const ignored = isIgnored(patterns, path) && !keep.has(path);
       if (st.isDirectory()) {
-        if (ignored && !mayReinclude(patterns, path)) continue;
+        if (ignored && !mayHaveExceptionsUnder(patterns, path)) continue;
         if (!ignored) out.push(path);
         await walk(path);
       } else if (!ignored) {

@@ -14,7 +14,7 @@ import { FrameDecoder, LineSplitter, splitTimestamp } from '../../../src/engines
 import { sshArgv } from '../../../src/engines/docker/ssh.js';
 import { splitRef } from '../../../src/engines/docker/images.js';
 import { engineKind } from '../../../src/cli/context.js';
-import { isIgnored, parseDockerignore } from '../../../src/engines/docker/dockerignore.js';
+import { isIgnored, parseDockerignore } from '../../../src/build/dockerignore.js';
 import { configFileAuth, encodeAuth, registryOf } from '../../../src/engines/docker/build.js';
 
 const s = suite('docker units');
