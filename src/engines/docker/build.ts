@@ -2,6 +2,7 @@
 // as a tar (.dockerignore applied, as the docker CLI does), /images/create
 // with X-Registry-Auth. The classic builder of API 1.41: BuildKit-only
 // features (secrets, named contexts) are refused, never ignored.
+import type { BuildEvent, BuildSpec } from '../../engine/types.js';
 import { findCredentials, serverKey } from '../embedded/registry/credentials.js';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
@@ -12,30 +13,9 @@ import type { DockerClient, ProgressMessage } from './client.js';
 import { isIgnored, mayHaveExceptionsUnder, parseDockerignore, type IgnorePattern } from '../../build/dockerignore.js';
 import { splitRef } from './images.js';
 
-/** What the Engine interface's BuildSpec carries (kept structural: the builder branch defines it). */
-export interface DockerBuildSpec {
-  context: string;
-  dockerfile?: string;
-  dockerfileInline?: string;
-  args?: Record<string, string>;
-  target?: string;
-  labels?: Record<string, string>;
-  tags: string[];
-  noCache?: boolean;
-  network?: string;
-  extraHosts?: Array<{ host: string; ip: string }>;
-  shmSizeBytes?: number;
-  secrets?: Record<string, string>;
-  additionalContexts?: Record<string, string>;
-  /** Pull a newer base image (`build --pull`). */
-  pull?: boolean;
-  signal?: AbortSignal;
-}
-
-export type DockerBuildEvent =
-  | { type: 'step'; stage: string; step: number; total: number; text: string; cached: boolean }
-  | { type: 'output'; step: number; stream: 'stdout' | 'stderr'; line: string }
-  | { type: 'warning'; message: string };
+/** The Engine interface's build request and events: the Docker backend takes the same. */
+export type DockerBuildSpec = BuildSpec;
+export type DockerBuildEvent = BuildEvent;
 
 export interface RegistryAuth {
   username?: string;
