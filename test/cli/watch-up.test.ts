@@ -166,9 +166,7 @@ test('watch and up --watch refuse, before starting anything, when no service has
 });
 
 test('Ctrl-C stops the attached stack as up does', async () => {
-  const exited = new Promise<number | null>((r) => w!.child.once('exit', (code) => r(code)));
-  w!.child.kill('SIGINT');
-  assert.is(await exited, 130);
+  assert.is(await w!.interrupt(), 130);
   assert.match(stderr(), 'Gracefully stopping...');
   assert.is((await web())!.state.running, false);
 });

@@ -185,9 +185,7 @@ test('a broken Compose edit changes nothing and reports the line', async () => {
 });
 
 test('Ctrl-C stops watching and leaves the stack running', async () => {
-  const exited = new Promise<number | null>((r) => w!.child.once('exit', (code) => r(code)));
-  w!.child.kill('SIGINT');
-  assert.is(await exited, 130);
+  assert.is(await w!.interrupt(), 130);
   assert.ok((await containerOf('web'))?.state.running);
   assert.ok((await containerOf('other'))?.state.running);
 });

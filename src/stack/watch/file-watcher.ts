@@ -31,7 +31,7 @@ export interface FileWatcher {
   close(): Promise<void>;
 }
 
-/** Fallback only (a parent directory itself removed): the parent's events are what normally tells. */
+/** Fallback (a parent directory itself removed): the parent's events are what normally tells. The timer also keeps the process alive while watching. */
 const POLL_MS = 250;
 
 interface Watched {
@@ -51,6 +51,10 @@ export function watchFiles(opts: FileWatcherOptions): FileWatcher {
     known.clear();
     known.add(path);
     const watcher = watch(path, {
+      // A chokidar watcher whose path vanished while it started watches the parent for its return,
+      // even once closed (its add re-opens it): such a leftover must not keep the process alive.
+      // The poll timer does, until close.
+      persistent: false,
       ignoreInitial: true,
       followSymlinks: false,
       // Editors' save-by-rename stays one change, not a delete then an add.
@@ -146,7 +150,6 @@ export function watchFiles(opts: FileWatcherOptions): FileWatcher {
       check(path);
     }
   }, POLL_MS);
-  timer.unref();
 
   return {
     ready,
