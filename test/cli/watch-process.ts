@@ -12,6 +12,8 @@ export interface CliProcess {
   stderr(): string;
   /** Polls `check` until true; fails after a deadline (a guard against hanging, not a timing assertion). */
   until(what: string, check: () => boolean | Promise<boolean>): Promise<void>;
+  /** Sends SIGINT; resolves with the exit code, fails (with the output) if it has not exited after a while (a guard against hanging). */
+  interrupt(): Promise<number | null>;
   /** SIGINT, then SIGKILL if it has not exited after a while. */
   stop(): Promise<void>;
 }
@@ -33,6 +35,19 @@ export function startCli(args: string[], opts: { cwd: string; env: Record<string
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`timed out waiting for ${what}\nstdout:\n${out}\nstderr:\n${err}`);
+    },
+    async interrupt() {
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGINT');
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`still running 60s after SIGINT\nstdout:\n${out}\nstderr:\n${err}`)), 60_000);
+      });
+      try {
+        return await Promise.race([exited, hung]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

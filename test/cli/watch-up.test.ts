@@ -53,6 +53,13 @@ async function cat(path: string): Promise<string> {
   return out.text();
 }
 
+/** Whether `path` is absent from the running web container (false when it is not running). */
+async function absent(path: string): Promise<boolean> {
+  const c = await web();
+  if (!c?.state.running) return false;
+  return (await t!.engine.containers.exec(c.id, { cmd: ['test', '!', '-e', path] }, { stdout: collector().stream, stderr: collector().stream })) === 0;
+}
+
 s.before(async () => {
   if (!ready) return;
   t = await openTestEngine();
@@ -103,16 +110,31 @@ test('a rebuild builds the image and recreates the service from it', async () =>
   });
   assert.is(await cat('/built'), 'rebuilt\n');
   assert.match(stdout(), 'successfully built');
+  await until('initial_sync in the new container', async () => (await cat('/app/b.txt')) === 'b\n');
+  assert.is(await cat('/app/early.txt'), 'there before\n');
 });
 
 test('the watched directory removed and made again is still watched', async () => {
-  rmSync(join(dir, 'src'), { recursive: true });
-  await until('the removal', async () => (await cat('/app/b.txt')) === '');
-  mkdirSync(join(dir, 'src'));
-  writeFileSync(join(dir, 'src', 'again.txt'), 'again\n');
+  const src = join(dir, 'src');
+  assert.is(await cat('/app/b.txt'), 'b\n', 'b.txt is there before the removal');
+  rmSync(src, { recursive: true });
+  await until('the removal', () => absent('/app/b.txt'));
+  mkdirSync(src);
+  writeFileSync(join(src, 'again.txt'), 'again\n');
   await until('the new file', async () => (await cat('/app/again.txt')) === 'again\n');
-  writeFileSync(join(dir, 'src', 'again.txt'), 'edited\n');
+  writeFileSync(join(src, 'again.txt'), 'edited\n');
   await until('the edit', async () => (await cat('/app/again.txt')) === 'edited\n');
+});
+
+test('the watched directory removed and made again at once is still watched, what is gone is deleted', async () => {
+  const src = join(dir, 'src');
+  rmSync(src, { recursive: true });
+  mkdirSync(src);
+  writeFileSync(join(src, 'once.txt'), 'once\n');
+  await until('the new file', async () => (await cat('/app/once.txt')) === 'once\n');
+  await until('the removed file deleted', () => absent('/app/again.txt'));
+  writeFileSync(join(src, 'once.txt'), 'edited\n');
+  await until('the edit', async () => (await cat('/app/once.txt')) === 'edited\n');
 });
 
 test('a Compose edit recreates the service: its output is followed, initial_sync fills the new container', async () => {
@@ -123,7 +145,7 @@ test('a Compose edit recreates the service: its output is followed, initial_sync
     const c = await web();
     return !!c && c.id !== before && c.state.running;
   });
-  await until('the synced files in it', async () => (await cat('/app/again.txt')) === 'edited\n');
+  await until('the synced files in it', async () => (await cat('/app/once.txt')) === 'edited\n');
   await until('its output', () => stdout().split('web is up').length === started + 1);
   assert.match(stdout(), 'environment.VERSION: "1" → "2"');
 });
@@ -144,9 +166,7 @@ test('watch and up --watch refuse, before starting anything, when no service has
 });
 
 test('Ctrl-C stops the attached stack as up does', async () => {
-  const exited = new Promise<number | null>((r) => w!.child.once('exit', (code) => r(code)));
-  w!.child.kill('SIGINT');
-  assert.is(await exited, 130);
+  assert.is(await w!.interrupt(), 130);
   assert.match(stderr(), 'Gracefully stopping...');
   assert.is((await web())!.state.running, false);
 });

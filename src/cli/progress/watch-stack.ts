@@ -70,8 +70,9 @@ export async function startStackWatch(open: OpenStack, opts: WatchStackOptions):
       const before = await imagesOf(current, services);
       await buildServiceImages(current, services, { always: true, quiet: opts.quiet === true });
       log(`service(s) ${JSON.stringify(services).replace(/,/g, ' ')} successfully built`);
-      await recreate(stack, { services, noDeps: true, forceRecreate: true });
+      const recreated = await recreate(stack, { services, noDeps: true, forceRecreate: true });
       if (opts.prune) await pruneReplaced(current, before);
+      return recreated;
     },
     reconcile: async () => {
       let next: ReturnType<typeof reload>;

@@ -25,7 +25,8 @@ export interface WatchSessionOptions {
   /** Output of exec hooks. */
   out: NodeJS.WritableStream;
   restart: (services: string[]) => Promise<void>;
-  rebuild: (services: string[]) => Promise<void>;
+  /** Builds and recreates `services`; resolves with those whose containers were made anew (their initial_sync runs again). */
+  rebuild: (services: string[]) => Promise<string[]>;
   /**
    * The Compose files changed; resolves with the new rules and files and the
    * services whose containers were made anew (their initial_sync runs again), or undefined to keep the old.
@@ -67,11 +68,13 @@ export function startWatchSession(opts: WatchSessionOptions): WatchSession {
     const rebuild = [...work].filter(([, w]) => w.rebuild).map(([s]) => s).sort();
     if (rebuild.length) {
       opts.log(`Rebuilding service(s) ${goList(rebuild)} after changes were detected...`);
+      let recreated: string[] = [];
       try {
-        await opts.rebuild(rebuild);
+        recreated = await opts.rebuild(rebuild);
       } catch (error) {
         opts.log(`Build failed. Error: ${messageOf(error)}`);
       }
+      await initialSync(recreated).catch((error: unknown) => opts.warn(`Error handling changed files: ${messageOf(error)}`));
     }
     for (const [service, w] of [...work].sort(([a], [b]) => compareStrings(a, b))) {
       if (w.sync.length === 0) continue;
