@@ -15,6 +15,13 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "--- apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # No service may start at install time (docker.io would start a dockerd that changes the
+  # firewall, docker-registry a registry): the tests start their own and stop them after.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
