@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { suite } from '../../harness.js';
+import { requireHost } from '../../host.js';
 import { openStateRoot } from '../../../src/engines/embedded/state/root.js';
 import { NetworkManager, type ConnectResult, type NetworkRecord } from '../../../src/engines/embedded/network/manager.js';
 import { hostRouteSubnets } from '../../../src/engines/embedded/network/host-routes.js';
@@ -15,10 +16,10 @@ import { pickFreeSubnet } from '../../../src/engines/embedded/network/subnet-poo
 import { formatCidr, mustParseCidr, overlaps, parseIp } from '../../../src/engines/embedded/network/ipv4.js';
 import { ourFirewallLines } from '../../../src/engines/embedded/network/firewall.js';
 import { readJson } from '../../../src/util/atomic-file.js';
-import { inNetns, networkHostReady, rejects, sh } from './network-helpers.js';
+import { inNetns, missingForNetwork, rejects, sh } from './network-helpers.js';
 
 const s = suite('network integration');
-const ready = networkHostReady('network integration');
+const { ready, test } = requireHost(s, 'network integration tests', missingForNetwork());
 const DUMMY = 'tscdummy0';
 const HOST_IP = '198.18.0.1';
 const BLOCKED = '172.18.0.0/16';
@@ -101,8 +102,7 @@ s.after(async () => {
   if (first) throw first;
 });
 
-s('networks: subnet walk skips a host route; bridges, records', async () => {
-  if (!ready) return;
+test('networks: subnet walk skips a host route; bridges, records', async () => {
   netA = await mgr.createNetwork({ name: 'neta', labels: { 'com.docker.compose.network': 'a' }, driverOpts: { 'com.docker.network.driver.mtu': '1400' }, project: 'demo' });
   assert.ok(!overlaps(mustParseCidr(netA.subnet, 's'), mustParseCidr(BLOCKED, 'b')), `${netA.subnet} overlaps the route the test added`);
   assert.is(netA.subnet, expectedFirst);
@@ -127,8 +127,7 @@ s('networks: subnet walk skips a host route; bridges, records', async () => {
   assert.is(mgr.getNetwork('clash'), undefined);
 });
 
-s('sandboxes: addresses, MACs, routes, endpoint records', async () => {
-  if (!ready) return;
+test('sandboxes: addresses, MACs, routes, endpoint records', async () => {
   for (const n of [1, 2, 3, 4]) await mgr.createSandbox(id(n), { containerName: `demo-c${n}-1` });
   ep[1] = await mgr.connect(id(1), 'neta', { names: ['c1', 'demo-c1-1'], aliases: ['one'] });
   ep[2] = await mgr.connect(id(2), 'neta', { names: ['c2'] });
@@ -153,8 +152,7 @@ s('sandboxes: addresses, MACs, routes, endpoint records', async () => {
   await rejects(() => mgr.removeNetwork('neta'), /has active endpoints/);
 });
 
-s('traffic: same network yes, other network no, egress to the host, internal stays in', async () => {
-  if (!ready) return;
+test('traffic: same network yes, other network no, egress to the host, internal stays in', async () => {
   const ping = (from: number, to: string) => inNetns(ns(from), ['busybox', 'ping', '-c', '1', '-W', '1', to]);
   assert.is((await ping(1, ep[2]!.ip)).code, 0, 'c1 → c2 on the same network');
   assert.is.not((await ping(1, ep[3]!.ip)).code, 0, 'c1 → c3 on another network');
@@ -172,8 +170,7 @@ s('traffic: same network yes, other network no, egress to the host, internal sta
   assert.is((await ping(4, netI.gateway)).code, 0, 'internal still reaches its own gateway');
 });
 
-s('published ports: TCP and UDP from 127.0.0.1, the host address, and hairpin', async () => {
-  if (!ready) return;
+test('published ports: TCP and UDP from 127.0.0.1, the host address, and hairpin', async () => {
   startIn(ns(2), ['busybox', 'nc', '-ll', '-p', '80', '-e', '/bin/busybox', 'echo', 'hello-tcp']);
   startIn(ns(2), [process.execPath, '-e', "const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send('pong-udp',r.port,r.address));s.bind(9999)"]);
   const published = await mgr.publishPorts(id(2), ep[2]!.ip, [
@@ -201,8 +198,7 @@ s('published ports: TCP and UDP from 127.0.0.1, the host address, and hairpin', 
   assert.match(fromB.out, 'hello-tcp', 'another network reaches a published port');
 });
 
-s('port conflicts: named owner, nothing left behind', async () => {
-  if (!ready) return;
+test('port conflicts: named owner, nothing left behind', async () => {
   const blocker = createServer();
   servers.push(blocker);
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
@@ -218,8 +214,7 @@ s('port conflicts: named owner, nothing left behind', async () => {
   mgr.checkPortsFree([{ hostPort: String(ours), containerPort: 80, protocol: 'udp' }]);
 });
 
-s('disconnect, destroy, remove, teardownAll leave nothing of ours', async () => {
-  if (!ready) return;
+test('disconnect, destroy, remove, teardownAll leave nothing of ours', async () => {
   await mgr.disconnect(id(1), 'neta');
   assert.equal(Object.keys(mgr.endpoints(id(1))!.networks), []);
   await mgr.destroySandbox(id(4));

@@ -2,6 +2,7 @@
 // foreground: conmon's exit hook wakes (or starts) the agent, whose restart
 // service restarts with Docker's backoff; `system boot` after a simulated reboot.
 import { suite } from '../../harness.js';
+import { requireHost } from '../../host.js';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,16 +24,15 @@ import { mountsUnder, unmount } from '../../../src/engines/embedded/snapshots/mo
 import { readRecord } from '../../../src/engines/embedded/state/containers.js';
 import { isAlive } from '../../../src/engines/embedded/state/process-ref.js';
 import { openStateRoot } from '../../../src/engines/embedded/state/root.js';
-import { agentPidsOf, closeTestEngine, hostReady, logLines, openTestEngine, spec, type TestEngine } from './engine-helpers.js';
+import { agentPidsOf, closeTestEngine, logLines, missingForEngine, openTestEngine, spec, type TestEngine } from './engine-helpers.js';
 
 const s = suite('restart');
 let t: TestEngine | undefined;
-let ready = false;
+const { ready, test } = requireHost(s, 'restart tests', missingForEngine());
 const agentPids = new Set<number>();
 const scratch: string[] = [];
 
 s.before(async () => {
-  ready = hostReady('restart');
   if (ready) t = await openTestEngine();
 });
 
@@ -79,8 +79,7 @@ async function startWith(partial: Partial<ContainerSpec>): Promise<string> {
   return id;
 }
 
-s('on-failure:2 restarts twice, then stays exited with its code and a count of 2', async () => {
-  if (!ready) return;
+test('on-failure:2 restarts twice, then stays exited with its code and a count of 2', async () => {
   const id = await startWith({ command: ['sh', '-c', 'echo run; exit 3'], restartPolicy: { name: 'on-failure', maximumRetryCount: 2 } });
   const state = await until('on-failure to give up', () => settled(id), (v) => v !== undefined && v.restartCount === 2);
   noteAgent();
@@ -93,8 +92,7 @@ s('on-failure:2 restarts twice, then stays exited with its code and a count of 2
   assert.is((await logLines(t!.engine, id)).filter((l) => l.line === 'run').length, 3);
 });
 
-s('always: back after its pid 1 is SIGKILLed from the host, with growing delays', async () => {
-  if (!ready) return;
+test('always: back after its pid 1 is SIGKILLed from the host, with growing delays', async () => {
   const id = await startWith({ command: ['sh', '-c', 'echo up; exec sleep 1000'], restartPolicy: { name: 'always' } });
   const delays: number[] = [];
   let d = await until('running', () => inspect(id), running);
@@ -117,8 +115,7 @@ s('always: back after its pid 1 is SIGKILLed from the host, with growing delays'
   await t!.engine.containers.remove(id, { force: true });
 });
 
-s('unless-stopped and always stay down after stop; kill cancels a policy too', async () => {
-  if (!ready) return;
+test('unless-stopped and always stay down after stop; kill cancels a policy too', async () => {
   const a = await startWith({ command: ['sleep', '1000'], restartPolicy: { name: 'unless-stopped' } });
   const b = await startWith({ command: ['sleep', '1000'], restartPolicy: { name: 'always' } });
   const c = await startWith({ command: ['sleep', '1000'], restartPolicy: { name: 'always' } });
@@ -136,8 +133,7 @@ s('unless-stopped and always stay down after stop; kill cancels a policy too', a
   for (const id of [a, b, c]) await t!.engine.containers.remove(id, { force: true });
 });
 
-s('restarts happen with the agent killed: the exit hook brings it back', async () => {
-  if (!ready) return;
+test('restarts happen with the agent killed: the exit hook brings it back', async () => {
   const id = await startWith({ command: ['sleep', '1000'], restartPolicy: { name: 'always' } });
   await ensureDnsAgent(t!.root);
   const first = noteAgent()!;
@@ -166,8 +162,7 @@ function processesOf(id: string): number[] {
   return out;
 }
 
-s('agent killed in the middle of a backoff: restarted once when it is back', async () => {
-  if (!ready) return;
+test('agent killed in the middle of a backoff: restarted once when it is back', async () => {
   const data = mkdtempSync(join(tmpdir(), 'tsc-restart-data-'));
   scratch.push(data);
   // Fails until /data/stay exists; each failure doubles the backoff (100 ms, 200 ms, … 6.4 s).
@@ -212,8 +207,7 @@ s('agent killed in the middle of a backoff: restarted once when it is back', asy
   await t!.engine.containers.remove(id, { force: true });
 });
 
-s('system boot after a simulated reboot starts always and unless-stopped (unless stopped by the user)', async () => {
-  if (!ready) return;
+test('system boot after a simulated reboot starts always and unless-stopped (unless stopped by the user)', async () => {
   const policies = { always: { name: 'always' }, unless: { name: 'unless-stopped' }, none: { name: 'no' } } as const;
   const always = await startWith({ command: ['sleep', '1000'], restartPolicy: policies.always });
   const unless = await startWith({ command: ['sleep', '1000'], restartPolicy: policies.unless });
