@@ -14,7 +14,7 @@ import { cleanupLeftovers, type CleanupReport } from './runtime/cleanup.js';
 import type { RuntimeName } from './runtime/runc.js';
 import { mountsUnder, unmount } from './snapshots/mount.js';
 import { listRecords, readRecord } from './state/containers.js';
-import { acquireProjectLock } from './state/lock.js';
+import { acquireLock, acquireProjectLock } from './state/lock.js';
 import { repairRecords, type RepairReport } from './state/repair.js';
 import { openStateRoot, type StateRoot } from './state/root.js';
 import { LocalVolumeStore } from './volumes/store.js';
@@ -86,11 +86,22 @@ export interface StateRootRepairReport {
  * published ports, endpoint records) of containers no longer running.
  */
 export async function repairStateRoot(ctx: ContainerContext): Promise<StateRootRepairReport> {
+  // One repair at a time per state root: two commands starting at once would judge each other's work.
+  const lock = await acquireLock(ctx.root.lockFile('repair'), { command: 'repair the state root' }, { timeoutMs: 5 * 60_000 });
+  try {
+    return await repairLocked(ctx);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairReport> {
   const records = await repairRecords(ctx.root);
   const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime);
   const report: StateRootRepairReport = { records, runtime, synced: [], unmounted: [], sandboxes: [] };
   for (const record of listRecords(ctx.root)) {
     const now = await syncRecord(ctx, record);
+    if (!now) continue; // removed by another command meanwhile
     if (now !== record) report.synced.push(record.config.id);
     if (isActive(now) || now.state.status === 'dead' || now.state.status === 'removing') continue;
     for (const m of mountsUnder(containerLayout(now.dir).rootfs)) {

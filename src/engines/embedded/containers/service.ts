@@ -138,7 +138,8 @@ export class EmbeddedContainerService implements ContainerService {
       const labels = found.config.spec.labels ?? {};
       if (filter.labels && !Object.entries(filter.labels).every(([k, v]) => k in labels && (v === undefined || labels[k] === v))) continue;
       const record = await syncRecord(this.ctx, found);
-      if (!filter.all && !isActive(record)) continue;
+      // Removed by another command since the listing: not there any more.
+      if (!record || (!filter.all && !isActive(record))) continue;
       out.push(toSummary(record));
     }
     return out;
@@ -148,6 +149,7 @@ export class EmbeddedContainerService implements ContainerService {
     const found = findRecord(this.ctx.root, ref);
     if (!found) return undefined;
     const record = await syncRecord(this.ctx, found);
+    if (!record) return undefined;
     return toDetails(record, runtimeOf(this.ctx, record.config.id).paths.logPath, (name) => this.ctx.volumes.mountpoint(name));
   }
 
@@ -155,7 +157,8 @@ export class EmbeddedContainerService implements ContainerService {
     const id = this.idOf(ref);
     const isRunning = async () => {
       const record = readRecord(this.ctx.root, id);
-      return record ? isActive(await syncRecord(this.ctx, record)) : false;
+      const now = record && await syncRecord(this.ctx, record);
+      return now ? isActive(now) : false;
     };
     yield* readLogs({ path: runtimeOf(this.ctx, id).paths.logPath, isRunning }, opts);
   }
@@ -168,6 +171,7 @@ export class EmbeddedContainerService implements ContainerService {
       const found = readRecord(this.ctx.root, id);
       if (!found) return last; // removed meanwhile (e.g. `run --rm`)
       const record = await syncRecord(this.ctx, found);
+      if (!record) return last;
       last = record.state.exitCode;
       if (!isActive(record)) return last;
       opts.signal?.throwIfAborted();
@@ -230,7 +234,8 @@ export class EmbeddedContainerService implements ContainerService {
 
   private async synced(ref: string): Promise<ContainerRecord> {
     const found = findRecord(this.ctx.root, ref);
-    if (!found) throw noSuchContainer(ref);
-    return syncRecord(this.ctx, found);
+    const record = found && await syncRecord(this.ctx, found);
+    if (!record) throw noSuchContainer(ref);
+    return record;
   }
 }
