@@ -8,7 +8,9 @@ import { isActive, syncRecord } from './containers/sync.js';
 import { ImageStore } from './images/store.js';
 import { stopAgent } from './agent/ensure.js';
 import { ensureDnsAgent } from './networks/dns-agent.js';
-import { NetworkManager } from './network/manager.js';
+import { NetworkManager, type NetworkDamage } from './network/manager.js';
+import { agentPaths } from './agent/paths.js';
+import { liveAgent } from './agent/pidfile.js';
 import { EmbeddedNetworkService } from './networks/store.js';
 import { cleanupLeftovers, type CleanupReport } from './runtime/cleanup.js';
 import type { RuntimeName } from './runtime/runc.js';
@@ -76,6 +78,8 @@ export interface StateRootRepairReport {
   unmounted: string[];
   /** Containers whose network sandbox was left behind by a run that ended unobserved. */
   sandboxes: string[];
+  /** Networks whose bridge, address or firewall rules were missing, and were put back. */
+  networks: NetworkDamage[];
 }
 
 /**
@@ -98,7 +102,11 @@ export async function repairStateRoot(ctx: ContainerContext): Promise<StateRootR
 async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairReport> {
   const records = await repairRecords(ctx.root);
   const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime);
-  const report: StateRootRepairReport = { records, runtime, synced: [], unmounted: [], sandboxes: [] };
+  // Before anything joins them: a command killed half-way through making a network, or a reboot, left it dead.
+  const networks = await ctx.network.repairNetworks();
+  // The agent answers DNS on every gateway: back whenever networks exist, and told about repaired ones.
+  if (networks.length > 0 || (ctx.network.listNetworks().length > 0 && !liveAgent(agentPaths(ctx.root.path).pidFile))) await ctx.ensureDns();
+  const report: StateRootRepairReport = { records, runtime, synced: [], unmounted: [], sandboxes: [], networks };
   for (const record of listRecords(ctx.root)) {
     const now = await syncRecord(ctx, record);
     if (!now) continue; // removed by another command meanwhile
