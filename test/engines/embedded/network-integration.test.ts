@@ -21,9 +21,10 @@ import { inNetns, missingForNetwork, rejects, sh } from './network-helpers.js';
 
 const s = suite('network integration');
 const { ready, test } = requireHost(s, 'network integration tests', missingForNetwork());
-const DUMMY = 'tscdummy0';
-const HOST_IP = '198.18.0.1';
-const BLOCKED = '172.18.0.0/16';
+// Names and addresses of this run's own (other runs of this suite may be on the machine at once).
+const DUMMY = `tscdum${process.pid}`.slice(0, 15);
+const HOST_IP = `198.18.${(process.pid % 250) + 1}.1`;
+let BLOCKED = '';
 
 let root = '';
 let mgr: NetworkManager;
@@ -88,6 +89,8 @@ s.before(async () => {
   await sh(['ip', 'link', 'add', DUMMY, 'type', 'dummy']).catch(() => sh(['ip', 'link', 'add', DUMMY, 'type', 'bridge']));
   await sh(['ip', 'addr', 'add', `${HOST_IP}/24`, 'dev', DUMMY]);
   await sh(['ip', 'link', 'set', DUMMY, 'up']);
+  // The subnet the walk would take first (other tests' bridges may hold the usual ones): routed now.
+  BLOCKED = formatCidr(pickFreeSubnet(await hostRouteSubnets()));
   await sh(['ip', 'route', 'add', BLOCKED, 'dev', DUMMY]);
   expectedFirst = formatCidr(pickFreeSubnet(await hostRouteSubnets()));
 });
