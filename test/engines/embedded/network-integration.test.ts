@@ -14,7 +14,7 @@ import { openNetContext } from '../../../src/engines/embedded/network/context.js
 import { NetworkManager, type ConnectResult, type NetworkRecord } from '../../../src/engines/embedded/network/manager.js';
 import { hostRouteSubnets } from '../../../src/engines/embedded/network/host-routes.js';
 import { pickFreeSubnet } from '../../../src/engines/embedded/network/subnet-pool.js';
-import { formatCidr, mustParseCidr, overlaps, parseIp } from '../../../src/engines/embedded/network/ipv4.js';
+import { formatCidr, formatIp, mustParseCidr, overlaps, parseIp } from '../../../src/engines/embedded/network/ipv4.js';
 import { ourFirewallLines } from '../../../src/engines/embedded/network/firewall.js';
 import { readJson } from '../../../src/util/atomic-file.js';
 import { inNetns, missingForNetwork, rejects, sh } from './network-helpers.js';
@@ -136,7 +136,7 @@ test('sandboxes: addresses, MACs, routes, endpoint records', async () => {
   ep[1] = await mgr.connect(id(1), 'neta', { names: ['c1', 'demo-c1-1'], aliases: ['one'] });
   ep[2] = await mgr.connect(id(2), 'neta', { names: ['c2'] });
   ep[3] = await mgr.connect(id(3), 'netb', { names: ['c3'] });
-  ep[4] = await mgr.connect(id(4), 'neti', { names: ['c4'], ipv4Address: netI.subnet.replace(/0\.0\/\d+$/, '0.9'), macAddress: '02:aa:bb:cc:dd:ee', interfaceName: 'inner0' });
+  ep[4] = await mgr.connect(id(4), 'neti', { names: ['c4'], ipv4Address: formatIp(mustParseCidr(netI.subnet, 'subnet').base + 9), macAddress: '02:aa:bb:cc:dd:ee', interfaceName: 'inner0' });
   assert.is(ep[1]!.ip, netA.gateway.replace(/1$/, '2'));
   assert.is(ep[2]!.ip, netA.gateway.replace(/1$/, '3'));
   assert.is(ep[3]!.ip, '10.231.0.129', 'ip_range honoured, aux address skipped');
