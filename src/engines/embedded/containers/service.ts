@@ -147,7 +147,8 @@ export class EmbeddedContainerService implements ContainerService {
 
   async inspect(ref: string): Promise<ContainerDetails | undefined> {
     const found = findRecord(this.ctx.root, ref);
-    if (!found) return undefined;
+    // Still being created by another command: not there yet (its config is not complete).
+    if (!found || found.state.phase === 'creating') return undefined;
     const record = await syncRecord(this.ctx, found);
     if (!record) return undefined;
     return toDetails(record, runtimeOf(this.ctx, record.config.id).paths.logPath, (name) => this.ctx.volumes.mountpoint(name));
@@ -234,7 +235,7 @@ export class EmbeddedContainerService implements ContainerService {
 
   private async synced(ref: string): Promise<ContainerRecord> {
     const found = findRecord(this.ctx.root, ref);
-    const record = found && await syncRecord(this.ctx, found);
+    const record = found && found.state.phase !== 'creating' ? await syncRecord(this.ctx, found) : undefined;
     if (!record) throw noSuchContainer(ref);
     return record;
   }

@@ -11,7 +11,8 @@
 // so check-then-unlink is safe. A marker whose remover died is passed over
 // for the next generation; `sweepRemoveMarkers` clears markers once their
 // content is gone.
-import { closeSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isAlive, selfRef, type ProcessRef } from './process-ref.js';
 
@@ -31,22 +32,17 @@ function markerPath(path: string, key: string, gen: number): string {
 export function removeIfStill(path: string, key: string, stillSame: () => boolean): RemoveOutcome {
   for (let gen = 0; gen < 64; gen++) {
     const marker = markerPath(path, key, gen);
-    let fd: number;
-    try {
-      fd = openSync(marker, 'wx', 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (!createWhole(marker)) {
       const other = readMarker(marker);
       if (other === 'gone') {
         gen--;
         continue;
       }
-      if (other && isAlive(other)) return 'busy';
-      continue; // its remover died (or left it unreadable): the next generation
+      // Markers appear whole (link): an unreadable one is damaged; passed over only once it is old.
+      if (other === undefined ? !isOld(marker) : isAlive(other)) return 'busy';
+      continue; // its remover died: the next generation
     }
     try {
-      writeSync(fd, JSON.stringify(selfRef()));
-      closeSync(fd);
       if (!stillSame()) return 'changed';
       try {
         unlinkSync(path);
@@ -60,6 +56,29 @@ export function removeIfStill(path: string, key: string, stillSame: () => boolea
     }
   }
   return 'busy';
+}
+
+/** Creates `path` with this process's ref already in it (link of a whole temporary file); false when it exists. */
+function createWhole(path: string): boolean {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, JSON.stringify(selfRef()), { mode: 0o600 });
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+function isOld(path: string): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > 5_000;
+  } catch {
+    return false;
+  }
 }
 
 function readMarker(path: string): ProcessRef | 'gone' | undefined {
@@ -91,7 +110,7 @@ export function sweepRemoveMarkers(dir: string, stillThere: (file: string, key: 
     if (!m) continue;
     const full = join(dir, name);
     const ref = readMarker(full);
-    if (ref === 'gone' || (ref && isAlive(ref))) continue;
+    if (ref === 'gone' || (ref && isAlive(ref)) || (!ref && !isOld(full))) continue;
     if (stillThere(join(dir, name.slice(1, at)), m[1]!)) continue;
     try {
       unlinkSync(full);
