@@ -7,14 +7,14 @@
 // Why not proper-lockfile: it judges staleness by mtime, so it needs a
 // heartbeat and can steal the lock of a live but slow holder, and it records
 // no holder to tell the user about.
-import { closeSync, fstatSync, linkSync, openSync, readdirSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TscError } from '../../../util/errors.js';
 import { isAlive, selfRef, type ProcessRef } from './process-ref.js';
-import { removeIfStill, sweepRemoveMarkers, type RemoveOutcome } from './remove-if.js';
+import { createWhole, removeIfStill, sweepRemoveMarkers, type RemoveOutcome } from './remove-if.js';
 import type { StateRoot } from './root.js';
 
 export interface LockHolder extends ProcessRef {
@@ -143,17 +143,7 @@ export function readLockHolder(path: string): LockHolder | undefined {
 }
 
 function tryCreate(path: string, me: LockHolder): boolean {
-  const tmp = `${path}.${process.pid}.${me.token}.tmp`;
-  writeFileSync(tmp, JSON.stringify(me) + '\n', { mode: 0o600 });
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    unlinkSync(tmp);
-  }
+  return createWhole(path, JSON.stringify(me) + '\n');
 }
 
 interface LockFile {

@@ -32,7 +32,7 @@ function markerPath(path: string, key: string, gen: number): string {
 export function removeIfStill(path: string, key: string, stillSame: () => boolean): RemoveOutcome {
   for (let gen = 0; gen < 64; gen++) {
     const marker = markerPath(path, key, gen);
-    if (!createWhole(marker)) {
+    if (!createWhole(marker, JSON.stringify(selfRef()))) {
       const other = readMarker(marker);
       if (other === 'gone') {
         gen--;
@@ -58,10 +58,10 @@ export function removeIfStill(path: string, key: string, stillSame: () => boolea
   return 'busy';
 }
 
-/** Creates `path` with this process's ref already in it (link of a whole temporary file); false when it exists. */
-function createWhole(path: string): boolean {
+/** Creates `path` with `content` already in it (link of a whole temporary file); false when it exists. */
+export function createWhole(path: string, content: string): boolean {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, JSON.stringify(selfRef()), { mode: 0o600 });
+  writeFileSync(tmp, content, { mode: 0o600 });
   try {
     linkSync(tmp, path);
     return true;
