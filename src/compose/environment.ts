@@ -2,10 +2,11 @@
 // project directory, or the `--env-file` files instead (compose-go
 // cli.WithEnvFiles + cli.WithDotEnv). It feeds interpolation and the COMPOSE_*
 // settings (COMPOSE_PROJECT_NAME, COMPOSE_FILE, COMPOSE_PROFILES…).
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ComposeError } from '../util/errors.js';
 import { parseDotenv } from './dotenv.js';
+import { LoaderFileError, readLoaderFile } from './read-file.js';
 
 export interface ProjectEnvironmentOptions {
   projectDir: string;
@@ -53,17 +54,12 @@ function selectEnvFiles(opts: ProjectEnvironmentOptions): string[] {
 }
 
 function readEnvFile(file: string): string {
-  let isDir: boolean;
   try {
-    isDir = statSync(file).isDirectory();
-  } catch {
-    throw new ComposeError(`Couldn't find env file: ${file}`, { code: 'COMPOSE_ENV_FILE_NOT_FOUND' });
-  }
-  if (isDir) throw new ComposeError(`${file} is a directory, not an env file`, { code: 'COMPOSE_ENV_FILE' });
-  try {
-    return readFileSync(file, 'utf8');
+    return readLoaderFile(file, 'env file');
   } catch (error) {
-    throw new ComposeError(`couldn't read env file ${file}: ${(error as Error).message}`, { code: 'COMPOSE_ENV_FILE' });
+    if (!(error instanceof LoaderFileError)) throw error;
+    if (error.errno === 'ENOENT') throw new ComposeError(`Couldn't find env file: ${file}`, { code: 'COMPOSE_ENV_FILE_NOT_FOUND' });
+    throw new ComposeError(error.message, { code: 'COMPOSE_ENV_FILE' });
   }
 }
 

@@ -10,6 +10,7 @@ import { mergeTrees } from './merge.js';
 import { expandHome, resolveRelativePaths } from './paths.js';
 import { cloneTree, copyNodeSource, entryPos, isMap, keyPos, newSource, setSource, sourceOf } from './source.js';
 import type { ComposeMap } from './source.js';
+import { LoaderFileError } from './read-file.js';
 
 export interface ExtendsOptions {
   /** Directory that `extends.file` is relative to (default: the directory of `file`). */
@@ -131,7 +132,14 @@ function scopeOf(run: Run, scope: FileScope, ext: ComposeMap, path: string[]): F
   if (!existsSync(abs)) {
     throw new ComposeError(`${formatPath([...path, 'file'])}: file "${written}" not found`, { pos, path: [...path, 'file'], code: 'COMPOSE_EXTENDS_FILE' });
   }
-  const tree = run.loadFile(abs);
+  let tree: ComposeMap;
+  try {
+    tree = run.loadFile(abs);
+  } catch (error) {
+    // Not a regular file, too large…: said where it is named.
+    if (error instanceof LoaderFileError) throw new ComposeError(`${formatPath([...path, 'file'])}: ${error.message}`, { pos, path: [...path, 'file'], code: 'COMPOSE_EXTENDS_FILE' });
+    throw error;
+  }
   const services = isMap(tree.services) ? cloneTree(tree.services) : {};
   const other: FileScope = { file: abs, dir: dirname(abs), services, resolved: new Map() };
   run.scopes.set(abs, other);

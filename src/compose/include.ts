@@ -10,6 +10,7 @@ import { expandHome, resolveRelativePaths } from './paths.js';
 import { mergeTrees } from './merge.js';
 import { cloneTree, copyEntrySource, isMap, keyPos, locate, newSource, setSource, sourceOf } from './source.js';
 import type { ComposeMap } from './source.js';
+import { LoaderFileError } from './read-file.js';
 
 export interface IncludeProjectOptions {
   /** The included project's directory (absolute). */
@@ -54,6 +55,10 @@ export function applyIncludes(tree: ComposeMap, file: string, loadProject: LoadI
         const imported = loadIncluded(request, loadProject);
         importResources(out, imported, request);
       } catch (error) {
+        if (error instanceof LoaderFileError) {
+          errors.push(new ComposeError(`${formatPath(['include', i])}: ${error.message}`, { pos: locate(tree, ['include', i]), path: ['include', i], code: 'COMPOSE_INCLUDE_FILE' }));
+          return;
+        }
         if (!(error instanceof ComposeError)) throw error;
         errors.push(error);
       }

@@ -1,5 +1,4 @@
 // Loads a Compose project: every stage of the loader, in order.
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ComposeError, TscError } from '../util/errors.js';
 import { canonicalizeTree } from './canonical.js';
@@ -19,6 +18,7 @@ import { applyProfiles } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
 import type { ComposeMap } from './source.js';
 import { validateComposeTree } from './validate.js';
+import { LoaderFileError, readLoaderFile } from './read-file.js';
 
 export interface LoadOptions {
   workingDir: string;
@@ -107,9 +107,10 @@ export function loadProject(opts: LoadOptions): LoadResult {
     }
     opts.onFile?.(file);
     try {
-      return readFileSync(file, 'utf8');
+      return readLoaderFile(file, 'Compose file');
     } catch (error) {
-      throw new TscError('COMPOSE_FILE_NOT_FOUND', `open ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`);
+      if (error instanceof LoaderFileError && error.errno === 'ENOENT') throw new TscError('COMPOSE_FILE_NOT_FOUND', error.message);
+      throw error;
     }
   };
 

@@ -4,7 +4,6 @@
 // names, implicit depends_on, build defaults, environment with env_file
 // folded in, commands split into words, values cast as `config` prints them.
 // Reference checks run after profiles (checkConsistency), as in compose-go.
-import { readFileSync } from 'node:fs';
 import { posix, resolve as resolvePath } from 'node:path';
 import { ComposeError, formatPath, throwIfAny, TscError } from '../util/errors.js';
 import type { ComposePath, SourcePos } from '../util/errors.js';
@@ -14,6 +13,7 @@ import { resolveRelativePaths, setDefaultBuildContext } from './paths.js';
 import { splitShellWords, ShellWordsError } from './shell-words.js';
 import { cloneTree, ensureSource, entryPos, isMap, keyPos, newSource, setSource, sourceOf } from './source.js';
 import type { ComposeMap } from './source.js';
+import { LoaderFileError, readLoaderFile } from './read-file.js';
 
 export interface NormalizeOptions {
   projectName: string;
@@ -40,7 +40,7 @@ interface Context {
 }
 
 export function normalizeProject(tree: ComposeMap, opts: NormalizeOptions): ComposeMap {
-  const ctx: Context = { opts, errors: [], readFile: opts.readFile ?? ((p) => readFileSync(p, 'utf8')) };
+  const ctx: Context = { opts, errors: [], readFile: opts.readFile ?? ((p) => readLoaderFile(p, 'env file')) };
   let out = cloneTree(tree);
   out = withName(out, opts.projectName);
   setDefaultBuildContext(out);
@@ -243,8 +243,11 @@ function readVariableFiles(files: unknown[], at: ComposePath, ctx: Context, look
     try {
       text = ctx.readFile(file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        ctx.errors.push(new ComposeError(`${formatPath(where.path)}: cannot read ${kind} file ${file}: ${(error as Error).message}`, where));
+      const code = error instanceof LoaderFileError ? error.errno : (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') {
+        // The loader's own refusals (not a regular file, too large) already say which file and why.
+        const why = error instanceof LoaderFileError ? error.message : `cannot read ${kind} file ${file}: ${(error as Error).message}`;
+        ctx.errors.push(new ComposeError(`${formatPath(where.path)}: ${why}`, where));
       } else if (spec.required !== false) {
         ctx.errors.push(new ComposeError(`${kind} file ${file} not found: stat ${file}: no such file or directory`, where));
       }

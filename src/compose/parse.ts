@@ -9,8 +9,16 @@ import type { SourcePos } from '../util/errors.js';
 import { newSource, setSource } from './source.js';
 import type { ComposeMap, NodeSource, Tag } from './source.js';
 
-/** More nodes than this after alias expansion is an alias bomb, not a Compose file. */
-const MAX_NODES = 2_000_000;
+/**
+ * An alias bomb, not a Compose file: more than MAX_NODES nodes once aliases
+ * are expanded, and most of them from aliases (more than ALIAS_RATIO times
+ * the nodes written), as go-yaml judges excessive aliasing. Counted before
+ * expanding anything, so the error comes at once.
+ */
+const MAX_NODES = 200_000;
+const ALIAS_RATIO = 10;
+/** Deeper than this is not a Compose file (and would exhaust the stack). */
+export const MAX_DEPTH = 256;
 
 interface Context {
   file: string;
@@ -27,14 +35,16 @@ interface Context {
  */
 export function parseComposeYaml(text: string, file: string): ComposeMap[] {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, merge: false, prettyErrors: false, strict: true });
+  const docs = parseDocuments(text, lines, file);
   const list = Array.isArray(docs) ? docs : [];
   const errors: ComposeError[] = [];
   const out: ComposeMap[] = [];
   for (const doc of list) {
     for (const err of doc.errors) {
       const at = lines.linePos(err.pos[0]);
-      errors.push(new ComposeError(firstLine(err.message), { pos: { file, line: at.line, column: at.col }, code: 'COMPOSE_YAML' }));
+      // The yaml parser recurses per level and reports an exhausted stack as an error of the document.
+      const message = /Maximum call stack/.test(err.message) ? `nesting is too deep (a Compose file has at most ${MAX_DEPTH} levels)` : firstLine(err.message);
+      errors.push(new ComposeError(message, { pos: { file, line: at.line, column: at.col }, code: 'COMPOSE_YAML' }));
     }
   }
   throwIfAny(errors);
@@ -45,11 +55,22 @@ export function parseComposeYaml(text: string, file: string): ComposeMap[] {
       errors.push(new ComposeError('top-level object must be a mapping', { pos: posAt(ctx, doc.contents), path: [] }));
       continue;
     }
+    checkSize(ctx, doc.contents);
     out.push(convert(ctx, doc.contents, []) as ComposeMap);
   }
   throwIfAny(errors);
   if (out.length === 0) throw new ComposeError('empty compose file', { pos: { file, line: 1, column: 1 }, code: 'COMPOSE_EMPTY' });
   return out;
+}
+
+function parseDocuments(text: string, lines: LineCounter, file: string) {
+  try {
+    return parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, merge: false, prettyErrors: false, strict: true });
+  } catch (error) {
+    // The yaml parser recurses per level: thousands of levels exhaust the stack.
+    if (!(error instanceof RangeError)) throw error;
+    throw new ComposeError(`nesting is too deep (a Compose file has at most ${MAX_DEPTH} levels)`, { pos: { file, line: 1, column: 1 }, code: 'COMPOSE_YAML' });
+  }
 }
 
 function firstLine(message: string): string {
@@ -68,10 +89,66 @@ function tagName(node: unknown): Tag | undefined {
   return tag === '!reset' || tag === '!override' ? tag : undefined;
 }
 
-function convert(ctx: Context, node: unknown, path: Array<string | number>): unknown {
-  if (++ctx.nodes > MAX_NODES) {
-    throw new ComposeError(`document is too large after expanding aliases (more than ${MAX_NODES} nodes)`, { pos: posAt(ctx, node as YamlNode), code: 'COMPOSE_YAML' });
+/**
+ * Refuses an alias bomb or a too deep document before converting it: the
+ * expanded size of each node is computed once (memoized), so this costs one
+ * pass over the nodes as written.
+ */
+function checkSize(ctx: Context, root: YamlNode): void {
+  const expanded = new Map<unknown, number>();
+  const inProgress = new Set<unknown>();
+  let written = 0;
+  const tooDeep = (node: unknown) => new ComposeError(`nesting is too deep (a Compose file has at most ${MAX_DEPTH} levels)`, { pos: posAt(ctx, node as YamlNode), code: 'COMPOSE_YAML' });
+  const size = (node: unknown, depth: number): number => {
+    if (depth > MAX_DEPTH) throw tooDeep(node);
+    if (isAlias(node)) {
+      const target = node.resolve(ctx.doc);
+      return target && !inProgress.has(target) ? size(target, depth) : 1;
+    }
+    const known = expanded.get(node);
+    if (known !== undefined) return known;
+    written++;
+    let n = 1;
+    if (isYamlMap(node) || isSeq(node)) {
+      inProgress.add(node);
+      for (const item of (node as YAMLMap | YAMLSeq).items) {
+        n += isPair(item) ? size(item.key, depth + 1) + size(item.value, depth + 1) : size(item, depth + 1);
+        // Capped: a bomb's counts would overflow; past the cap the verdict is known.
+        if (n > MAX_NODES * ALIAS_RATIO) n = MAX_NODES * ALIAS_RATIO + 1;
+      }
+      inProgress.delete(node);
+    }
+    expanded.set(node, n);
+    return n;
+  };
+  const total = size(root, 0);
+  if (total > MAX_NODES && total > ALIAS_RATIO * written) {
+    let worst: YamlNode | undefined;
+    let worstSize = 0;
+    visit(root, (node) => {
+      if (!isAlias(node)) return;
+      const n = expanded.get(node.resolve(ctx.doc)) ?? 0;
+      if (n > worstSize) [worst, worstSize] = [node, n];
+    });
+    throw new ComposeError(`document is too large after expanding aliases (more than ${MAX_NODES} nodes, from ${written} written): excessive aliasing`, { pos: posAt(ctx, worst ?? root), code: 'COMPOSE_YAML' });
   }
+}
+
+/** Every node as written, aliases not followed (the depth was checked before). */
+function visit(node: unknown, fn: (node: unknown) => void): void {
+  fn(node);
+  if (isYamlMap(node) || isSeq(node)) {
+    for (const item of (node as YAMLMap | YAMLSeq).items) {
+      if (isPair(item)) {
+        visit(item.key, fn);
+        visit(item.value, fn);
+      } else visit(item, fn);
+    }
+  }
+}
+
+function convert(ctx: Context, node: unknown, path: Array<string | number>): unknown {
+  ++ctx.nodes;
   if (node === null || node === undefined) return null;
   if (isAlias(node)) return convertAlias(ctx, node, path);
   if (isScalar(node)) return scalarValue(node);

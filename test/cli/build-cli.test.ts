@@ -6,18 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { buildBusyboxRootfsTar } from '../fixtures/images/busybox.js';
+import { requireHost } from '../host.js';
 import { suite } from '../harness.js';
-import { hostReady } from '../engines/embedded/engine-helpers.js';
+import { missingForEngine } from '../engines/embedded/engine-helpers.js';
 import { runCli } from './cli.js';
 
 const s = suite('build cli');
-const ready = hostReady('build cli tests');
+const { ready, test } = requireHost(s, 'build cli tests', missingForEngine());
 let dir = '';
 let root = '';
 const cli = (...args: string[]) => runCli(['--root', root, ...args], { cwd: join(dir, 'app') });
-const test = (name: string, fn: () => Promise<void>) => s(name, async () => {
-  if (ready) await fn();
-});
 
 s.before(async () => {
   if (!ready) return;

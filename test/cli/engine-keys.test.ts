@@ -4,8 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync,
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
+import { requireHost } from '../host.js';
 import { suite } from '../harness.js';
-import { execOutput, hostReady } from '../engines/embedded/engine-helpers.js';
+import { execOutput, missingForEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { detectCgroupVersion } from '../../src/engines/embedded/runtime/cgroups.js';
 import { splitDev } from '../../src/engines/embedded/runtime/devices.js';
@@ -15,7 +16,7 @@ import type { ProjectFixture } from './project-fixture.js';
 import type { CliResult } from './cli.js';
 
 const s = suite('engine keys');
-const ready = hostReady('engine keys');
+const { ready, test } = requireHost(s, 'engine keys', missingForEngine());
 let f: ProjectFixture | undefined;
 let t: TestEngine | undefined;
 let dir = '';
@@ -120,7 +121,6 @@ s.before(async () => {
 
 s.after(() => downProject(f));
 
-const test = ready ? s : s.skip;
 
 test('a file secret is readable at /run/secrets/NAME with its mode, read-only', async () => {
   assert.equal(await exec('keys-secret-1', ['cat', '/run/secrets/token']), { code: 0, out: 's3cret\n' });

@@ -11,16 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
+import { requireHost } from '../host.js';
 import { suite } from '../harness.js';
-import { closeTestEngine, hostReady, openTestEngine, type TestEngine } from '../engines/embedded/engine-helpers.js';
-import { networkHostReady } from '../engines/embedded/network-helpers.js';
+import { closeTestEngine, missingForEngine, openTestEngine, type TestEngine } from '../engines/embedded/engine-helpers.js';
+import { missingForNetwork } from '../engines/embedded/network-helpers.js';
 import { closeDockerTest, openDockerTest, type DockerTestContext } from '../engines/docker/docker-helpers.js';
-import { dockerdReady } from '../engines/docker/dockerd.js';
+import { missingForDockerd } from '../engines/docker/dockerd.js';
 import { runCli, type CliResult } from './cli.js';
 
 interface Backend {
   name: 'embedded' | 'docker';
-  ready: () => boolean;
+  /** What the host lacks for this backend (for requireHost). */
+  missing: () => string[];
   open(): Promise<{ env: Record<string, string>; port: number; get: (port: number) => string; close: () => Promise<void> }>;
 }
 
@@ -46,7 +48,7 @@ function httpGet(prefix: string[], port: number): string {
 const backends: Backend[] = [
   {
     name: 'embedded',
-    ready: () => hostReady('engine scenarios (embedded)') && networkHostReady('engine scenarios (embedded)'),
+    missing: () => [...new Set([...missingForEngine(), ...missingForNetwork()])],
     async open() {
       const t: TestEngine = await openTestEngine();
       return { env: { TSCOMPOSE_ROOT: t.root, TSCOMPOSE_ENGINE: 'embedded' }, port: await freePort(), get: (port) => httpGet([], port), close: () => closeTestEngine(t) };
@@ -54,7 +56,7 @@ const backends: Backend[] = [
   },
   {
     name: 'docker',
-    ready: () => dockerdReady('engine scenarios (docker)'),
+    missing: () => missingForDockerd(),
     async open() {
       const t: DockerTestContext = await openDockerTest();
       // Any port: the namespace is the test's own.
@@ -97,7 +99,7 @@ volumes:
 
 for (const backend of backends) {
   const s = suite(`engine scenarios: ${backend.name}`);
-  const ready = backend.ready();
+  const { ready, test } = requireHost(s, `engine scenarios (${backend.name}) tests`, backend.missing());
   let ctx: Awaited<ReturnType<Backend['open']>> | undefined;
   let dir = '';
   const cli = (...args: string[]): CliResult => runCli(['--progress', 'quiet', '-p', 'tscscn', ...args], { cwd: dir, env: ctx!.env });
@@ -119,9 +121,6 @@ for (const backend of backends) {
       await ctx.close();
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-  const test = (title: string, fn: () => Promise<void> | void) => s(title, async () => {
-    if (ready) await fn();
   });
 
   test('up -d: the client starts once web is healthy and reaches it by its service name', () => {

@@ -9,13 +9,14 @@ import * as assert from 'uvu/assert';
 import type { ContainerDetails } from '../../src/engine/types.js';
 import { stopAgent } from '../../src/engines/embedded/agent/ensure.js';
 import { suite } from '../harness.js';
-import { closeTestEngine, execOutput, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { requireHost } from '../host.js';
+import { closeTestEngine, collector, missingForEngine, openTestEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { BIN, runCli } from './cli.js';
 import type { CliResult } from './cli.js';
 
 const s = suite('cli health');
-const ready = hostReady('cli health');
+const { ready, test } = requireHost(s, 'cli health tests', missingForEngine());
 let t: TestEngine | undefined;
 let dir = '';
 
@@ -97,7 +98,11 @@ async function inspect(name: string): Promise<ContainerDetails> {
   return c;
 }
 
-const exec = (name: string, cmd: string[]) => execOutput(t!.engine, name, cmd);
+async function exec(name: string, cmd: string[]): Promise<{ code: number; out: string }> {
+  const out = collector();
+  const code = await t!.engine.containers.exec(name, { cmd }, { stdout: out.stream, stderr: out.stream });
+  return { code, out: out.text() };
+}
 
 s.before(async () => {
   if (!ready) return;
@@ -116,7 +121,6 @@ s.after(async () => {
   }
 });
 
-const test = ready ? s : s.skip;
 
 test('service_healthy gates the dependent until the dependency is healthy; post_start runs', async () => {
   const up = cliAsync('up', '-d', 'web');

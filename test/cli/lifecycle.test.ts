@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
-import { closeTestEngine, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { requireHost } from '../host.js';
+import { closeTestEngine, missingForEngine, openTestEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { BIN, runCli } from './cli.js';
 import type { CliResult } from './cli.js';
 
 const s = suite('cli lifecycle');
-const ready = hostReady('cli lifecycle');
+const { ready, test } = requireHost(s, 'cli lifecycle tests', missingForEngine());
 let t: TestEngine | undefined;
 let dir = '';
 
@@ -62,7 +63,6 @@ s.after(async () => {
   }
 });
 
-const test = ready ? s : s.skip;
 
 test('--dry-run prints the plan and changes nothing', async () => {
   const r = cli('--dry-run', 'up', '-d');

@@ -1,31 +1,52 @@
 // logs and exec against real containers: ordering across containers, stderr kept
 // apart, exit codes passed through, -e/-w/-u.
 import * as assert from 'uvu/assert';
-import { hostReady } from '../engines/embedded/engine-helpers.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { missingForEngine } from '../engines/embedded/engine-helpers.js';
 import { suite } from '../harness.js';
+import { requireHost } from '../host.js';
 import { closeStack, composeSpec, openStack, PROJECT, run, type Stack } from './ps-fixture.js';
 
 const s = suite('logs and exec (cli)');
-const ready = hostReady('logs cli integration tests');
+const gate = requireHost(s, 'logs cli integration tests', missingForEngine());
+const ready = gate.ready;
 let stack: Stack | undefined;
 
 s.before(async () => {
   if (!ready) return;
   stack = await openStack();
-  // a and b write in turns (a1 b1 a2 b2 a3), 1.5s apart so that start-up time does not change the order.
-  const a = await run(stack, composeSpec('a', 1, { command: ['sh', '-c', 'echo a1; sleep 1.5; echo a2 >&2; sleep 1.5; echo a3'] }));
-  await new Promise((r) => setTimeout(r, 200));
-  const b = await run(stack, composeSpec('b', 1, { command: ['sh', '-c', 'echo b1; sleep 1.5; echo b2; while true; do sleep 1; done'] }));
+  // a and b write in turns (a1 b1 a2 b2 a3). Each line waits for a go file (/s/N) that this test makes
+  // only once the previous line is in its log: the order is the one decided here, whatever the load.
+  const turns = join(stack.root, 'turns');
+  mkdirSync(turns);
+  const mounts = [{ type: 'bind' as const, source: turns, target: '/s' }];
+  const go = (n: number) => `until [ -e /s/${n} ]; do sleep 0.05; done`;
+  const a = await run(stack, composeSpec('a', 1, { mounts, command: ['sh', '-c', `echo a1; ${go(1)}; echo a2 >&2; ${go(3)}; echo a3`] }));
+  const b = await run(stack, composeSpec('b', 1, { mounts, command: ['sh', '-c', `${go(0)}; echo b1; ${go(2)}; echo b2; while true; do sleep 1; done`] }));
+  const order: Array<[string, string]> = [[a, 'a1'], [b, 'b1'], [a, 'a2'], [b, 'b2']];
+  for (const [n, [id, line]] of order.entries()) {
+    await untilLogged(stack, id, line);
+    writeFileSync(join(turns, String(n)), '');
+  }
   await stack.engine.containers.wait(a);
-  void b;
 });
+
+async function untilLogged(st: Stack, id: string, line: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    for await (const e of st.engine.containers.logs(id)) if (e.line === line) return;
+    if (Date.now() > deadline) throw new Error(`${line} never reached the log of ${id}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 s.after(async () => {
   await closeStack(stack);
 });
 
-const test = (name: string, fn: (st: Stack) => Promise<void> | void) => s(name, async () => {
-  if (ready) await fn(stack!);
+const test = (name: string, fn: (st: Stack) => Promise<void> | void) => gate.test(name, async () => {
+  await fn(stack!);
 });
 
 test('logs: merged in time order with padded prefixes; stderr to stderr', ({ cli }) => {

@@ -5,8 +5,9 @@ import { chownSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
+import { requireHost } from '../host.js';
 import { suite } from '../harness.js';
-import { hostReady } from '../engines/embedded/engine-helpers.js';
+import { missingForEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { BIN, runCli } from './cli.js';
 import { downProject, upProject } from './project-fixture.js';
@@ -14,7 +15,7 @@ import type { ProjectFixture } from './project-fixture.js';
 import type { CliResult } from './cli.js';
 
 const s = suite('more commands');
-const ready = hostReady('more commands');
+const { ready, test } = requireHost(s, 'more commands', missingForEngine());
 let f: ProjectFixture | undefined;
 let t: TestEngine | undefined;
 let dir = '';
@@ -51,7 +52,6 @@ s.before(async () => {
 
 s.after(() => downProject(f));
 
-const test = ready ? s : s.skip;
 
 test('stats --no-stream: a row per running container, memory limit from the cgroup', () => {
   const r = cli('stats', '--no-stream');

@@ -6,14 +6,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
+import { requireHost } from '../host.js';
 import { suite } from '../harness.js';
-import { closeTestEngine, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { closeTestEngine, missingForEngine, openTestEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { runCli } from './cli.js';
 import type { CliResult } from './cli.js';
 
 const s = suite('project resources');
-const ready = hostReady('project resources');
+const { ready, test } = requireHost(s, 'project resources', missingForEngine());
 let t: TestEngine | undefined;
 let dir = '';
 
@@ -55,7 +56,6 @@ s.after(async () => {
   }
 });
 
-const test = ready ? s : s.skip;
 
 test('run on a project that is not up creates its networks and volumes first; -T gives no tty', async () => {
   const r = cli('run', '--rm', '-T', 'app');

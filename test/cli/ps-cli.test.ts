@@ -2,12 +2,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { hostReady } from '../engines/embedded/engine-helpers.js';
+import { missingForEngine } from '../engines/embedded/engine-helpers.js';
 import { suite } from '../harness.js';
+import { requireHost } from '../host.js';
 import { closeStack, composeSpec, openStack, PROJECT, run, type Stack } from './ps-fixture.js';
 
 const s = suite('ps and friends (cli)');
-const ready = hostReady('ps cli integration tests');
+const gate = requireHost(s, 'ps cli integration tests', missingForEngine());
+const ready = gate.ready;
 let stack: Stack | undefined;
 let webId = '';
 let jobId = '';
@@ -28,8 +30,8 @@ s.after(async () => {
   await closeStack(stack);
 });
 
-const test = (name: string, fn: (st: Stack) => Promise<void> | void) => s(name, async () => {
-  if (ready) await fn(stack!);
+const test = (name: string, fn: (st: Stack) => Promise<void> | void) => gate.test(name, async () => {
+  await fn(stack!);
 });
 
 test('ps: running only, table layout', ({ cli }) => {

@@ -8,13 +8,14 @@ import * as assert from 'uvu/assert';
 import { ImageStore } from '../../src/engines/embedded/images/store.js';
 import { stopAgent } from '../../src/engines/embedded/agent/ensure.js';
 import { importBusybox } from '../fixtures/images/busybox.js';
+import { requireHost } from '../host.js';
 import { suite } from '../harness.js';
-import { hostReady } from '../engines/embedded/engine-helpers.js';
-import { commitVariant, registryReady, startRegistry, startTokenServer, TEST_USER } from '../engines/embedded/registry-helpers.js';
+import { missingForEngine } from '../engines/embedded/engine-helpers.js';
+import { commitVariant, registryMissing, startRegistry, startTokenServer, TEST_USER } from '../engines/embedded/registry-helpers.js';
 import { runCliAsync, type CliResult } from './cli.js';
 
 const s = suite('cli registry');
-const ready = registryReady('cli registry tests');
+const { ready, test } = requireHost(s, 'cli registry tests', [...registryMissing(), ...missingForEngine()]);
 const dirs: string[] = [];
 
 function tmp(prefix: string): string {
@@ -27,9 +28,6 @@ s.after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const test = (name: string, fn: () => Promise<void>) => s(name, async () => {
-  if (ready) await fn();
-});
 
 /** A state root with busybox, tagged `ref`. */
 async function seededRoot(ref: string): Promise<string> {
@@ -126,7 +124,6 @@ test('Bearer: tokens from the token server, by scope, for the logged-in user', a
 });
 
 test('pull_policy always picks up a new digest: dry-run says image old → new, up recreates that service only', async () => {
-  if (!hostReady('cli registry up')) return;
   const reg = await startRegistry();
   const seedRoot = tmp('tsc-regcli-seed-');
   const runRoot = tmp('tsc-regcli-run-');

@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
+import { requireHost } from '../host.js';
 import { suite } from '../harness.js';
 import { closeDockerTest, openDockerTest, type DockerTestContext } from '../engines/docker/docker-helpers.js';
-import { dockerdReady, linkDockerds } from '../engines/docker/dockerd.js';
+import { linkDockerds, missingForDockerd } from '../engines/docker/dockerd.js';
 import { runCli } from './cli.js';
 
 const s = suite('swarm on two nodes');
-const ready = dockerdReady('swarm on two nodes');
+const { ready, test } = requireHost(s, 'swarm on two nodes tests', missingForDockerd());
 let manager: DockerTestContext | undefined;
 let worker: DockerTestContext | undefined;
 let dir = '';
@@ -55,7 +56,7 @@ s.after(async () => {
   await Promise.all([closeDockerTest(worker), closeDockerTest(manager)]);
 });
 
-s('the second node joins as a worker; a service spreads across both and its replicas reach each other', async () => {
+test('the second node joins as a worker; a service spreads across both and its replicas reach each other', async () => {
   if (!ready) return;
   const m = manager!;
   const w = worker!;

@@ -5,14 +5,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
+import { requireHost } from '../host.js';
 import { suite } from '../harness.js';
-import { collector, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { collector, missingForEngine, openTestEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { runCli } from './cli.js';
 import { endWatchSuite, startCli, type CliProcess } from './watch-process.js';
 
 const s = suite('cli up --watch');
-const ready = hostReady('cli up --watch');
+const { ready, test } = requireHost(s, 'cli up --watch', missingForEngine());
 let t: TestEngine | undefined;
 let dir = '';
 let w: CliProcess | undefined;
@@ -74,7 +75,6 @@ s.before(async () => {
 
 s.after(() => endWatchSuite(w, t, dir));
 
-const test = ready ? s : s.skip;
 
 test('initial_sync copies what is there before watching', async () => {
   assert.is(await cat('/app/early.txt'), 'there before\n');

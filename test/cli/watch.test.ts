@@ -4,13 +4,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
+import { requireHost } from '../host.js';
 import { suite } from '../harness.js';
-import { collector, hostReady, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { collector, missingForEngine, openTestEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { endWatchSuite, startCli, type CliProcess } from './watch-process.js';
 
 const s = suite('cli watch');
-const ready = hostReady('cli watch');
+const { ready, test } = requireHost(s, 'cli watch', missingForEngine());
 let t: TestEngine | undefined;
 let dir = '';
 let outside = '';
@@ -88,7 +89,6 @@ s.before(async () => {
 
 s.after(() => endWatchSuite(w, t, dir, [outside]));
 
-const test = ready ? s : s.skip;
 
 test('a saved file appears in the container, an ignored one does not, owned as the container user with its mode', async () => {
   writeFileSync(join(dir, 'src', 'scratch.tmp'), 'ignored\n');

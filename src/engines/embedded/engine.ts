@@ -10,13 +10,15 @@ import { buildCacheDir, EmbeddedBuilder } from './build/builder.js';
 import { BuildCache } from './build/cache.js';
 import { stopAgent } from './agent/ensure.js';
 import { ensureDnsAgent } from './networks/dns-agent.js';
-import { NetworkManager } from './network/manager.js';
+import { NetworkManager, type NetworkDamage } from './network/manager.js';
+import { agentPaths } from './agent/paths.js';
+import { liveAgent } from './agent/pidfile.js';
 import { EmbeddedNetworkService } from './networks/store.js';
 import { cleanupLeftovers, type CleanupReport } from './runtime/cleanup.js';
 import type { RuntimeName } from './runtime/runc.js';
 import { mountsUnder, unmount } from './snapshots/mount.js';
 import { listRecords, readRecord } from './state/containers.js';
-import { acquireProjectLock } from './state/lock.js';
+import { acquireLock, acquireProjectLock } from './state/lock.js';
 import { repairRecords, type RepairReport } from './state/repair.js';
 import { openStateRoot, type StateRoot } from './state/root.js';
 import { LocalVolumeStore } from './volumes/store.js';
@@ -80,6 +82,8 @@ export interface StateRootRepairReport {
   unmounted: string[];
   /** Containers whose network sandbox was left behind by a run that ended unobserved. */
   sandboxes: string[];
+  /** Networks whose bridge, address or firewall rules were missing, and were put back. */
+  networks: NetworkDamage[];
 }
 
 /**
@@ -90,11 +94,26 @@ export interface StateRootRepairReport {
  * published ports, endpoint records) of containers no longer running.
  */
 export async function repairStateRoot(ctx: ContainerContext): Promise<StateRootRepairReport> {
+  // One repair at a time per state root: two commands starting at once would judge each other's work.
+  const lock = await acquireLock(ctx.root.lockFile('repair'), { command: 'repair the state root' }, { timeoutMs: 5 * 60_000 });
+  try {
+    return await repairLocked(ctx);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairReport> {
   const records = await repairRecords(ctx.root);
   const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime);
-  const report: StateRootRepairReport = { records, runtime, synced: [], unmounted: [], sandboxes: [] };
+  // Before anything joins them: a command killed half-way through making a network, or a reboot, left it dead.
+  const networks = await ctx.network.repairNetworks();
+  // The agent answers DNS on every gateway: back whenever networks exist, and told about repaired ones.
+  if (networks.length > 0 || (ctx.network.listNetworks().length > 0 && !liveAgent(agentPaths(ctx.root.path).pidFile))) await ctx.ensureDns();
+  const report: StateRootRepairReport = { records, runtime, synced: [], unmounted: [], sandboxes: [], networks };
   for (const record of listRecords(ctx.root)) {
     const now = await syncRecord(ctx, record);
+    if (!now) continue; // removed by another command meanwhile
     if (now !== record) report.synced.push(record.config.id);
     if (isActive(now) || now.state.status === 'dead' || now.state.status === 'removing') continue;
     for (const m of mountsUnder(containerLayout(now.dir).rootfs)) {

@@ -9,8 +9,9 @@ import { createDockerEngine, type DockerEngine } from '../../../src/engines/dock
 import { parseDockerHost } from '../../../src/engines/docker/host.js';
 import { ImageStore } from '../../../src/engines/embedded/images/store.js';
 import { importBusybox } from '../../fixtures/images/busybox.js';
+import { requireHost } from '../../host.js';
 import { suite } from '../../harness.js';
-import { dockerdReady, startTestDockerd, stopTestDockerd, type TestDockerd } from './dockerd.js';
+import { missingForDockerd, startTestDockerd, stopTestDockerd, type TestDockerd } from './dockerd.js';
 
 export interface DockerTestContext {
   dockerd: TestDockerd;
@@ -54,19 +55,18 @@ export async function closeDockerTest(t: DockerTestContext | undefined): Promise
   await stopTestDockerd(t.dockerd);
 }
 
-/** A suite over one test dockerd: its tests run only when the host can start one (dockerdReady says why not). */
+/** A suite over one test dockerd: its tests run only when the host can start one (requireHost says why not). */
 export function dockerSuite(name: string) {
   const s = suite(name);
   let t: DockerTestContext | undefined;
-  const ready = dockerdReady(name);
+  const gate = requireHost(s, `${name} tests`, missingForDockerd());
+  const ready = gate.ready;
   s.before(async () => {
     if (ready) t = await openDockerTest();
   });
   s.after(async () => {
     await closeDockerTest(t);
   });
-  const test = (title: string, fn: (t: DockerTestContext) => Promise<void>) => s(title, async () => {
-    if (ready) await fn(t!);
-  });
+  const test = (title: string, fn: (t: DockerTestContext) => Promise<void>) => gate.test(title, async () => fn(t!));
   return { s, test, ready };
 }

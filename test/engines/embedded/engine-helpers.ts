@@ -12,6 +12,7 @@ import { importBusybox } from '../../fixtures/images/busybox.js';
 import { stopAgent } from '../../../src/engines/embedded/agent/ensure.js';
 import { isAlive } from '../../../src/engines/embedded/state/process-ref.js';
 import { suite } from '../../harness.js';
+import { requireHost } from '../../host.js';
 
 export function missingForEngine(): string[] {
   const missing: string[] = [];
@@ -21,20 +22,6 @@ export function missingForEngine(): string[] {
   if (!existsSync('/bin/busybox')) missing.push('busybox (`apt-get install busybox-static`)');
   if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) missing.push('overlayfs (`modprobe overlay`)');
   return missing;
-}
-
-/** Locally a missing requirement skips with a printed reason; under CI=true it fails. */
-export function hostReady(suiteName: string): boolean {
-  return requirementsMet(suiteName, missingForEngine());
-}
-
-/** `missing`: what the host lacks for the suite. Empty: true; else skip with the reason (locally) or fail (CI=true). */
-export function requirementsMet(suiteName: string, missing: string[]): boolean {
-  if (missing.length === 0) return true;
-  const msg = `${suiteName} needs: ${missing.join(', ')}`;
-  if (process.env.CI === 'true') throw new Error(msg);
-  console.log(`skipped: ${msg}`);
-  return false;
 }
 
 export interface TestEngine {
@@ -117,21 +104,19 @@ export function agentPidsOf(root: string): number[] {
 
 /**
  * A suite over one test engine: opened before the tests, closed after; its
- * tests run only when the host can run containers (hostReady says why not).
+ * tests run only when the host can run containers (skipped or failed, with the reason, otherwise).
  */
 export function engineSuite(name: string) {
   const s = suite(name);
   let t: TestEngine | undefined;
-  const ready = hostReady('engine integration tests');
+  const gate = requireHost(s, `${name} tests`, missingForEngine());
   s.before(async () => {
-    if (ready) t = await openTestEngine();
+    if (gate.ready) t = await openTestEngine();
   });
   s.after(async () => {
     await closeTestEngine(t);
   });
-  const test = (title: string, fn: (t: TestEngine) => Promise<void>) => s(title, async () => {
-    if (ready) await fn(t!);
-  });
+  const test = (title: string, fn: (t: TestEngine) => Promise<void>) => gate.test(title, async () => fn(t!));
   return { s, test };
 }
 

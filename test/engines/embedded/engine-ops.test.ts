@@ -35,13 +35,15 @@ test('logs keep stdout and stderr apart, tail and since, and every run of a rest
 });
 
 test('logs follow: new lines as they come, ends when the container stops', async ({ engine }) => {
-  const id = await engine.containers.create(spec({ command: ['sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.3; done'] }));
+  // line2 waits for /go, which this test makes only after following has delivered line1.
+  const id = await engine.containers.create(spec({ command: ['sh', '-c', 'echo line1; until [ -e /go ]; do sleep 0.05; done; echo line2; echo line3'] }));
   await engine.containers.start(id);
-  const seen: Array<{ line: string; at: number }> = [];
-  const t0 = Date.now();
-  for await (const e of engine.containers.logs(id, { follow: true })) seen.push({ line: e.line, at: Date.now() - t0 });
-  assert.equal(seen.map((x) => x.line), ['line1', 'line2', 'line3']);
-  assert.ok(seen[2]!.at - seen[0]!.at >= 300, 'lines arrived while the container ran');
+  const seen: string[] = [];
+  for await (const e of engine.containers.logs(id, { follow: true })) {
+    seen.push(e.line);
+    if (e.line === 'line1') assert.is(await engine.containers.exec(id, { cmd: ['touch', '/go'] }, { stdout: collector().stream, stderr: collector().stream }), 0);
+  }
+  assert.equal(seen, ['line1', 'line2', 'line3']);
   assert.is((await engine.containers.inspect(id))?.state.status, 'exited');
 });
 
@@ -50,8 +52,11 @@ test('logs follow stops on abort', async ({ engine }) => {
   await engine.containers.start(id);
   const ac = new AbortController();
   const seen: string[] = [];
-  setTimeout(() => ac.abort(), 700);
-  for await (const e of engine.containers.logs(id, { follow: true, signal: ac.signal })) seen.push(e.line);
+  for await (const e of engine.containers.logs(id, { follow: true, signal: ac.signal })) {
+    seen.push(e.line);
+    // Aborted while following a container that says nothing more.
+    setTimeout(() => ac.abort(), 200);
+  }
   assert.equal(seen, ['first']);
   await engine.containers.remove(id, { force: true });
 });
@@ -68,9 +73,14 @@ test('wait returns the exit code; exec passes exit codes, output, user, env, wor
   const tty = collector();
   assert.is(await c.exec(id, { cmd: ['sh', '-c', 'test -t 1 && echo is-a-tty'], tty: true }, { stdout: tty.stream, stderr: tty.stream }), 0);
   assert.match(tty.text(), /is-a-tty/);
-  assert.is(await c.exec(id, { cmd: ['sh', '-c', 'sleep 0.3; touch /tmp/detached'], detach: true }, { stdout: collector().stream, stderr: collector().stream }), 0);
-  await sleep(800);
-  assert.is(await c.exec(id, { cmd: ['test', '-f', '/tmp/detached'] }, { stdout: collector().stream, stderr: collector().stream }), 0);
+  const quiet = () => ({ stdout: collector().stream, stderr: collector().stream });
+  assert.is(await c.exec(id, { cmd: ['sh', '-c', 'sleep 0.3; touch /tmp/detached'], detach: true }, quiet()), 0);
+  let done = 1;
+  for (let i = 0; i < 600 && done !== 0; i++) {
+    done = await c.exec(id, { cmd: ['test', '-f', '/tmp/detached'] }, quiet());
+    if (done !== 0) await sleep(100);
+  }
+  assert.is(done, 0, 'the detached process ran on');
   assert.not.ok(await c.exec(id, { cmd: ['/no/such'] }, { stdout: collector().stream, stderr: collector().stream }) === 0);
   await c.stop(id);
   assert.is(await waited, 0);
@@ -101,7 +111,7 @@ test('copyTo and copyFrom, running and stopped, never out through a symlink', as
   const vol = [{ type: 'volume' as const, source: 'tsc-cp', target: '/vol' }];
   const id = await engine.containers.create(spec({ mounts: vol, command: ['sh', '-c', 'echo made > /made.txt; ln -s /etc /escape; while true; do sleep 1; done'] }));
   await engine.containers.start(id);
-  await sleep(300);
+  for (let i = 0; i < 600 && await engine.containers.exec(id, { cmd: ['test', '-L', '/escape'] }, { stdout: collector().stream, stderr: collector().stream }) !== 0; i++) await sleep(100);
   await engine.containers.copyTo(id, join(host, 'in.txt'), '/tmp');
   await engine.containers.copyTo(id, join(host, 'in.txt'), '/vol/renamed.txt');
   await engine.containers.copyFrom(id, '/made.txt', host);

@@ -14,16 +14,6 @@ export function missingForNetwork(): string[] {
   return missing;
 }
 
-/** Locally a missing requirement skips with a printed reason; under CI=true it fails. */
-export function networkHostReady(suiteName: string): boolean {
-  const missing = missingForNetwork();
-  if (missing.length === 0) return true;
-  const msg = `${suiteName} needs: ${missing.join(', ')}`;
-  if (process.env.CI === 'true') throw new Error(msg);
-  console.log(`skipped: ${msg}`);
-  return false;
-}
-
 /** Runs argv in a namespace; resolves with exit code and output, never rejects on a non-zero exit. */
 export async function inNetns(netns: string, argv: string[], timeout = 10_000): Promise<{ code: number; out: string }> {
   try {

@@ -8,20 +8,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { suite } from '../../harness.js';
+import { requireHost } from '../../host.js';
 import { openStateRoot } from '../../../src/engines/embedded/state/root.js';
+import { openNetContext } from '../../../src/engines/embedded/network/context.js';
 import { NetworkManager, type ConnectResult, type NetworkRecord } from '../../../src/engines/embedded/network/manager.js';
 import { hostRouteSubnets } from '../../../src/engines/embedded/network/host-routes.js';
 import { pickFreeSubnet } from '../../../src/engines/embedded/network/subnet-pool.js';
-import { formatCidr, mustParseCidr, overlaps, parseIp } from '../../../src/engines/embedded/network/ipv4.js';
+import { formatCidr, formatIp, mustParseCidr, overlaps, parseIp } from '../../../src/engines/embedded/network/ipv4.js';
 import { ourFirewallLines } from '../../../src/engines/embedded/network/firewall.js';
 import { readJson } from '../../../src/util/atomic-file.js';
-import { inNetns, networkHostReady, rejects, sh } from './network-helpers.js';
+import { inNetns, missingForNetwork, rejects, sh } from './network-helpers.js';
 
 const s = suite('network integration');
-const ready = networkHostReady('network integration');
-const DUMMY = 'tscdummy0';
-const HOST_IP = '198.18.0.1';
-const BLOCKED = '172.18.0.0/16';
+const { ready, test } = requireHost(s, 'network integration tests', missingForNetwork());
+// Names and addresses of this run's own (other runs of this suite may be on the machine at once).
+const DUMMY = `tscdum${process.pid}`.slice(0, 15);
+const HOST_IP = `198.18.${(process.pid % 250) + 1}.1`;
+let BLOCKED = '';
 
 let root = '';
 let mgr: NetworkManager;
@@ -86,7 +89,13 @@ s.before(async () => {
   await sh(['ip', 'link', 'add', DUMMY, 'type', 'dummy']).catch(() => sh(['ip', 'link', 'add', DUMMY, 'type', 'bridge']));
   await sh(['ip', 'addr', 'add', `${HOST_IP}/24`, 'dev', DUMMY]);
   await sh(['ip', 'link', 'set', DUMMY, 'up']);
-  await sh(['ip', 'route', 'add', BLOCKED, 'dev', DUMMY]);
+  // The subnet the walk would take first (other tests' bridges may hold the usual ones): routed now.
+  for (let attempt = 0; ; attempt++) {
+    BLOCKED = formatCidr(pickFreeSubnet(await hostRouteSubnets()));
+    // Another run of this suite may have routed the same one a moment ago: take the next.
+    const added = await sh(['ip', 'route', 'add', BLOCKED, 'dev', DUMMY]).then(() => true, (e: Error) => (attempt < 5 && /File exists/.test(String((e as { stderr?: string }).stderr)) ? false : Promise.reject(e)));
+    if (added) break;
+  }
   expectedFirst = formatCidr(pickFreeSubnet(await hostRouteSubnets()));
 });
 
@@ -101,8 +110,7 @@ s.after(async () => {
   if (first) throw first;
 });
 
-s('networks: subnet walk skips a host route; bridges, records', async () => {
-  if (!ready) return;
+test('networks: subnet walk skips a host route; bridges, records', async () => {
   netA = await mgr.createNetwork({ name: 'neta', labels: { 'com.docker.compose.network': 'a' }, driverOpts: { 'com.docker.network.driver.mtu': '1400' }, project: 'demo' });
   assert.ok(!overlaps(mustParseCidr(netA.subnet, 's'), mustParseCidr(BLOCKED, 'b')), `${netA.subnet} overlaps the route the test added`);
   assert.is(netA.subnet, expectedFirst);
@@ -127,13 +135,12 @@ s('networks: subnet walk skips a host route; bridges, records', async () => {
   assert.is(mgr.getNetwork('clash'), undefined);
 });
 
-s('sandboxes: addresses, MACs, routes, endpoint records', async () => {
-  if (!ready) return;
+test('sandboxes: addresses, MACs, routes, endpoint records', async () => {
   for (const n of [1, 2, 3, 4]) await mgr.createSandbox(id(n), { containerName: `demo-c${n}-1` });
   ep[1] = await mgr.connect(id(1), 'neta', { names: ['c1', 'demo-c1-1'], aliases: ['one'] });
   ep[2] = await mgr.connect(id(2), 'neta', { names: ['c2'] });
   ep[3] = await mgr.connect(id(3), 'netb', { names: ['c3'] });
-  ep[4] = await mgr.connect(id(4), 'neti', { names: ['c4'], ipv4Address: netI.subnet.replace(/0\.0\/\d+$/, '0.9'), macAddress: '02:aa:bb:cc:dd:ee', interfaceName: 'inner0' });
+  ep[4] = await mgr.connect(id(4), 'neti', { names: ['c4'], ipv4Address: formatIp(mustParseCidr(netI.subnet, 'subnet').base + 9), macAddress: '02:aa:bb:cc:dd:ee', interfaceName: 'inner0' });
   assert.is(ep[1]!.ip, netA.gateway.replace(/1$/, '2'));
   assert.is(ep[2]!.ip, netA.gateway.replace(/1$/, '3'));
   assert.is(ep[3]!.ip, '10.231.0.129', 'ip_range honoured, aux address skipped');
@@ -153,8 +160,7 @@ s('sandboxes: addresses, MACs, routes, endpoint records', async () => {
   await rejects(() => mgr.removeNetwork('neta'), /has active endpoints/);
 });
 
-s('traffic: same network yes, other network no, egress to the host, internal stays in', async () => {
-  if (!ready) return;
+test('traffic: same network yes, other network no, egress to the host, internal stays in', async () => {
   const ping = (from: number, to: string) => inNetns(ns(from), ['busybox', 'ping', '-c', '1', '-W', '1', to]);
   assert.is((await ping(1, ep[2]!.ip)).code, 0, 'c1 → c2 on the same network');
   assert.is.not((await ping(1, ep[3]!.ip)).code, 0, 'c1 → c3 on another network');
@@ -172,8 +178,7 @@ s('traffic: same network yes, other network no, egress to the host, internal sta
   assert.is((await ping(4, netI.gateway)).code, 0, 'internal still reaches its own gateway');
 });
 
-s('published ports: TCP and UDP from 127.0.0.1, the host address, and hairpin', async () => {
-  if (!ready) return;
+test('published ports: TCP and UDP from 127.0.0.1, the host address, and hairpin', async () => {
   startIn(ns(2), ['busybox', 'nc', '-ll', '-p', '80', '-e', '/bin/busybox', 'echo', 'hello-tcp']);
   startIn(ns(2), [process.execPath, '-e', "const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send('pong-udp',r.port,r.address));s.bind(9999)"]);
   const published = await mgr.publishPorts(id(2), ep[2]!.ip, [
@@ -201,25 +206,25 @@ s('published ports: TCP and UDP from 127.0.0.1, the host address, and hairpin', 
   assert.match(fromB.out, 'hello-tcp', 'another network reaches a published port');
 });
 
-s('port conflicts: named owner, nothing left behind', async () => {
-  if (!ready) return;
+test('port conflicts: named owner, nothing left behind', async () => {
   const blocker = createServer();
   servers.push(blocker);
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   const port = (blocker.address() as { port: number }).port;
   const wanted = [{ hostPort: String(port), containerPort: 80, protocol: 'tcp' as const }];
   assert.throws(() => mgr.checkPortsFree(wanted), new RegExp(`port ${port} is already in use by [^ ]+ \\(pid ${process.pid}\\): stop it or publish another port`));
-  const before = await ourFirewallLines();
+  // Only rules about this port or container: other tests on the machine change the chains meanwhile.
+  const mine = async () => (await ourFirewallLines()).filter((l) => l.includes(String(port)) || l.includes(ep[3]!.ip) || l.includes(id(3).slice(0, 12)));
+  const before = await mine();
   await rejects(() => mgr.publishPorts(id(3), ep[3]!.ip, wanted), /already in use/);
-  assert.equal(await ourFirewallLines(), before, 'no rule added');
+  assert.equal(await mine(), before, 'no rule added');
   assert.is(readJson(join(root, 'network', 'ports', `${id(3)}.json`)), undefined, 'no record written');
   const ours = Number((readJson<{ ports: Array<{ hostPort: number }> }>(join(root, 'network', 'ports', `${id(2)}.json`)))!.ports[0]!.hostPort);
   assert.throws(() => mgr.checkPortsFree([{ hostPort: String(ours), containerPort: 80, protocol: 'tcp' }]), /already in use by container demo-c2-1/);
   mgr.checkPortsFree([{ hostPort: String(ours), containerPort: 80, protocol: 'udp' }]);
 });
 
-s('disconnect, destroy, remove, teardownAll leave nothing of ours', async () => {
-  if (!ready) return;
+test('disconnect, destroy, remove, teardownAll leave nothing of ours', async () => {
   await mgr.disconnect(id(1), 'neta');
   assert.equal(Object.keys(mgr.endpoints(id(1))!.networks), []);
   await mgr.destroySandbox(id(4));
@@ -229,10 +234,15 @@ s('disconnect, destroy, remove, teardownAll leave nothing of ours', async () => 
   killChildren();
   await mgr.teardownAll();
   await sh(['ip', 'link', 'del', DUMMY]);
-  const links = (await sh(['ip', '-o', 'link'])).split('\n').filter((l) => /^\d+: tsc/.test(l));
+  // Only what this test made: other tests on the machine have tsc* links, netns and rules of their own.
+  const alias = openNetContext(openStateRoot(root)).linkAlias;
+  const bridges = [netA, netB, netI].map((n) => n.bridge);
+  const ours = (l: string) => l.includes(alias) || bridges.some((b) => l.includes(b));
+  const links = (await sh(['ip', '-o', 'link'])).split('\n').filter((l) => /^\d+: tsc/.test(l) && ours(l));
   assert.equal(links, [], 'no tsc* link');
-  assert.equal((await sh(['ip', 'netns', 'list'])).split('\n').filter((l) => l.startsWith('tsc-')), [], 'no tsc-* netns');
-  const save = (await sh(['iptables-save'])).split('\n').filter((l) => /TSC|tsc:/.test(l));
+  const namespaces = [1, 2, 3, 4, 5, 6].map(ns);
+  assert.equal((await sh(['ip', 'netns', 'list'])).split('\n').filter((l) => namespaces.some((n) => l.startsWith(n))), [], 'no tsc-* netns');
+  const save = (await sh(['iptables-save'])).split('\n').filter((l) => /TSC|tsc:/.test(l) && (ours(l) || [netA, netB, netI].some((n) => l.includes(n.id.slice(0, 12)) || l.includes(n.subnet)) || Object.values(ep).some((e) => l.includes(`${e.ip}/32`) || l.includes(`${e.ip}:`))));
   assert.equal(save, [], 'no TSC chain, jump or rule');
   assert.equal(mgr.listNetworks(), []);
   assert.ok(parseIp(HOST_IP));

@@ -10,11 +10,12 @@ import * as assert from 'uvu/assert';
 import { NetworkManager, type ConnectResult, type NetworkRecord } from '../../../src/engines/embedded/network/manager.js';
 import { recordedHostSysctls } from '../../../src/engines/embedded/network/host-sysctls.js';
 import { openStateRoot } from '../../../src/engines/embedded/state/root.js';
+import { requireHost } from '../../host.js';
 import { suite } from '../../harness.js';
-import { inNetns, networkHostReady, rejects, sh } from './network-helpers.js';
+import { inNetns, missingForNetwork, rejects, sh } from './network-helpers.js';
 
 const s = suite('network scope');
-const ready = networkHostReady('network scope');
+const { ready, test } = requireHost(s, 'network scope tests', missingForNetwork());
 let root = '';
 let mgr: NetworkManager;
 let server: Server | undefined;
@@ -38,7 +39,7 @@ s.after(async () => {
   if (first) throw first;
 });
 
-s('driver options: unknown ones and bad values are refused, nothing made', async () => {
+test('driver options: unknown ones and bad values are refused, nothing made', async () => {
   if (!ready) return;
   await rejects(() => mgr.createNetwork({ name: 'bad1', driverOpts: { 'com.docker.network.bridge.gateway_mode_ipv4': 'routed' } }), /driver option "com.docker.network.bridge.gateway_mode_ipv4" is not supported/);
   await rejects(() => mgr.createNetwork({ name: 'bad2', driverOpts: { 'com.docker.network.bridge.enable_icc': 'maybe' } }), /enable_icc must be true or false/);
@@ -46,7 +47,7 @@ s('driver options: unknown ones and bad values are refused, nothing made', async
   assert.equal(mgr.listNetworks().map((n) => n.name), []);
 });
 
-s('enable_icc=false: containers of the network do not reach each other; ip_forward recorded', async () => {
+test('enable_icc=false: containers of the network do not reach each other; ip_forward recorded', async () => {
   if (!ready) return;
   net = await mgr.createNetwork({ name: 'scope', driverOpts: { 'com.docker.network.bridge.enable_icc': 'false', 'com.docker.network.bridge.host_binding_ipv4': '127.0.0.1' } });
   for (const n of [1, 2]) {
@@ -62,7 +63,7 @@ s('enable_icc=false: containers of the network do not reach each other; ip_forwa
   assert.is(ports[0]!.hostIp, '127.0.0.1', 'host_binding_ipv4 is the default host address of published ports');
 });
 
-s('route_localnet: a container sending to 127.0.0.1 through the gateway does not reach host loopback services', async () => {
+test('route_localnet: a container sending to 127.0.0.1 through the gateway does not reach host loopback services', async () => {
   if (!ready) return;
   let got = '';
   server = createServer((sock) => sock.on('data', (d) => { got += d.toString(); sock.end('hello from the host\n'); }));
@@ -80,7 +81,7 @@ s('route_localnet: a container sending to 127.0.0.1 through the gateway does not
   assert.is(got, '', 'the host service received the container\'s request');
 });
 
-s('TSC-USER is evaluated first in FORWARD, and an administrator\'s rules in it survive our teardown', async () => {
+test('TSC-USER is evaluated first in FORWARD, and an administrator\'s rules in it survive our teardown', async () => {
   if (!ready) return;
   const forward = (await sh(['iptables', '-S', 'FORWARD'])).split('\n').filter((l) => l.startsWith('-A FORWARD'));
   assert.is(forward[0], '-A FORWARD -j TSC-USER');

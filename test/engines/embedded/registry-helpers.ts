@@ -7,7 +7,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findInPath } from '../../../src/engines/embedded/runtime/runc.js';
-import { requirementsMet } from './engine-helpers.js';
 
 export const REGISTRY_BIN = '/usr/bin/docker-registry';
 
@@ -186,8 +185,9 @@ export async function startTokenServer(): Promise<TokenServer> {
 }
 
 /** Locally a missing registry (or root) skips with a printed reason; under CI=true it fails. */
-export function registryReady(suiteName: string): boolean {
-  return requirementsMet(suiteName, [...missingForRegistry(), ...(process.getuid?.() === 0 ? [] : ['root'])]);
+/** What the host lacks for the registry suites (for requireHost). */
+export function registryMissing(): string[] {
+  return [...missingForRegistry(), ...(process.getuid?.() === 0 ? [] : ['root'])];
 }
 
 export interface VariantOptions {

@@ -11,11 +11,12 @@ import { ImageStore } from '../../../src/engines/embedded/images/store.js';
 import { goArch } from '../../../src/engines/embedded/images/oci.js';
 import { TscError } from '../../../src/util/errors.js';
 import { importBusybox } from '../../fixtures/images/busybox.js';
+import { requireHost } from '../../host.js';
 import { suite } from '../../harness.js';
-import { commitVariant, registryReady, startRegistry, type TestRegistry } from './registry-helpers.js';
+import { commitVariant, registryMissing, startRegistry, type TestRegistry } from './registry-helpers.js';
 
 const s = suite('registry pull and push');
-const ready = registryReady('registry integration tests');
+const { ready, test } = requireHost(s, 'registry integration tests', registryMissing());
 let reg: TestRegistry | undefined;
 const roots: string[] = [];
 let seed: ImageStore;
@@ -52,9 +53,6 @@ s.after(async () => {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
 });
 
-const test = (name: string, fn: () => Promise<void>) => s(name, async () => {
-  if (ready) await fn();
-});
 
 test('push, then pull by tag and by digest; skopeo sees what we pushed', async () => {
   const ref = `${reg!.host}/tsc/busybox:1`;

@@ -1,6 +1,7 @@
 // Real containers: a busybox rootfs built here (no image store), overlay
 // mounts, conmon + runc. Needs root, runc, conmon, overlayfs and busybox.
 import { suite } from '../../harness.js';
+import { requireHost } from '../../host.js';
 import * as assert from 'uvu/assert';
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -32,18 +33,10 @@ function missingRequirements(): string[] {
 
 const missing = missingRequirements();
 const s = suite('runtime-integration');
+const { test } = requireHost(s, 'runtime integration tests', missing);
 let root = '';
 let lower = '';
 const created: Array<{ ctr: ContainerRuntime; rootfs: string }> = [];
-
-/** Locally a missing requirement skips with a printed reason; under CI=true it fails. */
-function needsHost(): boolean {
-  if (missing.length === 0) return true;
-  const msg = `runtime integration tests need: ${missing.join(', ')}`;
-  if (process.env.CI === 'true') throw new Error(msg);
-  console.log(`skipped: ${msg}`);
-  return false;
-}
 
 function buildBusyboxRootfs(dir: string): void {
   for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'ro', 'scratch', 'root']) mkdirSync(join(dir, d), { recursive: true });
@@ -125,8 +118,7 @@ s.after(async () => {
   if (errors.length) throw errors[0];
 });
 
-s('own pid namespace, own hostname, logs with streams and timestamps, exit code', async () => {
-  if (!needsHost()) return;
+test('own pid namespace, own hostname, logs with streams and timestamps, exit code', async () => {
   const { ctr } = await makeContainer({ hostname: 'box1', command: ['sh', '-c', 'echo to-out; echo to-err >&2; ps -o pid,args; hostname; exit 3'] });
   assert.is(await ctr.wait(15_000), 3);
   const state = await ctr.state();
@@ -144,8 +136,7 @@ s('own pid namespace, own hostname, logs with streams and timestamps, exit code'
   assert.ok(log.some((e) => e.line === 'box1'));
 });
 
-s('keeps running after the creating process exits; stop escalates to SIGKILL', async () => {
-  if (!needsHost()) return;
+test('keeps running after the creating process exits; stop escalates to SIGKILL', async () => {
   const { ctr, bundle, id } = await makeContainer({ command: ['sleep', '300'] }, { start: false });
   // Recreate it from a child process instead: delete the first, keep its bundle and rootfs.
   await ctr.delete({ force: true });
@@ -178,8 +169,7 @@ s('keeps running after the creating process exits; stop escalates to SIGKILL', a
   assert.is((await ctr.state()).status, 'exited');
 });
 
-s('exec: exit codes and output pass through; ps lists the processes', async () => {
-  if (!needsHost()) return;
+test('exec: exit codes and output pass through; ps lists the processes', async () => {
   const { ctr, bundle } = await makeContainer({ command: ['sleep', '300'] });
   assert.is(await ctr.exec(bundle, { cmd: ['sh', '-c', 'exit 7'] }), 7);
   const out = collector();
@@ -190,8 +180,7 @@ s('exec: exit codes and output pass through; ps lists the processes', async () =
   assert.is(await ctr.stop(5, 'SIGKILL'), 137);
 });
 
-s('memory and pids limits are set in the cgroup and enforced', async () => {
-  if (!needsHost()) return;
+test('memory and pids limits are set in the cgroup and enforced', async () => {
   const mem = 32 * 1024 * 1024;
   // A shell as PID 1 reaps the exec's orphans (zombies count against pids.max).
   const { ctr, bundle } = await makeContainer({ command: ['sh', '-c', 'while true; do sleep 1; done'], resources: { memoryBytes: mem, memorySwapBytes: mem, pidsLimit: 10 } });
@@ -218,8 +207,7 @@ s('memory and pids limits are set in the cgroup and enforced', async () => {
   await ctr.stop(1);
 });
 
-s('overlay writes stay in the upper dir; read-only bind refuses writes; tmpfs has the asked size', async () => {
-  if (!needsHost()) return;
+test('overlay writes stay in the upper dir; read-only bind refuses writes; tmpfs has the asked size', async () => {
   const hostDir = join(root, 'host-ro');
   mkdirSync(hostDir);
   writeFileSync(join(hostDir, 'f'), 'orig');
@@ -245,8 +233,7 @@ s('overlay writes stay in the upper dir; read-only bind refuses writes; tmpfs ha
   assert.ok(isMounted(rootfs));
 });
 
-s('cleanupLeftovers: a container whose conmon died is killed and deleted', async () => {
-  if (!needsHost()) return;
+test('cleanupLeftovers: a container whose conmon died is killed and deleted', async () => {
   const { ctr, rootfs } = await makeContainer({ command: ['sleep', '300'] });
   const ref = ctr.conmonRef()!;
   process.kill(ref.pid, 'SIGKILL');

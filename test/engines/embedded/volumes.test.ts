@@ -1,4 +1,5 @@
 import { suite } from '../../harness.js';
+import { requireHost } from '../../host.js';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { chownSync, chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -22,16 +23,10 @@ async function rejects(promise: Promise<unknown>, expected: RegExp): Promise<voi
   assert.unreachable(`expected a rejection matching ${expected}`);
 }
 
-/** Tests that mount or chown need root: a failure under CI=true, a printed skip elsewhere. */
-function needsRoot(what: string): boolean {
-  if (isRoot) return true;
-  if (process.env.CI === 'true') throw new Error(`${what} needs root (run the tests as root)`);
-  console.log(`  (skipped: ${what} needs root)`);
-  return false;
-}
-
 interface Ctx { dir: string; root: StateRoot; inUse: Map<string, string[]>; store: LocalVolumeStore }
 const s = suite<Ctx>('volumes', { dir: '', root: undefined as unknown as StateRoot, inUse: new Map(), store: undefined as unknown as LocalVolumeStore });
+
+const { test: asRoot } = requireHost(s, 'volume mount tests', isRoot ? [] : ['root (mounting tmpfs and bind volumes)']);
 
 s.before.each((ctx) => {
   ctx.dir = mkdtempSync(join(tmpdir(), 'tsc-volumes-'));
@@ -194,8 +189,7 @@ s('mountArgv: tmpfs, bind and nfs-like options', () => {
   assert.not.ok(isMounted('/a', '36 35 98:0 / /a\\040b rw - ext4 /dev/x rw\n'));
 });
 
-s('tmpfs and bind local volumes are mounted on use and unmounted on remove', async ({ store, dir }) => {
-  if (!needsRoot('mounting tmpfs and bind volumes')) return;
+asRoot('tmpfs and bind local volumes are mounted on use and unmounted on remove', async ({ store, dir }) => {
   const t = await store.create({ name: 'scratch', driverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m,mode=1777' } });
   assert.is(await store.mount('scratch'), t.mountpoint);
   assert.ok(isMounted(t.mountpoint));

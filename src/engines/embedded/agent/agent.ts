@@ -14,6 +14,8 @@ export interface AgentService {
   stop(): Promise<void>;
   /** Rebuilds from the state root now (the `reload` command). */
   reload?(): Promise<void>;
+  /** The `reload` command answers only once this service's reload is done (else it is only started). */
+  readonly reloadAwaited?: boolean;
   /** What `status` reports for this service. */
   status?(): unknown;
 }
@@ -79,9 +81,18 @@ export class Agent {
     switch (req.cmd) {
       case 'ping':
         return { ok: true, pid: process.pid };
-      case 'reload':
-        for (const s of this.running) await s.reload?.();
+      case 'reload': {
+        // Only what a starting container needs (its DNS names) is waited for; healthchecks and
+        // restarts rescan on their own, and waiting for them put every service's scan of every
+        // record on each container's start (an `up` of 100 services timed out).
+        const awaited: Array<Promise<void>> = [];
+        for (const s of this.running) {
+          const done = s.reload?.().catch((error: Error) => this.opts.log(`service ${s.name}: reload failed: ${error.message}`));
+          if (done && s.reloadAwaited) awaited.push(done);
+        }
+        await Promise.all(awaited);
         return { ok: true, pid: process.pid };
+      }
       case 'status':
         return { ok: true, pid: process.pid, services: Object.fromEntries(this.running.map((s) => [s.name, s.status?.() ?? {}])) };
       default:

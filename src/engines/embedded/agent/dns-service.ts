@@ -8,6 +8,7 @@ import { DnsServer } from '../dns/server.js';
 import { networkStateDir, readNetworkState } from '../dns/state-files.js';
 import type { AgentLog, AgentService } from './agent.js';
 import { DirWatcher } from './watch.js';
+import { Coalescer } from '../../../util/coalesce.js';
 
 export interface DnsServiceOptions {
   root: string;
@@ -28,9 +29,18 @@ export class DnsService implements AgentService {
   private readonly server: DnsServer;
   private readonly watcher: DirWatcher;
   private readonly failed = new Map<string, string>();
-  private counts = { networks: 0, endpoints: 0 };
-  private reloading: Promise<void> | undefined;
-  private again = false;
+  private counts = { networks: 0, endpoints: 0, rebuilds: 0 };
+  /** Rebuilds in batches: a burst of reloads (one per container an `up` starts) costs two rebuilds. */
+  private readonly rebuilds = new Coalescer(async () => {
+    try {
+      await this.rebuild();
+      this.counts.rebuilds++;
+    } catch (error) {
+      this.opts.log(`dns: reload failed: ${(error as Error).message}`);
+    }
+  });
+  /** Containers wait for this reload before they run (their names must resolve): `reload` awaits it. */
+  readonly reloadAwaited = true;
 
   constructor(private readonly opts: DnsServiceOptions) {
     this.server = new DnsServer({
@@ -59,29 +69,13 @@ export class DnsService implements AgentService {
 
   async stop(): Promise<void> {
     this.watcher.stop();
-    await this.reloading;
+    await this.rebuilds.idle();
     await this.server.close();
   }
 
-  /** Runs one rebuild at a time; a request during one runs once more after it. */
+  /** Resolves once a rebuild that started after this call is done. */
   reload(): Promise<void> {
-    if (this.reloading) {
-      this.again = true;
-      return this.reloading;
-    }
-    this.reloading = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.rebuild();
-        } while (this.again);
-      } catch (error) {
-        this.opts.log(`dns: reload failed: ${(error as Error).message}`);
-      } finally {
-        this.reloading = undefined;
-      }
-    })();
-    return this.reloading;
+    return this.rebuilds.request();
   }
 
   status(): unknown {
@@ -100,7 +94,7 @@ export class DnsService implements AgentService {
     const conf = readHostResolvConf(this.opts.resolvConf);
     this.upstreams = this.opts.upstreams ?? conf.nameservers.map((host) => ({ host, port: 53 }));
     this.records = new DnsRecords(state.networks, state.endpoints, { searchDomains: conf.search });
-    this.counts = { networks: state.networks.length, endpoints: state.endpoints.length };
+    this.counts = { ...this.counts, networks: state.networks.length, endpoints: state.endpoints.length };
 
     const want = new Set(this.records.gateways().map((g) => g.address));
     for (const { host } of this.server.addresses()) {

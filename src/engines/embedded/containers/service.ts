@@ -140,9 +140,9 @@ export class EmbeddedContainerService implements ContainerService {
       if (names && !names.includes(found.config.name)) continue;
       const labels = found.config.spec.labels ?? {};
       if (filter.labels && !Object.entries(filter.labels).every(([k, v]) => k in labels && (v === undefined || labels[k] === v))) continue;
-      const record = await syncRecord(this.ctx, found) as ContainerRecord | undefined;
-      if (!record) continue; // removed meanwhile (a recreate)
-      if (!filter.all && !isActive(record)) continue;
+      const record = await syncRecord(this.ctx, found);
+      // Removed by another command since the listing: not there any more.
+      if (!record || (!filter.all && !isActive(record))) continue;
       out.push(toSummary(record));
     }
     return out;
@@ -150,8 +150,10 @@ export class EmbeddedContainerService implements ContainerService {
 
   async inspect(ref: string): Promise<ContainerDetails | undefined> {
     const found = findRecord(this.ctx.root, ref);
-    if (!found) return undefined;
+    // Still being created by another command: not there yet (its config is not complete).
+    if (!found || found.state.phase === 'creating') return undefined;
     const record = await syncRecord(this.ctx, found);
+    if (!record) return undefined;
     return toDetails(record, runtimeOf(this.ctx, record.config.id).paths.logPath, (name) => this.ctx.volumes.mountpoint(name));
   }
 
@@ -159,7 +161,8 @@ export class EmbeddedContainerService implements ContainerService {
     const id = this.idOf(ref);
     const isRunning = async () => {
       const record = readRecord(this.ctx.root, id);
-      return record ? isActive(await syncRecord(this.ctx, record)) : false;
+      const now = record && await syncRecord(this.ctx, record);
+      return now ? isActive(now) : false;
     };
     if (readRecord(this.ctx.root, id)?.config.spec.log?.driver === 'none') {
       throw new TscError('LOGS_UNAVAILABLE', 'configured logging driver does not support reading (logging.driver: none)');
@@ -175,6 +178,7 @@ export class EmbeddedContainerService implements ContainerService {
       const found = readRecord(this.ctx.root, id);
       if (!found) return last; // removed meanwhile (e.g. `run --rm`)
       const record = await syncRecord(this.ctx, found);
+      if (!record) return last;
       last = record.state.exitCode;
       if (!isActive(record)) return last;
       opts.signal?.throwIfAborted();
@@ -275,7 +279,8 @@ export class EmbeddedContainerService implements ContainerService {
 
   private async synced(ref: string): Promise<ContainerRecord> {
     const found = findRecord(this.ctx.root, ref);
-    if (!found) throw noSuchContainer(ref);
-    return syncRecord(this.ctx, found);
+    const record = found && found.state.phase !== 'creating' ? await syncRecord(this.ctx, found) : undefined;
+    if (!record) throw noSuchContainer(ref);
+    return record;
   }
 }

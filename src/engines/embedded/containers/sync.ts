@@ -32,16 +32,19 @@ export function needsSync(ctx: ContainerContext, record: ContainerRecord): boole
   return !ref || !isAlive(ref);
 }
 
-/** The record, brought up to date; takes the container's lock only when something changed. */
-export async function syncRecord(ctx: ContainerContext, record: ContainerRecord): Promise<ContainerRecord> {
+/**
+ * The record, brought up to date; takes the container's lock only when something changed.
+ * Undefined when another command removed the container meanwhile.
+ */
+export async function syncRecord(ctx: ContainerContext, record: ContainerRecord): Promise<ContainerRecord | undefined> {
   if (!needsSync(ctx, record)) return record;
   return withContainerLock(ctx, record.config.id, 'sync container state', () => syncLocked(ctx, record.config.id));
 }
 
 /** As syncRecord, for a caller that holds the container's lock. */
-export async function syncLocked(ctx: ContainerContext, id: string): Promise<ContainerRecord> {
+export async function syncLocked(ctx: ContainerContext, id: string): Promise<ContainerRecord | undefined> {
   const record = readRecord(ctx.root, id);
-  if (!record || !needsSync(ctx, record)) return record!;
+  if (!record || !needsSync(ctx, record)) return record;
   const ctr = runtimeOf(ctx, id);
   let exit = ctr.exitCode();
   if (!exit) {
@@ -51,7 +54,7 @@ export async function syncLocked(ctx: ContainerContext, id: string): Promise<Con
     exit = ctr.exitCode();
   }
   await finalizeRun(ctx, record, exit ? { code: exit.code, finishedAt: exit.finishedAt } : { code: LOST_MONITOR_EXIT, finishedAt: new Date().toISOString(), error: 'the container monitor (conmon) exited unexpectedly' });
-  return readRecord(ctx.root, id)!;
+  return readRecord(ctx.root, id);
 }
 
 /** Releases what a finished run held and records how it ended. Call with the container's lock held. */

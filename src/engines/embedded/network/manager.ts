@@ -16,6 +16,7 @@ import {
   type ConnectEndpoint, type ConnectResult, type SandboxInfo,
 } from './sandbox-ops.js';
 import { StepErrors } from './steps.js';
+import { findNetworkDamage, repairNetworksLocked, type NetworkDamage } from './repair-networks.js';
 
 export class NetworkManager {
   private readonly ctx: NetContext;
@@ -63,6 +64,15 @@ export class NetworkManager {
   /** Ids of the containers that have a sandbox (a netns of ours). */
   sandboxIds(): string[] {
     return this.ctx.records.sandboxes().map((s) => s.containerId);
+  }
+
+  /**
+   * Verifies each network's bridge (present, up, addressed) and firewall rules,
+   * and puts back what is missing (under the global lock, taken only then).
+   */
+  async repairNetworks(): Promise<NetworkDamage[]> {
+    if ((await findNetworkDamage(this.ctx)).length === 0) return [];
+    return this.locked('repair networks', () => repairNetworksLocked(this.ctx));
   }
 
   /** Refuses while containers are attached. */
@@ -146,3 +156,4 @@ export type { ConnectEndpoint, ConnectResult, SandboxInfo } from './sandbox-ops.
 export type { CreateNetworkSpec } from './network-ops.js';
 export type { EndpointRecord, EndpointEntry, NetworkRecord } from './records.js';
 export type { FirewallBackend } from './firewall.js';
+export type { NetworkDamage } from './repair-networks.js';

@@ -6,6 +6,7 @@
 import { sendControl } from '../agent/control.js';
 import { ensureAgent } from '../agent/ensure.js';
 import { agentPaths } from '../agent/paths.js';
+import { Coalescer } from '../../../util/coalesce.js';
 
 /** Per state root, the ensureAgent in progress in this process: concurrent callers share it. */
 const inFlight = new Map<string, Promise<boolean>>();
@@ -22,5 +23,22 @@ export async function ensureDnsAgent(root: string): Promise<void> {
   const started = await pending;
   // A new agent has read everything at start, but one that a concurrent caller started may have
   // read before this caller's endpoint was written; a running one is told to read again now.
-  if (!(started && mine)) await sendControl(agentPaths(root).socket, 'reload', 5_000);
+  if (!(started && mine)) await reloadBatched(root);
+}
+
+/** How long one batched `reload` may take: the agent rebuilds once per batch, however many containers are starting. */
+const RELOAD_TIMEOUT_MS = 30_000;
+const reloads = new Map<string, Coalescer>();
+
+/** Concurrent callers of this process (the containers one `up` starts) share one request per batch. */
+function reloadBatched(root: string): Promise<void> {
+  let c = reloads.get(root);
+  if (!c) {
+    c = new Coalescer(async () => {
+      const reply = await sendControl(agentPaths(root).socket, 'reload', RELOAD_TIMEOUT_MS);
+      if (!reply.ok) throw new Error(`the tscompose agent could not reload: ${reply.error}`);
+    });
+    reloads.set(root, c);
+  }
+  return c.request();
 }

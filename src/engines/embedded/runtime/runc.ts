@@ -122,8 +122,15 @@ class CliRuntime implements OciRuntime {
   }
 
   async list(): Promise<RuntimeState[]> {
-    const { stdout } = await this.run(['list', '--format', 'json']);
-    return (JSON.parse(stdout.trim() || 'null') as RuntimeState[] | null) ?? [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { stdout } = await this.run(['list', '--format', 'json']);
+        return (JSON.parse(stdout.trim() || 'null') as RuntimeState[] | null) ?? [];
+      } catch (error) {
+        // Another command deleted a container while runc listed the state directory: list again.
+        if (attempt >= 4 || !(error instanceof ProcessError && /no such file or directory/.test(error.stderr))) throw error;
+      }
+    }
   }
 
   async kill(id: string, signal: string, opts: { all?: boolean } = {}): Promise<void> {

@@ -7,12 +7,14 @@
 // Why not proper-lockfile: it judges staleness by mtime, so it needs a
 // heartbeat and can steal the lock of a live but slow holder, and it records
 // no holder to tell the user about.
-import { closeSync, fstatSync, linkSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TscError } from '../../../util/errors.js';
 import { isAlive, selfRef, type ProcessRef } from './process-ref.js';
+import { createWhole, removeIfStill, sweepRemoveMarkers, type RemoveOutcome } from './remove-if.js';
 import type { StateRoot } from './root.js';
 
 export interface LockHolder extends ProcessRef {
@@ -83,8 +85,9 @@ export async function acquireLock(path: string, what: { command: string; project
     const current = readLock(path);
     if (!current) continue; // released between our attempt and the read
     if (!current.holder || !isAlive(current.holder)) {
-      if (current.holder || Date.now() - current.mtimeMs > 5_000) removeIfSame(path, current.ino);
-      else await sleep(pollMs); // lock files appear whole (link): an unreadable one is damaged, but give it a moment
+      const judged = current.holder || Date.now() - current.mtimeMs > 5_000;
+      // Lock files appear whole (link): an unreadable one is damaged, but give it a moment.
+      if (!judged || removeStale(path, current) === 'busy') await sleep(Math.min(pollMs, 20));
       continue;
     }
     if (current.holder.token !== toldAbout) {
@@ -140,17 +143,7 @@ export function readLockHolder(path: string): LockHolder | undefined {
 }
 
 function tryCreate(path: string, me: LockHolder): boolean {
-  const tmp = `${path}.${process.pid}.${me.token}.tmp`;
-  writeFileSync(tmp, JSON.stringify(me) + '\n', { mode: 0o600 });
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    unlinkSync(tmp);
-  }
+  return createWhole(path, JSON.stringify(me) + '\n');
 }
 
 interface LockFile {
@@ -182,26 +175,42 @@ function readLock(path: string): LockFile | undefined {
   }
 }
 
-/**
- * Removes a dead holder's lock, and only that one: the file is renamed aside
- * first (atomic), then compared with what was judged stale. Should another
- * waiter have replaced it meanwhile, the live lock is linked back.
- */
-function removeIfSame(path: string, staleIno: number): void {
-  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+/** The judged lock file's identity: its holder's token, or (unreadable) its inode and time. */
+function lockKey(f: LockFile): string {
+  return f.holder?.token && /^[0-9a-f]{1,64}$/.test(f.holder.token) ? f.holder.token : `i${f.ino}-${Math.trunc(f.mtimeMs)}`;
+}
+
+/** Removes a dead holder's lock, and only that one, however many waiters judge it at once (state/remove-if.ts). */
+function removeStale(path: string, stale: LockFile): RemoveOutcome {
+  const key = lockKey(stale);
+  return removeIfStill(path, key, () => {
+    const now = readLock(path);
+    return now !== undefined && now.ino === stale.ino && lockKey(now) === key;
+  });
+}
+
+/** Lock files and takeover markers that belong to nobody alive: removed (repair, under the global lock). */
+export function sweepDeadLocks(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
   try {
-    renameSync(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
+    names = readdirSync(dir);
+  } catch {
+    return removed;
   }
-  try {
-    if (lstatSync(aside).ino !== staleIno) {
-      try { linkSync(aside, path); } catch { /* a third waiter took it already */ }
-    }
-  } finally {
-    unlinkSync(aside);
+  for (const name of names) {
+    if (!name.endsWith('.lock') || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    const current = readLock(path);
+    if (!current || (current.holder && isAlive(current.holder))) continue;
+    if (!current.holder && Date.now() - current.mtimeMs <= 5_000) continue;
+    if (removeStale(path, current) === 'removed') removed.push(path);
   }
+  removed.push(...sweepRemoveMarkers(dir, (file, key) => {
+    const now = readLock(file);
+    return now !== undefined && lockKey(now) === key;
+  }));
+  return removed;
 }
 
 const heldLocks = new Map<string, LockHolder>();
@@ -233,6 +242,10 @@ function held(path: string, me: LockHolder): Lock {
 function unlinkIfOurs(path: string, token: string): void {
   const current = readLock(path);
   if (current?.holder?.token !== token) return;
-  // Rename-then-check, as for stale locks: never remove a lock someone else just made.
-  removeIfSame(path, current.ino);
+  // Ours, and we are alive: nobody else removes or replaces it between the read and the unlink.
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }

@@ -1,8 +1,9 @@
 // Container name → id: one file per name under containers/.names, created
 // with link(2) so that two commands can never claim the same name.
-import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { removeIfStill } from './remove-if.js';
 import type { StateRoot } from './root.js';
 
 export function namesDir(root: StateRoot): string {
@@ -35,23 +36,11 @@ export function lookupName(root: StateRoot, name: string): string | undefined {
   }
 }
 
-/** Releases `name` if it still belongs to `id` (a name reused meanwhile is left alone). */
+/** Releases `name` if it still belongs to `id` (a name reused meanwhile is left alone; state/remove-if.ts). */
 export function releaseName(root: StateRoot, name: string, id: string): void {
   const path = join(namesDir(root), name);
-  const aside = join(namesDir(root), `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.release`);
-  try {
-    renameSync(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  try {
-    if (readFileSync(aside, 'utf8').trim() !== id) {
-      try { linkSync(aside, path); } catch { /* claimed again meanwhile */ }
-    }
-  } finally {
-    unlinkSync(aside);
-  }
+  if (lookupName(root, name) !== id) return;
+  removeIfStill(path, id, () => lookupName(root, name) === id);
 }
 
 /** Every claimed name with its id (temporary files left by a killed command are skipped). */

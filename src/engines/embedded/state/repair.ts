@@ -2,11 +2,13 @@
 // next command: half-made records, interrupted removals, temporary files,
 // names whose container is gone.
 import { existsSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
 import { isFullId } from './ids.js';
 import { hasMountsUnder } from './mountinfo.js';
-import { claimName, listNames, lookupName, releaseName } from './name-index.js';
+import { sweepDeadLocks } from './lock.js';
+import { claimName, listNames, lookupName, namesDir, releaseName } from './name-index.js';
+import { sweepRemoveMarkers } from './remove-if.js';
 import { isAlive } from './process-ref.js';
 import { initialState, removeRecord, updateState, type ContainerConfigRecord, type ContainerStateRecord } from './containers.js';
 import type { StateRoot } from './root.js';
@@ -19,6 +21,8 @@ export interface RepairReport {
   /** Names re-claimed for their container, or freed because their container is gone. */
   namesFixed: string[];
   tempFilesRemoved: number;
+  /** Lock files of holders that are gone (and their takeover markers). */
+  locksRemoved: number;
 }
 
 export interface RepairOptions {
@@ -31,7 +35,7 @@ const TEMP = /\.(\d+)\.[0-9a-f]+\.(tmp|release)$|\.stale\.(\d+)\.[0-9a-f]+$/;
 
 export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): Promise<RepairReport> {
   const graceMs = opts.graceMs ?? 60_000;
-  const report: RepairReport = { removed: [], markedDead: [], namesFixed: [], tempFilesRemoved: 0 };
+  const report: RepairReport = { removed: [], markedDead: [], namesFixed: [], tempFilesRemoved: 0, locksRemoved: 0 };
   const old = (path: string) => {
     try {
       return Date.now() - statSync(path).mtimeMs > graceMs;
@@ -88,6 +92,8 @@ export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): 
   }
   report.tempFilesRemoved += removeDeadTemps(join(root.containers, '.names'), old);
   report.tempFilesRemoved += removeDeadTemps(root.locks, old);
+  report.tempFilesRemoved += sweepRemoveMarkers(namesDir(root), (file, id) => lookupName(root, basename(file)) === id).length;
+  report.locksRemoved = sweepDeadLocks(root.locks).length;
   report.tempFilesRemoved += removeDeadStaging(root);
   return report;
 }

@@ -1,0 +1,73 @@
+// A network whose kernel objects a killed command (or a reboot) left missing
+// is put back by the next command's start-up repair: the bridge, its state,
+// its address, its firewall rules; containers then join it as usual.
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { openContainerContext, repairStateRoot } from '../../../src/engines/embedded/engine.js';
+import { deleteTagged, ourFirewallLines } from '../../../src/engines/embedded/network/firewall.js';
+import { findNetworkDamage } from '../../../src/engines/embedded/network/repair-networks.js';
+import { openNetContext } from '../../../src/engines/embedded/network/context.js';
+import { openStateRoot } from '../../../src/engines/embedded/state/root.js';
+import { suite } from '../../harness.js';
+import { requireHost } from '../../host.js';
+import { closeTestEngine, missingForEngine, openTestEngine, spec, type TestEngine } from './engine-helpers.js';
+import { missingForNetwork } from './network-helpers.js';
+
+const s = suite('network repair');
+const { ready, test } = requireHost(s, 'network repair tests', [...new Set([...missingForEngine(), ...missingForNetwork()])]);
+let t: TestEngine | undefined;
+
+s.before(async () => {
+  if (ready) t = await openTestEngine();
+});
+s.after(async () => {
+  try {
+    for (const n of (await t?.engine.networks.list()) ?? []) await t!.engine.networks.remove(n.id).catch(() => undefined);
+  } finally {
+    await closeTestEngine(t);
+  }
+});
+
+const ipJson = (...args: string[]) => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' })) as Array<{ flags: string[]; addr_info: Array<{ local: string }> }>;
+const damage = () => findNetworkDamage(openNetContext(openStateRoot(t!.root)));
+
+test('bridge down, address and rules gone (killed before its rules): all back, and a container joins', async () => {
+  const net = await t!.engine.networks.create({ name: 'tscrepair1', labels: {} });
+  const record = openNetContext(openStateRoot(t!.root)).records.network('tscrepair1')!;
+  assert.equal(await damage(), []);
+  await deleteTagged(record.id.slice(0, 12));
+  execFileSync('ip', ['addr', 'flush', 'dev', record.bridge]);
+  execFileSync('ip', ['link', 'set', 'dev', record.bridge, 'down']);
+  assert.equal(await damage(), [{ network: 'tscrepair1', problems: [`bridge ${record.bridge} down`, `gateway address ${record.gateway}/${record.subnet.split('/')[1]} missing`, 'firewall rules missing'] }]);
+
+  const report = await repairStateRoot(openContainerContext(t!.root));
+  assert.equal(report.networks.map((n) => n.network), ['tscrepair1']);
+  assert.equal(await damage(), []);
+  const link = ipJson('addr', 'show', 'dev', record.bridge)[0]!;
+  assert.ok(link.flags.includes('UP'));
+  assert.ok(link.addr_info.some((a) => a.local === net.subnets[0]!.gateway));
+  // Once each, not twice.
+  const mine = (await ourFirewallLines()).filter((l) => l.includes(`tsc:${record.id.slice(0, 12)}`));
+  assert.is(new Set(mine).size, mine.length, mine.join('\n'));
+
+  const id = await t!.engine.containers.create(spec({ command: ['sleep', '1000'], networks: { tscrepair1: {} }, networkMode: 'tscrepair1' }));
+  await t!.engine.containers.start(id);
+  assert.is((await t!.engine.containers.inspect(id))?.state.status, 'running');
+  await t!.engine.containers.remove(id, { force: true });
+});
+
+test('record written, bridge never made (killed in between): the bridge is made and the network works', async () => {
+  await t!.engine.networks.create({ name: 'tscrepair2', labels: {} });
+  const record = openNetContext(openStateRoot(t!.root)).records.network('tscrepair2')!;
+  execFileSync('ip', ['link', 'del', 'dev', record.bridge]);
+  await deleteTagged(record.id.slice(0, 12));
+  assert.equal(await damage(), [{ network: 'tscrepair2', problems: [`bridge ${record.bridge} missing`] }]);
+  await repairStateRoot(openContainerContext(t!.root));
+  assert.equal(await damage(), []);
+  const id = await t!.engine.containers.create(spec({ command: ['sleep', '1000'], networks: { tscrepair2: {} }, networkMode: 'tscrepair2' }));
+  await t!.engine.containers.start(id);
+  assert.is((await t!.engine.containers.inspect(id))?.state.status, 'running');
+  await t!.engine.containers.remove(id, { force: true });
+});
+
+s.run();
