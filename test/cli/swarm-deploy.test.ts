@@ -5,7 +5,7 @@
 // removes everything. This kernel has no IPVS, so the ingress routing mesh
 // cannot carry traffic: the front service publishes in host mode and the
 // replicated one is reached by DNS round robin.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as assert from 'uvu/assert';
@@ -103,6 +103,7 @@ s.before(async () => {
 
 s.after(async () => {
   await registry?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test('swarm init; the image is pushed to a registry of the test\'s own', async (t) => {
