@@ -17,7 +17,7 @@ import { EmbeddedNetworkService } from './networks/store.js';
 import { cleanupLeftovers, type CleanupReport } from './runtime/cleanup.js';
 import type { RuntimeName } from './runtime/runc.js';
 import { mountsUnder, unmount } from './snapshots/mount.js';
-import { listRecords, readRecord } from './state/containers.js';
+import { listRecords, readRecord, type ContainerRecord } from './state/containers.js';
 import { acquireLock, acquireProjectLock } from './state/lock.js';
 import { repairRecords, type RepairReport } from './state/repair.js';
 import { openStateRoot, type StateRoot } from './state/root.js';
@@ -105,7 +105,7 @@ export async function repairStateRoot(ctx: ContainerContext): Promise<StateRootR
 
 async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairReport> {
   const records = await repairRecords(ctx.root);
-  const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime);
+  const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime, (id, fn) => withContainerLock(ctx, id, 'repair runtime', fn));
   // Before anything joins them: a command killed half-way through making a network, or a reboot, left it dead.
   const networks = await ctx.network.repairNetworks();
   // The agent answers DNS on every gateway: back whenever networks exist, and told about repaired ones.
@@ -115,11 +115,17 @@ async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairRepor
     const now = await syncRecord(ctx, record);
     if (!now) continue; // removed by another command meanwhile
     if (now !== record) report.synced.push(record.config.id);
-    if (isActive(now) || now.state.status === 'dead' || now.state.status === 'removing') continue;
-    for (const m of mountsUnder(containerLayout(now.dir).rootfs)) {
-      await unmount(m).catch(() => unmount(m, { lazy: true }));
-      report.unmounted.push(m);
-    }
+    if (!leftMounted(now)) continue;
+    // Under the container's lock: a start in another command mounts the rootfs
+    // while the record still says "created", and runs `runc create` on it.
+    await withContainerLock(ctx, now.config.id, 'repair rootfs', async () => {
+      const current = readRecord(ctx.root, now.config.id);
+      if (!current || !leftMounted(current)) return;
+      for (const m of mountsUnder(containerLayout(current.dir).rootfs)) {
+        await unmount(m).catch(() => unmount(m, { lazy: true }));
+        report.unmounted.push(m);
+      }
+    });
   }
   for (const id of ctx.network.sandboxIds()) {
     // Under the container's lock: a start in another command holds it while its sandbox is new.
@@ -131,6 +137,12 @@ async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairRepor
     });
   }
   return report;
+}
+
+/** A root filesystem still mounted on a container that is not running (and not being removed). */
+function leftMounted(record: ContainerRecord): boolean {
+  if (isActive(record) || record.state.status === 'dead' || record.state.status === 'removing') return false;
+  return mountsUnder(containerLayout(record.dir).rootfs).length > 0;
 }
 
 /** For tests and `system` commands: the context of an engine's containers over `root`. */

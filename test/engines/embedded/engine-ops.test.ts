@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openContainerContext, repairStateRoot } from '../../../src/engines/embedded/engine.js';
-import { runtimeOf } from '../../../src/engines/embedded/containers/context.js';
+import { runtimeOf, withContainerLock } from '../../../src/engines/embedded/containers/context.js';
 import { isMounted, mountOverlay } from '../../../src/engines/embedded/snapshots/mount.js';
 import { collector, engineSuite, logLines, rejects, spec } from './engine-helpers.js';
 
@@ -183,6 +183,30 @@ test('repair after a crash: conmon killed, a rootfs left mounted', async ({ engi
   assert.is((await engine.containers.inspect(id))?.state.status, 'running', 'it starts again after repair');
   await engine.containers.remove(id, { force: true });
   await engine.containers.remove(other);
+});
+
+test('repair leaves alone the rootfs of a container another command is starting (its lock held)', async ({ engine, root }) => {
+  const ctx = openContainerContext(root);
+  const id = await engine.containers.create(spec({ command: ['true'] }));
+  const dir = join(root, 'containers', id);
+  const rootfs = join(dir, 'rootfs');
+  const image = await ctx.images.resolveImage('busybox');
+  let settled = false;
+  let repair: Promise<unknown> | undefined;
+  // As startContainer does: the lock held, the rootfs mounted, the record still "created".
+  await withContainerLock(ctx, id, 'test start', async () => {
+    await mountOverlay({ lowerDirs: [...image.layerDirs].reverse(), upperDir: join(dir, 'upper'), workDir: join(dir, 'work'), target: rootfs });
+    repair = repairStateRoot(ctx).finally(() => (settled = true));
+    await sleep(500);
+    assert.ok(isMounted(rootfs), 'repair unmounted the rootfs of a container being started');
+    assert.ok(existsSync(join(rootfs, 'bin', 'sleep')));
+    assert.not.ok(settled, 'repair did not wait for the container\'s lock');
+  });
+  // Released without a run: now it is a leftover, and repair unmounts it.
+  const report = await repair as Awaited<ReturnType<typeof repairStateRoot>>;
+  assert.ok(report.unmounted.includes(rootfs), JSON.stringify(report));
+  assert.not.ok(isMounted(rootfs));
+  await engine.containers.remove(id);
 });
 
 s.run();

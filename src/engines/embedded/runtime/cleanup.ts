@@ -22,7 +22,15 @@ export interface CleanupReport {
 /** Exit code recorded for a container killed by cleanup: 128 + SIGKILL, as Docker reports a kill. */
 export const ORPHAN_EXIT_CODE = 137;
 
-export async function cleanupLeftovers(stateRoot: string, runtimeName: RuntimeName = 'runc'): Promise<CleanupReport> {
+/**
+ * `withLock`: runs its callback under the container's operation lock. A start
+ * in another command holds that lock while `runc create` runs and before
+ * conmon's record is written: judged without it, that container looks orphaned.
+ */
+export async function cleanupLeftovers(
+  stateRoot: string, runtimeName: RuntimeName = 'runc',
+  withLock: (id: string, fn: () => Promise<void>) => Promise<void> = (_id, fn) => fn(),
+): Promise<CleanupReport> {
   const report: CleanupReport = { deleted: [], unmounted: [], problems: [] };
   const runtime = openRuntime(stateRoot, runtimeName);
   if (!runtime.path || !existsSync(runtime.root)) return report;
@@ -33,28 +41,34 @@ export async function cleanupLeftovers(stateRoot: string, runtimeName: RuntimeNa
   // Every command repairs: ask the runtime (`runc list`, a process) only when
   // one of its containers (a directory under its root) has lost its conmon.
   const suspects = readdirSync(runtime.root).filter((id) => !monitored(id));
-  for (const rs of suspects.length > 0 ? await runtime.list() : []) {
-    const ctr = new ContainerRuntime({ stateRoot, id: rs.id, runtime: runtimeName });
-    if (monitored(rs.id)) continue;
-    try {
-      const paths = runtimePaths(stateRoot, rs.id);
-      if (rs.status !== 'stopped') await runtime.kill(rs.id, 'SIGKILL').catch(() => undefined);
-      if (!ctr.exitCode() && existsSync(paths.dir)) {
-        writeFileAtomic(paths.exitFile, String(rs.status === 'stopped' ? -1 : ORPHAN_EXIT_CODE));
-      }
-      await runtime.delete(rs.id, { force: true });
-      const busy = removeCgroups(ctr.cgroupsPath);
-      if (busy.length) report.problems.push(`${rs.id}: cgroups still busy: ${busy.join(', ')}`);
-      report.deleted.push(rs.id);
-      if (rs.rootfs && rs.rootfs.startsWith(stateRoot)) {
-        for (const m of mountsUnder(rs.rootfs)) {
-          await unmount(m);
-          report.unmounted.push(m);
+  for (const listed of suspects.length > 0 ? await runtime.list() : []) {
+    if (monitored(listed.id)) continue;
+    await withLock(listed.id, async () => {
+      // Judged again under the lock: a start may have finished meanwhile.
+      if (monitored(listed.id)) return;
+      const rs = await runtime.state(listed.id).catch(() => undefined);
+      if (!rs) return; // deleted meanwhile
+      const ctr = new ContainerRuntime({ stateRoot, id: rs.id, runtime: runtimeName });
+      try {
+        const paths = runtimePaths(stateRoot, rs.id);
+        if (rs.status !== 'stopped') await runtime.kill(rs.id, 'SIGKILL').catch(() => undefined);
+        if (!ctr.exitCode() && existsSync(paths.dir)) {
+          writeFileAtomic(paths.exitFile, String(rs.status === 'stopped' ? -1 : ORPHAN_EXIT_CODE));
         }
+        await runtime.delete(rs.id, { force: true });
+        const busy = removeCgroups(ctr.cgroupsPath);
+        if (busy.length) report.problems.push(`${rs.id}: cgroups still busy: ${busy.join(', ')}`);
+        report.deleted.push(rs.id);
+        if (rs.rootfs && rs.rootfs.startsWith(stateRoot)) {
+          for (const m of mountsUnder(rs.rootfs)) {
+            await unmount(m);
+            report.unmounted.push(m);
+          }
+        }
+      } catch (error) {
+        report.problems.push(`${rs.id}: ${(error as Error).message}`);
       }
-    } catch (error) {
-      report.problems.push(`${rs.id}: ${(error as Error).message}`);
-    }
+    });
   }
   // Process files of execs interrupted by a crash.
   const containersDir = join(stateRoot, 'runtime', 'containers');
