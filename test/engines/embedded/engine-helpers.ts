@@ -43,6 +43,10 @@ export async function closeTestEngine(t: TestEngine | undefined): Promise<void> 
   for (const c of await t.engine.containers.list({ all: true }).catch((e) => (errors.push(e), []))) {
     await t.engine.containers.remove(c.id, { force: true, volumes: true }).catch((e) => errors.push(e));
   }
+  // Networks are host objects (bridges, rules): removing the root would leave them behind.
+  for (const n of await t.engine.networks.list().catch((e) => (errors.push(e), []))) {
+    await t.engine.networks.remove(n.name).catch((e) => errors.push(e));
+  }
   for (const m of mountsUnder(t.root)) await unmount(m).catch(() => unmount(m, { lazy: true })).catch((e) => errors.push(e));
   // Healthchecks, restart policies and networks start the agent: stop it before its root goes.
   await stopAgent(t.root).catch((e) => errors.push(e));
