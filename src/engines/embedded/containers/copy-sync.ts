@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync, constants, fchmodSync, fchownSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync,
-  readFileSync, readlinkSync, readSync, renameSync, symlinkSync, unlinkSync, writeSync, type Stats,
+  readlinkSync, readSync, renameSync, symlinkSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { FileSync } from '../../../engine/types.js';
@@ -172,22 +172,6 @@ function writeFileFrom(hostPath: string, tmp: string, mode: number, owner: Owner
     }
   } finally {
     closeSync(input);
-  }
-}
-
-/** A text file of the container (e.g. /etc/passwd), resolved in its root and read by descriptor; '' when missing. */
-export function readInRoot(root: CopyRoot, path: string): string {
-  const rootFd = openRootDir(root.dir);
-  let dir: number | undefined;
-  let fd: number | undefined;
-  try {
-    dir = openDirIn(rootFd, posix.dirname(path), { name: root.name });
-    fd = openSync(at(dir, posix.basename(path)), constants.O_RDONLY | constants.O_NOFOLLOW);
-    return readFileSync(fd, 'utf8');
-  } catch {
-    return '';
-  } finally {
-    for (const f of [fd, dir, rootFd]) if (f !== undefined) closeSync(f);
   }
 }
 

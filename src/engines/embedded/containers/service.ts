@@ -11,7 +11,7 @@ import {
 } from '../state/containers.js';
 import { runtimeOf, withContainerLock, type ContainerContext } from './context.js';
 import { copyFromRoot, copyToRoot, type CopyRoot } from './copy.js';
-import { readInRoot, syncToRoot } from './copy-sync.js';
+import { syncToRoot } from './copy-sync.js';
 import { createContainer } from './create.js';
 import { toDetails, toSummary } from './details.js';
 import { execIn } from './exec.js';
@@ -23,7 +23,7 @@ import { topOf } from './top.js';
 import { readContainerStats } from '../runtime/stats.js';
 import { recordHealthcheck } from '../health/config.js';
 import { cancelRestart, endsContainer, markStoppedByUser } from '../restart/user-stop.js';
-import { resolveUser } from '../runtime/user.js';
+import { readUserDb, resolveUser } from '../runtime/user.js';
 
 export class EmbeddedContainerService implements ContainerService {
   constructor(private readonly ctx: ContainerContext) {}
@@ -218,10 +218,7 @@ export class EmbeddedContainerService implements ContainerService {
     if (changes.length === 0) return { copied: 0, deleted: 0 };
     let counts = { copied: 0, deleted: 0 };
     await this.withCopyRoot(ref, changes[0]!.containerPath, async (root, record) => {
-      const owner = resolveUser(record.config.spec.user, {
-        passwd: readInRoot(root, '/etc/passwd'),
-        group: readInRoot(root, '/etc/group'),
-      });
+      const owner = resolveUser(record.config.spec.user, readUserDb(root.dir));
       counts = syncToRoot(root, changes, owner);
     }, { freeze: false });
     return counts;
