@@ -19,7 +19,8 @@ function guard<T>(name: string, hook: string, fn: Hook<T>): Hook<T> {
       await fn(context);
     } catch (error) {
       failures.push({ suite: name, hook, error });
-      throw error;
+      // uvu runs `after` in a finally block: a throw there ends the whole run, not just this suite.
+      if (hook !== 'after') throw error;
     }
   };
 }

@@ -46,8 +46,14 @@ for (const file of files) {
     console.error(`could not load ${relative(root, file)}:`, error);
   }
 }
-await uvu.exec(false);
+let runnerCrash: unknown;
+try {
+  await uvu.exec(false);
+} catch (error) {
+  runnerCrash = error;
+}
 process.stdout.write = realWrite;
+if (runnerCrash) console.error('the test runner stopped early:', runnerCrash);
 
 // eslint-disable-next-line no-control-regex
 const plain = captured.replace(/\x1b\[[0-9;]*m/g, '');
@@ -57,7 +63,7 @@ const passed = num('Passed');
 const skipped = num('Skipped');
 const hooks = hookFailures();
 for (const h of hooks) console.error(`hook ${h.hook} of suite "${h.suite}" failed:`, h.error);
-let failed = total - passed + hooks.length + loadFailures;
+let failed = total - passed + hooks.length + loadFailures + (runnerCrash ? 1 : 0);
 if (failed === 0 && process.exitCode) failed = 1;
 if (process.env.CI === 'true' && skipped > 0) {
   console.error(`${skipped} test(s) skipped or left out by .only: not allowed in CI`);
