@@ -10,7 +10,7 @@ import { buildCacheDir, EmbeddedBuilder } from './build/builder.js';
 import { BuildCache } from './build/cache.js';
 import { stopAgent } from './agent/ensure.js';
 import { ensureDnsAgent } from './networks/dns-agent.js';
-import { NetworkManager, type NetworkDamage } from './network/manager.js';
+import { NetworkManager, type NetworkDamage } from './networks/manager.js';
 import { agentPaths } from './agent/paths.js';
 import { liveAgent } from './agent/pidfile.js';
 import { EmbeddedNetworkService } from './networks/store.js';
