@@ -9,7 +9,7 @@ import { ImageStore } from './images/store.js';
 import { buildCacheDir, EmbeddedBuilder } from './build/builder.js';
 import { BuildCache } from './build/cache.js';
 import { stopAgent } from './agent/ensure.js';
-import { ensureDnsAgent } from './networks/dns-agent.js';
+import { ensureDnsAgent } from './agent/dns-agent.js';
 import { NetworkManager, type NetworkDamage } from './networks/manager.js';
 import { agentPaths } from './agent/paths.js';
 import { liveAgent } from './agent/pidfile.js';

@@ -15,7 +15,7 @@ import { readAgentPid } from '../../../src/engines/embedded/agent/pidfile.js';
 import { runtimeOf } from '../../../src/engines/embedded/containers/context.js';
 import { containerLayout } from '../../../src/engines/embedded/containers/layout.js';
 import { openContainerContext } from '../../../src/engines/embedded/engine.js';
-import { ensureDnsAgent } from '../../../src/engines/embedded/networks/dns-agent.js';
+import { ensureDnsAgent } from '../../../src/engines/embedded/agent/dns-agent.js';
 import { bootStateRoot } from '../../../src/engines/embedded/restart/boot.js';
 import { performRestart } from '../../../src/engines/embedded/restart/perform.js';
 import { readRestartRecord, type RestartRecord } from '../../../src/engines/embedded/restart/records.js';
