@@ -3,7 +3,8 @@
 // its address, its firewall rules; containers then join it as usual.
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { openContainerContext, repairStateRoot } from '../../../src/engines/embedded/engine.js';
+import { openContainerContext } from '../../../src/engines/embedded/agent/open-context.js';
+import { repairStateRoot } from '../../../src/engines/embedded/engine.js';
 import { deleteTagged, ourFirewallLines } from '../../../src/engines/embedded/networks/firewall.js';
 import { findNetworkDamage } from '../../../src/engines/embedded/networks/repair-networks.js';
 import { openNetContext } from '../../../src/engines/embedded/networks/context.js';

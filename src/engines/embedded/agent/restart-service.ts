@@ -37,8 +37,8 @@ export class RestartService implements AgentService {
   /** Returns at once: the first scan may wait for container locks, and `ping` must not. */
   async start(): Promise<void> {
     this.stopped = false;
-    // Loaded here, not at the top: the whole engine is most of the agent's start-up, which a fresh `up` waits for.
-    if (!this.ctx) this.ctx = (await import('../engine.js')).openContainerContext(this.opts.root);
+    // Loaded here, not at the top: the stores are most of the agent's start-up, which a fresh `up` waits for.
+    if (!this.ctx) this.ctx = (await import('./open-context.js')).openContainerContext(this.opts.root);
     void this.scan();
     this.interval = setInterval(() => void this.scan(), this.opts.rescanMs ?? 2000);
   }
