@@ -17,7 +17,7 @@ import { containerLayout } from '../../../src/engines/embedded/containers/layout
 import { openContainerContext } from '../../../src/engines/embedded/agent/open-context.js';
 import { ensureDnsAgent } from '../../../src/engines/embedded/agent/dns-agent.js';
 import { bootStateRoot } from '../../../src/engines/embedded/boot.js';
-import { performRestart } from '../../../src/engines/embedded/restart/perform.js';
+import { performRestart } from '../../../src/engines/embedded/agent/restart-perform.js';
 import { readRestartRecord, type RestartRecord } from '../../../src/engines/embedded/restart/records.js';
 import { restartExtra } from '../../../src/engines/embedded/restart/restart-state.js';
 import { mountsUnder, unmount } from '../../../src/engines/embedded/snapshots/mount.js';

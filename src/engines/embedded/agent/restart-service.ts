@@ -6,8 +6,8 @@
 // catches what a missed hook would lose.
 import type { ContainerContext } from '../containers/context.js';
 import { listRecords } from '../state/containers.js';
-import { decideOnExit, exitPending } from '../restart/on-exit.js';
-import { performRestart } from '../restart/perform.js';
+import { decideOnExit, exitPending } from './restart-on-exit.js';
+import { performRestart } from './restart-perform.js';
 import { listRestartRecords, removeRestartRecord, type RestartRecord } from '../restart/records.js';
 import type { AgentLog, AgentService } from './agent.js';
 
