@@ -1,7 +1,7 @@
 // `tscompose system boot`: run once at host start (a systemd oneshot unit,
 // see the README) to bring back the containers whose restart policy says so.
 import type { Command } from 'commander';
-import { bootStateRoot } from '../../engines/embedded/restart/boot.js';
+import { bootStateRoot } from '../../engines/embedded/boot.js';
 import { resolveStateRoot } from '../../engines/embedded/state/root.js';
 import { TscError } from '../../util/errors.js';
 import type { GlobalOptions } from '../global-options.js';

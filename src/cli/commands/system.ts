@@ -1,7 +1,8 @@
 // `tscompose system doctor|info`: can this machine run the embedded engine, and what it holds.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseCgroups, renderDoctorReport, runDoctor } from '../../engines/embedded/doctor.js';
+import { parseCgroups, runDoctor } from '../../engines/embedded/doctor.js';
+import { renderDoctorReport } from '../format/doctor-report.js';
 import { resolveStateRoot } from '../../engines/embedded/state/root.js';
 import { LABEL } from '../../stack/labels.js';
 import { TscError } from '../../util/errors.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { DoctorCheck } from './doctor.js';
 import { appArmorEnabled, DEFAULT_APPARMOR_PROFILE } from './runtime/apparmor.js';
 import { findInPath } from './runtime/runc.js';
-import { readSysctl, recordedHostSysctls, type HostSysctlRecord } from './network/host-sysctls.js';
+import { readSysctl, recordedHostSysctls, type HostSysctlRecord } from './networks/host-sysctls.js';
 
 export function checkSeccomp(status = readStatus()): DoctorCheck {
   const supported = /^Seccomp:\s*\d/m.test(status);

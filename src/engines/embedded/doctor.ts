@@ -243,18 +243,3 @@ function firstLine(error: unknown): string {
   const text = error instanceof ProcessError ? (error.stderr.trim() || error.message) : error instanceof Error ? error.message : String(error);
   return text.split('\n')[0] ?? text;
 }
-
-/** A `docker info`-like text: one line per check, then the fixes. */
-export function renderDoctorReport(report: DoctorReport): string {
-  const width = Math.max(...report.checks.map((c) => c.name.length));
-  const lines = report.checks.map((c) => ` ${(c.ok ? 'ok' : c.optional ? 'warn' : 'FAIL').padEnd(5)} ${c.name.padEnd(width)}  ${c.detail}`);
-  const fixes = report.checks.filter((c) => !c.ok && c.fix).map((c) => `  ${c.name}: ${c.fix}`);
-  return [
-    'Embedded engine:',
-    ...lines,
-    ...(fixes.length ? ['', 'To fix:', ...fixes] : []),
-    '',
-    report.ok ? 'This machine can run the embedded engine.' : 'This machine cannot run the embedded engine yet (or use --engine docker).',
-    '',
-  ].join('\n');
-}

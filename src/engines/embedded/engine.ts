@@ -9,8 +9,8 @@ import { ImageStore } from './images/store.js';
 import { buildCacheDir, EmbeddedBuilder } from './build/builder.js';
 import { BuildCache } from './build/cache.js';
 import { stopAgent } from './agent/ensure.js';
-import { ensureDnsAgent } from './networks/dns-agent.js';
-import { NetworkManager, type NetworkDamage } from './network/manager.js';
+import { ensureDnsAgent } from './agent/dns-agent.js';
+import { NetworkManager, type NetworkDamage } from './networks/manager.js';
 import { agentPaths } from './agent/paths.js';
 import { liveAgent } from './agent/pidfile.js';
 import { EmbeddedNetworkService } from './networks/store.js';
@@ -20,7 +20,7 @@ import { mountsUnder, unmount } from './snapshots/mount.js';
 import { listRecords, readRecord, type ContainerRecord } from './state/containers.js';
 import { acquireLock, acquireProjectLock } from './state/lock.js';
 import { repairRecords, type RepairReport } from './state/repair.js';
-import { openStateRoot, type StateRoot } from './state/root.js';
+import { openStateRoot } from './state/root.js';
 import { LocalVolumeStore } from './volumes/store.js';
 
 export interface EmbeddedEngineOptions {
@@ -143,13 +143,4 @@ async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairRepor
 function leftMounted(record: ContainerRecord): boolean {
   if (isActive(record) || record.state.status === 'dead' || record.state.status === 'removing') return false;
   return mountsUnder(containerLayout(record.dir).rootfs).length > 0;
-}
-
-/** For tests and `system` commands: the context of an engine's containers over `root`. */
-export function openContainerContext(root: StateRoot | string, runtime: RuntimeName = 'runc'): ContainerContext {
-  const stateRoot = typeof root === 'string' ? openStateRoot(root) : root;
-  return {
-    root: stateRoot, images: new ImageStore({ root: stateRoot.path }), volumes: new LocalVolumeStore(stateRoot), runtime,
-    network: new NetworkManager(stateRoot), ensureDns: () => ensureDnsAgent(stateRoot.path),
-  };
 }

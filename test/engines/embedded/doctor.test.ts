@@ -1,6 +1,7 @@
 import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
-import { checkCgroups, checkKernel, findInPath, isStaticElf, parseCgroups, parseIptablesBackend, parseKernelVersion, parseToolVersion, renderDoctorReport, runDoctor } from '../../../src/engines/embedded/doctor.js';
+import { checkCgroups, checkKernel, findInPath, isStaticElf, parseCgroups, parseIptablesBackend, parseKernelVersion, parseToolVersion, runDoctor } from '../../../src/engines/embedded/doctor.js';
+import { renderDoctorReport } from '../../../src/cli/format/doctor-report.js';
 import { checkAppArmor, checkHostSysctls, checkSeccomp } from '../../../src/engines/embedded/doctor-security.js';
 
 const HYBRID = `
@@ -100,30 +101,6 @@ s('static ELF: no PT_INTERP program header', () => {
 s('findInPath looks in PATH and the sbin directories', () => {
   assert.is(findInPath('sh', '/bin'), '/bin/sh');
   assert.is(findInPath('no-such-tool-here', '/bin'), undefined);
-});
-
-s('renderer: one line per check, fixes after', () => {
-  const text = renderDoctorReport({
-    ok: false,
-    checks: [
-      { name: 'root', ok: true, detail: 'running as root' },
-      { name: 'OCI runtime', ok: false, detail: 'neither runc nor crun found in PATH', fix: 'apt-get install runc conmon' },
-      { name: 'tini', ok: false, optional: true, detail: 'tini not found in PATH', fix: 'apt-get install tini' },
-    ],
-  });
-  assert.is(text, [
-    'Embedded engine:',
-    ' ok    root         running as root',
-    ' FAIL  OCI runtime  neither runc nor crun found in PATH',
-    ' warn  tini         tini not found in PATH',
-    '',
-    'To fix:',
-    '  OCI runtime: apt-get install runc conmon',
-    '  tini: apt-get install tini',
-    '',
-    'This machine cannot run the embedded engine yet (or use --engine docker).',
-    '',
-  ].join('\n'));
 });
 
 s('the real doctor on this machine: root, overlay, runc and conmon are ok', async () => {

@@ -10,12 +10,12 @@ import * as assert from 'uvu/assert';
 import { suite } from '../../harness.js';
 import { requireHost } from '../../host.js';
 import { openStateRoot } from '../../../src/engines/embedded/state/root.js';
-import { openNetContext } from '../../../src/engines/embedded/network/context.js';
-import { NetworkManager, type ConnectResult, type NetworkRecord } from '../../../src/engines/embedded/network/manager.js';
-import { hostRouteSubnets } from '../../../src/engines/embedded/network/host-routes.js';
-import { pickFreeSubnet } from '../../../src/engines/embedded/network/subnet-pool.js';
-import { formatCidr, formatIp, mustParseCidr, overlaps, parseIp } from '../../../src/engines/embedded/network/ipv4.js';
-import { ourFirewallLines } from '../../../src/engines/embedded/network/firewall.js';
+import { openNetContext } from '../../../src/engines/embedded/networks/context.js';
+import { NetworkManager, type ConnectResult, type NetworkRecord } from '../../../src/engines/embedded/networks/manager.js';
+import { hostRouteSubnets } from '../../../src/engines/embedded/networks/host-routes.js';
+import { pickFreeSubnet } from '../../../src/engines/embedded/networks/subnet-pool.js';
+import { formatCidr, formatIp, mustParseCidr, overlaps, parseIp } from '../../../src/engines/embedded/networks/ipv4.js';
+import { ourFirewallLines } from '../../../src/engines/embedded/networks/firewall.js';
 import { readJson } from '../../../src/util/atomic-file.js';
 import { inNetns, missingForNetwork, rejects, sh } from './network-helpers.js';
 

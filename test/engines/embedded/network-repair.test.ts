@@ -3,10 +3,11 @@
 // its address, its firewall rules; containers then join it as usual.
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { openContainerContext, repairStateRoot } from '../../../src/engines/embedded/engine.js';
-import { deleteTagged, ourFirewallLines } from '../../../src/engines/embedded/network/firewall.js';
-import { findNetworkDamage } from '../../../src/engines/embedded/network/repair-networks.js';
-import { openNetContext } from '../../../src/engines/embedded/network/context.js';
+import { openContainerContext } from '../../../src/engines/embedded/agent/open-context.js';
+import { repairStateRoot } from '../../../src/engines/embedded/engine.js';
+import { deleteTagged, ourFirewallLines } from '../../../src/engines/embedded/networks/firewall.js';
+import { findNetworkDamage } from '../../../src/engines/embedded/networks/repair-networks.js';
+import { openNetContext } from '../../../src/engines/embedded/networks/context.js';
 import { openStateRoot } from '../../../src/engines/embedded/state/root.js';
 import { suite } from '../../harness.js';
 import { requireHost } from '../../host.js';

@@ -1,14 +1,14 @@
 // Pure parts of the network code: address arithmetic, the subnet walk, IPAM, names, rules.
 import * as assert from 'uvu/assert';
-import { readBridgeOptions } from '../../../src/engines/embedded/network/bridge-options.js';
+import { readBridgeOptions } from '../../../src/engines/embedded/networks/bridge-options.js';
 import { suite } from '../../harness.js';
-import { formatCidr, macFromIp, mustParseCidr, overlaps, parseCidr, parseIp } from '../../../src/engines/embedded/network/ipv4.js';
-import { candidateSubnets, pickFreeSubnet } from '../../../src/engines/embedded/network/subnet-pool.js';
-import { allocateAddress, resolveIpam } from '../../../src/engines/embedded/network/ipam.js';
-import { bridgeName, netnsName, vethHostName } from '../../../src/engines/embedded/network/names.js';
-import { isolationRules, networkRules } from '../../../src/engines/embedded/network/network-rules.js';
-import { portRules } from '../../../src/engines/embedded/network/port-rules.js';
-import { socketCovers } from '../../../src/engines/embedded/network/proc-sockets.js';
+import { formatCidr, macFromIp, mustParseCidr, overlaps, parseCidr, parseIp } from '../../../src/engines/embedded/networks/ipv4.js';
+import { candidateSubnets, pickFreeSubnet } from '../../../src/engines/embedded/networks/subnet-pool.js';
+import { allocateAddress, resolveIpam } from '../../../src/engines/embedded/networks/ipam.js';
+import { bridgeName, netnsName, vethHostName } from '../../../src/engines/embedded/networks/names.js';
+import { isolationRules, networkRules } from '../../../src/engines/embedded/networks/network-rules.js';
+import { portRules } from '../../../src/engines/embedded/networks/port-rules.js';
+import { socketCovers } from '../../../src/engines/embedded/networks/proc-sockets.js';
 
 const s = suite('network units');
 const cidr = (t: string) => mustParseCidr(t, 'test');

@@ -1,7 +1,7 @@
 import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
 import { decideRestart, nextDelay, startsAtBoot } from '../../../src/engines/embedded/restart/policy.js';
-import { endsContainer } from '../../../src/engines/embedded/restart/user-stop.js';
+import { endsContainer } from '../../../src/engines/embedded/containers/user-stop.js';
 import { serviceRestartPolicy } from '../../../src/stack/spec-runtime.js';
 import type { ServiceConfig } from '../../../src/compose/model.js';
 

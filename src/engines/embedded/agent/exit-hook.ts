@@ -6,7 +6,7 @@
 // (stop, kill, rm) wakes nobody. Never fails loudly: conmon has nobody to
 // report to, and the agent's periodic scan catches what this misses.
 import { parseArgs } from 'node:util';
-import { ensureDnsAgent } from '../networks/dns-agent.js';
+import { ensureDnsAgent } from './dns-agent.js';
 import { hasRestartPolicy } from '../restart/policy.js';
 import { stoppedByUser } from '../restart/restart-state.js';
 import { readRecord } from '../state/containers.js';

@@ -6,8 +6,8 @@
 // catches what a missed hook would lose.
 import type { ContainerContext } from '../containers/context.js';
 import { listRecords } from '../state/containers.js';
-import { decideOnExit, exitPending } from '../restart/on-exit.js';
-import { performRestart } from '../restart/perform.js';
+import { decideOnExit, exitPending } from './restart-on-exit.js';
+import { performRestart } from './restart-perform.js';
 import { listRestartRecords, removeRestartRecord, type RestartRecord } from '../restart/records.js';
 import type { AgentLog, AgentService } from './agent.js';
 
@@ -37,8 +37,8 @@ export class RestartService implements AgentService {
   /** Returns at once: the first scan may wait for container locks, and `ping` must not. */
   async start(): Promise<void> {
     this.stopped = false;
-    // Loaded here, not at the top: the whole engine is most of the agent's start-up, which a fresh `up` waits for.
-    if (!this.ctx) this.ctx = (await import('../engine.js')).openContainerContext(this.opts.root);
+    // Loaded here, not at the top: the stores are most of the agent's start-up, which a fresh `up` waits for.
+    if (!this.ctx) this.ctx = (await import('./open-context.js')).openContainerContext(this.opts.root);
     void this.scan();
     this.interval = setInterval(() => void this.scan(), this.opts.rescanMs ?? 2000);
   }

@@ -3,7 +3,7 @@
 // per-container operation lock.
 import type { ContainerSpec } from '../../../engine/types.js';
 import type { ImageStore } from '../images/store.js';
-import type { NetworkManager } from '../network/manager.js';
+import type { NetworkManager } from '../networks/manager.js';
 import type { RuntimeName } from '../runtime/runc.js';
 import { ContainerRuntime } from '../runtime/container-runtime.js';
 import { acquireLock } from '../state/lock.js';

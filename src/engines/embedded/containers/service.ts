@@ -22,7 +22,7 @@ import { finalizeRun, isActive, releaseMounts, syncLocked, syncRecord } from './
 import { topOf } from './top.js';
 import { readContainerStats } from '../runtime/stats.js';
 import { recordHealthcheck } from '../health/config.js';
-import { cancelRestart, endsContainer, markStoppedByUser } from '../restart/user-stop.js';
+import { cancelRestart, endsContainer, markStoppedByUser } from './user-stop.js';
 import { readUserDb, resolveUser } from '../runtime/user.js';
 
 export class EmbeddedContainerService implements ContainerService {

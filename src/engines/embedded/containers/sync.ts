@@ -9,7 +9,7 @@ import { isAlive } from '../state/process-ref.js';
 import { runtimeOf, withContainerLock, type ContainerContext } from './context.js';
 import { containerLayout, stateExtra } from './layout.js';
 import { resetRuntime } from './runtime-reset.js';
-import { StepErrors } from '../network/steps.js';
+import { StepErrors } from '../networks/steps.js';
 import { teardownNetwork } from './networking.js';
 import { unmountVolumes } from './start-mounts.js';
 

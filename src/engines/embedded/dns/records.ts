@@ -3,7 +3,7 @@
 // address) is on, so that a container sees only the names of networks it
 // shares with the asker.
 import { isIPv4, isIPv6 } from 'node:net';
-import { contains, parseCidr, parseIp as ipv4ToNumber, type Cidr } from '../network/ipv4.js';
+import { contains, parseCidr, parseIp as ipv4ToNumber, type Cidr } from '../networks/ipv4.js';
 import { parseUpstream, type Upstream } from './resolv-conf.js';
 import type { EndpointFile, NetworkFile } from './state-files.js';
 

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import type { EndpointEntry, EndpointRecord, NetworkRecord } from '../network/records.js';
+import type { EndpointEntry, EndpointRecord, NetworkRecord } from '../networks/records.js';
 
 // The file shapes are the network code's own records: one definition of the contract.
 export type NetworkFile = Pick<NetworkRecord, 'id' | 'name' | 'bridge' | 'subnet' | 'gateway' | 'internal' | 'labels' | 'driverOpts' | 'created'>;

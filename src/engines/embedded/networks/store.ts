@@ -1,10 +1,10 @@
-// The engine's NetworkService over the NetworkManager (network/): bridges with
+// The engine's NetworkService over the NetworkManager (manager.ts): bridges with
 // IPAM and NAT. The agent (DNS on every gateway) is started once a network
 // exists and stopped with the last one, when our firewall chains go too, so a
 // `down` of the last project leaves nothing of ours on the host.
 import type { NetworkDetails, NetworkService, NetworkSpec } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
-import type { NetworkManager, NetworkRecord } from '../network/manager.js';
+import type { NetworkManager, NetworkRecord } from './manager.js';
 import { compareStrings } from '../../../util/compare.js';
 
 /** Docker's predefined networks: `network create` refuses their names. */

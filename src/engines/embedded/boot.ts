@@ -4,15 +4,16 @@
 // starts the containers whose restart policy says so, in creation order (a
 // project's dependencies were created first). Idempotent: a running
 // container is left alone.
-import type { Engine } from '../../../engine/types.js';
-import { createEmbeddedEngine, openContainerContext, repairStateRoot } from '../engine.js';
-import { withContainerLock, type ContainerContext } from '../containers/context.js';
-import { isActive } from '../containers/sync.js';
-import { NEVER, listRecords, readRecord, updateState, type ContainerRecord } from '../state/containers.js';
-import type { RuntimeName } from '../runtime/runc.js';
-import { startsAtBoot } from './policy.js';
-import { removeRestartRecord } from './records.js';
-import { stoppedByUser } from './restart-state.js';
+import type { Engine } from '../../engine/types.js';
+import { openContainerContext } from './agent/open-context.js';
+import { createEmbeddedEngine, repairStateRoot } from './engine.js';
+import { withContainerLock, type ContainerContext } from './containers/context.js';
+import { isActive } from './containers/sync.js';
+import { NEVER, listRecords, readRecord, updateState, type ContainerRecord } from './state/containers.js';
+import type { RuntimeName } from './runtime/runc.js';
+import { startsAtBoot } from './restart/policy.js';
+import { removeRestartRecord } from './restart/records.js';
+import { stoppedByUser } from './restart/restart-state.js';
 
 export interface BootOptions {
   root: string;

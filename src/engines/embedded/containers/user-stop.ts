@@ -3,8 +3,8 @@
 // restart manager's Cancel), and a restart pending in its backoff is called off.
 import { constants } from 'node:os';
 import { readRecord, updateState } from '../state/containers.js';
-import { withContainerLock, type ContainerContext } from '../containers/context.js';
-import { removeRestartRecord } from './records.js';
+import { withContainerLock, type ContainerContext } from './context.js';
+import { removeRestartRecord } from '../restart/records.js';
 
 /** SIGKILL, or the container's stop signal: the signals after which Docker's kill cancels the restart policy. */
 export function endsContainer(signal: string, stopSignal: string | undefined): boolean {

@@ -3,9 +3,9 @@
 // TSCOMPOSE_DNS_UPSTREAMS (`ip[:port]`, comma-separated) replaces the host's
 // resolvers as the agent's upstreams when this call starts it (tests point it
 // at a responder of their own).
-import { sendControl } from '../agent/control.js';
-import { ensureAgent } from '../agent/ensure.js';
-import { agentPaths } from '../agent/paths.js';
+import { sendControl } from './control.js';
+import { ensureAgent } from './ensure.js';
+import { agentPaths } from './paths.js';
 import { Coalescer } from '../../../util/coalesce.js';
 
 /** Per state root, the ensureAgent in progress in this process: concurrent callers share it. */

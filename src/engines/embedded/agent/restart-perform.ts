@@ -6,8 +6,8 @@
 import { readRecord, updateState } from '../state/containers.js';
 import { withContainerLock, type ContainerContext } from '../containers/context.js';
 import { startContainer } from '../containers/start.js';
-import { readRestartRecord, removeRestartRecord, type RestartRecord } from './records.js';
-import { stoppedByUser } from './restart-state.js';
+import { readRestartRecord, removeRestartRecord, type RestartRecord } from '../restart/records.js';
+import { stoppedByUser } from '../restart/restart-state.js';
 
 export type RestartOutcome = 'restarted' | 'stale' | 'failed';
 

@@ -6,9 +6,9 @@ import { NEVER, readRecord, updateState, type ContainerRecord } from '../state/c
 import { isAlive } from '../state/process-ref.js';
 import { runtimeOf, withContainerLock, type ContainerContext } from '../containers/context.js';
 import { isActive, needsSync, syncLocked } from '../containers/sync.js';
-import { decideRestart, elapsedMs, hasRestartPolicy } from './policy.js';
-import { removeRestartRecord, writeRestartRecord, type RestartRecord } from './records.js';
-import { restartExtra, stoppedByUser } from './restart-state.js';
+import { decideRestart, elapsedMs, hasRestartPolicy } from '../restart/policy.js';
+import { removeRestartRecord, writeRestartRecord, type RestartRecord } from '../restart/records.js';
+import { restartExtra, stoppedByUser } from '../restart/restart-state.js';
 
 /** Whether a scan should look at this container: an exit not yet decided on. */
 export function exitPending(ctx: ContainerContext, record: ContainerRecord): boolean {
