@@ -55,12 +55,12 @@ function noteAgent(): number | undefined {
   return pid;
 }
 
-async function until<T>(what: string, fn: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v, null, 1).slice(0, 600)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${String(JSON.stringify(v, null, 1)).slice(0, 600)}`);
     await sleep(50);
   }
 }
@@ -122,7 +122,7 @@ test('unless-stopped and always stay down after stop; kill cancels a policy too'
   await t!.engine.containers.stop(a, { timeoutSeconds: 1 });
   await t!.engine.containers.stop(b, { timeoutSeconds: 1 });
   await t!.engine.containers.kill(c);
-  for (const id of [a, b, c]) await until('the agent to decide', () => settled(id), (v) => v !== undefined, 15_000);
+  for (const id of [a, b, c]) await until('the agent to decide', () => settled(id), (v) => v !== undefined);
   await sleep(1000);
   for (const id of [a, b, c]) {
     const d = await inspect(id);
@@ -215,7 +215,7 @@ test('system boot after a simulated reboot starts always and unless-stopped (unl
   const plain = await startWith({ command: ['sleep', '1000'], restartPolicy: policies.none });
   const never = await t!.engine.containers.create(spec({ command: ['sleep', '1000'], restartPolicy: policies.always }));
   await t!.engine.containers.stop(stopped, { timeoutSeconds: 1 });
-  await until('the agent to decide', () => settled(stopped), (v) => v !== undefined, 15_000);
+  await until('the agent to decide', () => settled(stopped), (v) => v !== undefined);
 
   // The reboot: no agent, no conmon, no runc state, no mounts.
   noteAgent();
