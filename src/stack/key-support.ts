@@ -65,7 +65,7 @@ const SERVICE_KEYS: Record<string, Rule> = {
   cpu_count: refuse('cpu_count is for Windows containers'),
   cpu_percent: refuse('cpu_percent is for Windows containers'),
   blkio_config: APPLIED, // weights need a scheduler with weights: the engine refuses them at start where there is none
-  devices: APPLIED, device_cgroup_rules: APPLIED,
+  devices: cdiVerdicts, device_cgroup_rules: APPLIED,
   gpus: refuse('GPUs are not supported by the embedded engine (it has no NVIDIA/CDI device support)'),
   deploy: deployVerdicts,
   logging: loggingVerdicts,
@@ -79,6 +79,14 @@ const SERVICE_KEYS: Record<string, Rule> = {
   provider: refuse('provider services need Docker Compose\'s plugins'),
   models: refuse('model runners need Docker Model Runner'),
 };
+
+/** A CDI name (`vendor.com/class=name`), which Docker resolves through its CDI registry. */
+const CDI_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]*\/[A-Za-z0-9][\w.-]*=[\w.:-]+$/;
+
+function cdiVerdicts(value: unknown): Verdict[] {
+  return ((value ?? []) as Array<{ source?: string }>).filter((d) => CDI_NAME.test(d.source ?? ''))
+    .map((d) => ({ refuse: `${d.source}: CDI device names are not supported by the embedded engine (it has no CDI registry); give a device path such as /dev/fuse` }));
+}
 
 function deployVerdicts(value: unknown): Verdict[] {
   const deploy = (value ?? {}) as Record<string, unknown>;

@@ -28,6 +28,11 @@ s('refusals name the file, line and attribute', () => {
   ]);
 });
 
+s('a CDI device name is refused; device paths are applied', () => {
+  const r = messages('services:\n  a:\n    image: x\n    devices:\n      - /dev/fuse\n      - nvidia.com/gpu=all\n');
+  assert.equal(r.errors, ['compose.yaml:5:7: services.a.devices: nvidia.com/gpu=all: CDI device names are not supported by the embedded engine (it has no CDI registry); give a device path such as /dev/fuse']);
+});
+
 s('what is applied in part warns: Swarm-only deploy keys, max-file, other log options', () => {
   const r = messages('services:\n  a:\n    image: x\n    deploy:\n      placement: { constraints: [node.role==manager] }\n    logging:\n      options: { max-size: 1m, max-file: "3", compress: "true" }\n');
   assert.equal(r.errors, []);
