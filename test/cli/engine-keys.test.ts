@@ -100,6 +100,7 @@ services:
     stdin_open: true
     annotations:
       org.example.team: storage
+    mac_address: 02:42:ac:11:00:99
   blk:
     image: busybox
     ${SLEEP}
@@ -209,6 +210,10 @@ test('oom_score_adj, cpu_quota/cpu_period and tty are applied', async () => {
     assert.equal(await exec('keys-tuned-1', ['cat', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us']), { code: 0, out: '50000\n' });
   }
   assert.match((await exec('keys-tuned-1', ['readlink', '/proc/1/fd/1'])).out, /^\/dev\/pts\/\d+\n$/);
+});
+
+test('a service-level mac_address is the primary network interface\'s', async () => {
+  assert.equal(await exec('keys-tuned-1', ['cat', '/sys/class/net/eth0/address']), { code: 0, out: '02:42:ac:11:00:99\n' });
 });
 
 test('blkio_config: throttles of a host block device are in the container\'s cgroup', async () => {
