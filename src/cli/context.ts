@@ -22,17 +22,20 @@ export async function openEngine(globals: GlobalOptions): Promise<Engine> {
   return createEmbeddedEngine({ root });
 }
 
+/** The values of `--engine`. */
+export const ENGINE_KINDS = ['embedded', 'docker'] as const;
+
 /**
  * `--engine`, else TSCOMPOSE_ENGINE, else embedded. DOCKER_HOST or a Docker
  * context alone does not switch engines: they say where a Docker engine is,
  * not that this project runs there.
  */
-export function engineKind(globals: Pick<GlobalOptions, 'engine'>, env: NodeJS.ProcessEnv = process.env): 'embedded' | 'docker' {
+export function engineKind(globals: Pick<GlobalOptions, 'engine'>, env: NodeJS.ProcessEnv = process.env): (typeof ENGINE_KINDS)[number] {
   const kind = globals.engine ?? (env.TSCOMPOSE_ENGINE || 'embedded');
-  if (kind !== 'embedded' && kind !== 'docker') {
+  if (!(ENGINE_KINDS as readonly string[]).includes(kind)) {
     throw new TscError('ENGINE_UNSUPPORTED', `unknown engine "${kind}": use --engine embedded (no daemon) or --engine docker`);
   }
-  return kind;
+  return kind as (typeof ENGINE_KINDS)[number];
 }
 
 /** The project name without loading the files when `-p` or COMPOSE_PROJECT_NAME says it. */

@@ -5,6 +5,7 @@
 // refused as unknown.
 import type { Project, ServiceConfig } from '../compose/model.js';
 import { entryPos } from '../compose/source.js';
+import { networksByPriority } from './spec-network.js';
 import { ComposeError, ComposeErrors, formatPath } from '../util/errors.js';
 import type { ComposePath } from '../util/errors.js';
 
@@ -45,7 +46,7 @@ const SERVICE_KEYS: Record<string, Rule> = {
   networks: APPLIED, network_mode: APPLIED, ports: APPLIED, expose: APPLIED, links: APPLIED, extra_hosts: APPLIED,
   dns: APPLIED, dns_search: APPLIED, dns_opt: APPLIED, hostname: APPLIED, domainname: APPLIED,
   external_links: refuse('links to containers outside the project are not supported: put both on one network and use its name'),
-  mac_address: refuse('set the address on the network instead: `networks: { NAME: { mac_address: ... } }`'),
+  mac_address: macAddressVerdict,
   // Namespaces
   pid: (v) => (v === 'host' || (typeof v === 'string' && NAMESPACE_REF.test(v)) ? undefined : { refuse: `must be host, service:NAME or container:NAME, not ${JSON.stringify(v)}` }),
   ipc: (v) => (v === 'host' || v === 'shareable' || v === 'private' || (typeof v === 'string' && NAMESPACE_REF.test(v))
@@ -65,7 +66,7 @@ const SERVICE_KEYS: Record<string, Rule> = {
   cpu_count: refuse('cpu_count is for Windows containers'),
   cpu_percent: refuse('cpu_percent is for Windows containers'),
   blkio_config: APPLIED, // weights need a scheduler with weights: the engine refuses them at start where there is none
-  devices: APPLIED, device_cgroup_rules: APPLIED,
+  devices: cdiVerdicts, device_cgroup_rules: APPLIED,
   gpus: refuse('GPUs are not supported by the embedded engine (it has no NVIDIA/CDI device support)'),
   deploy: deployVerdicts,
   logging: loggingVerdicts,
@@ -79,6 +80,22 @@ const SERVICE_KEYS: Record<string, Rule> = {
   provider: refuse('provider services need Docker Compose\'s plugins'),
   models: refuse('model runners need Docker Model Runner'),
 };
+
+/** Docker Compose gives a service-level address to the primary network (prepareContainerMACAddress). */
+function macAddressVerdict(value: unknown, service: ServiceConfig): Verdict {
+  if (service.network_mode) return { refuse: `has no network to apply to with network_mode ${service.network_mode}` };
+  const [primary] = networksByPriority(service);
+  if (primary?.[1]?.mac_address && primary[1].mac_address !== value) return { refuse: `the service-level mac_address should have the same value as network ${primary[0]}` };
+  return undefined;
+}
+
+/** A CDI name (`vendor.com/class=name`), which Docker resolves through its CDI registry. */
+const CDI_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]*\/[A-Za-z0-9][\w.-]*=[\w.:-]+$/;
+
+function cdiVerdicts(value: unknown): Verdict[] {
+  return ((value ?? []) as Array<{ source?: string }>).filter((d) => CDI_NAME.test(d.source ?? ''))
+    .map((d) => ({ refuse: `${d.source}: CDI device names are not supported by the embedded engine (it has no CDI registry); give a device path such as /dev/fuse` }));
+}
 
 function deployVerdicts(value: unknown): Verdict[] {
   const deploy = (value ?? {}) as Record<string, unknown>;

@@ -85,9 +85,13 @@ export function resourceConfigHash(config: NetworkConfig | VolumeConfig): string
 }
 
 function checkExistingNetwork(b: PlanBuilder, project: string, key: string, net: NetworkConfig, found: NetworkDetails): void {
-  const foreign = found.labels[LABEL.project] !== project
+  // Docker Compose's words (resolveOrCreateNetwork): a warning, then an error if the network key differs.
+  const owner = found.labels[LABEL.project];
+  const foreign = owner === undefined
     ? `a network with name ${net.name} exists but was not created by compose.\nSet \`external: true\` to use an existing network`
-    : undefined;
+    : owner !== project
+      ? `a network with name ${net.name} exists but was not created for project ${JSON.stringify(project)}.\nSet \`external: true\` to use an existing network`
+      : undefined;
   if (found.labels[LABEL.network] !== key) {
     const wrong = `network ${net.name} was found but has incorrect label ${LABEL.network} set to ${JSON.stringify(found.labels[LABEL.network] ?? '')} (expected: ${JSON.stringify(key)})`;
     throw new TscError('NETWORK_LABEL', foreign ? `${foreign}\n${wrong}` : wrong);
@@ -100,10 +104,17 @@ function checkExistingNetwork(b: PlanBuilder, project: string, key: string, net:
 }
 
 function checkExistingVolume(b: PlanBuilder, project: string, key: string, vol: VolumeConfig, found: VolumeDetails): void {
-  if (found.labels[LABEL.project] !== project || found.labels[LABEL.volume] !== key) {
-    b.warnings.push(`volume "${vol.name}" already exists but was not created by Docker Compose. Use \`external: true\` to use an existing volume`);
+  // Docker Compose's words (ensureVolume); a volume that is not this one's is used, with the warning.
+  const owner = found.labels[LABEL.project];
+  if (owner === undefined) {
+    b.warnings.push(`volume ${JSON.stringify(vol.name)} already exists but was not created by Docker Compose. Use \`external: true\` to use an existing volume`);
     return;
   }
+  if (owner !== project) {
+    b.warnings.push(`volume ${JSON.stringify(vol.name)} already exists but was created for project ${JSON.stringify(owner)} (expected ${JSON.stringify(project)}). Use \`external: true\` to use an existing volume`);
+    return;
+  }
+  if (found.labels[LABEL.volume] !== key) return; // another key of this project names the same volume: its hash is not this key's
   const hash = found.labels[LABEL.configHash];
   if (hash !== undefined && hash !== resourceConfigHash(vol)) {
     throw new TscError('VOLUME_DIVERGED', `volume "${vol.name}" exists but doesn't match configuration in compose file: remove it with \`tscompose down --volumes\` (data will be lost) or revert the change`);

@@ -19,21 +19,28 @@ export function serviceNetworking(stack: StackProject, service: ServiceConfig, n
     }
     return { networkMode: mode };
   }
-  const entries = Object.entries(service.networks ?? {});
+  const entries = networksByPriority(service);
   if (entries.length === 0) return {};
-  // The primary network (the container's networkMode) has the highest priority, then comes first by name.
-  entries.sort(([a, ca], [b, cb]) => (cb?.priority ?? 0) - (ca?.priority ?? 0) || compareStrings(a, b));
   const networks: Record<string, EndpointSpec> = {};
-  for (const [key, cfg] of entries) {
+  for (const [i, [key, cfg]] of entries.entries()) {
     const endpoint: EndpointSpec = { aliases: [name, service.name, ...(cfg?.aliases ?? [])] };
     if (cfg?.ipv4_address) endpoint.ipv4Address = cfg.ipv4_address;
     if (cfg?.ipv6_address) endpoint.ipv6Address = cfg.ipv6_address;
-    if (cfg?.mac_address) endpoint.macAddress = cfg.mac_address;
+    // A service-level mac_address is the primary network's (Docker Compose, Engine API ≥ 1.44).
+    const mac = cfg?.mac_address ?? (i === 0 && typeof service.mac_address === 'string' ? service.mac_address : undefined);
+    if (mac) endpoint.macAddress = mac;
     if (cfg?.interface_name) endpoint.interfaceName = cfg.interface_name;
     if (cfg?.gw_priority !== undefined) endpoint.gwPriority = cfg.gw_priority;
     networks[networkName(stack.project, key)] = endpoint;
   }
   return { networkMode: Object.keys(networks)[0], networks };
+}
+
+type NetworkEntry = [string, NonNullable<ServiceConfig['networks']>[string]];
+
+/** The service's networks, the primary one (the container's networkMode) first: highest priority, then by name. */
+export function networksByPriority(service: ServiceConfig): NetworkEntry[] {
+  return Object.entries(service.networks ?? {}).sort(([a, ca], [b, cb]) => (cb?.priority ?? 0) - (ca?.priority ?? 0) || compareStrings(a, b));
 }
 
 export function servicePorts(service: ServiceConfig): PortBinding[] | undefined {

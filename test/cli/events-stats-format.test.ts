@@ -10,7 +10,7 @@ const s = suite('events and stats format');
 function summary(id: string, state: Partial<ContainerSummary['state']>): ContainerSummary {
   return {
     id, name: `p-web-1`, image: 'busybox', imageId: 'sha256:x', created: '', ports: [], command: [],
-    labels: { 'com.docker.compose.service': 'web', 'com.docker.compose.project': 'p', team: 'a' },
+    labels: { 'com.docker.compose.service': 'web', 'com.docker.compose.project': 'p', 'io.tscompose.service-config': '{"image":"busybox"}', team: 'a' },
     state: { status: 'running', running: true, paused: false, restarting: false, pid: 1, exitCode: 0, startedAt: 't1', finishedAt: '', restartCount: 0, ...state },
   };
 }

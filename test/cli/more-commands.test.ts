@@ -80,9 +80,11 @@ test('scale: up to 2 and back to 1, the first container kept', async () => {
 test('events --json: a restart is seen as die and start of the container', async () => {
   const child = spawn(process.execPath, [BIN, 'events', '--json'], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TSCOMPOSE_ROOT: t!.root }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   try {
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 3000));
     assert.is(cli('restart', '-t', '0', 'web').code, 0);
     for (let i = 0; i < 100 && !/"action":"start"/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
   } finally {
@@ -91,6 +93,7 @@ test('events --json: a restart is seen as die and start of the container', async
   }
   const events = out.trim().split('\n').map((l) => JSON.parse(l) as { action: string; service: string; type: string; attributes: Record<string, string> });
   assert.equal(events.map((e) => e.action), ['die', 'start']);
+  assert.is(err, '', 'nothing on stderr (a poll loop once leaked abort listeners and Node warned)');
   assert.ok(events.every((e) => e.service === 'web' && e.type === 'container' && e.attributes.name === 'more-web-1' && e.attributes.image === 'busybox'));
 });
 

@@ -74,6 +74,14 @@ test('ps --format json: one object per line, compose keys, restart count and exi
   assert.match(String(web!.Status), /^Up /);
 });
 
+test('ps --format TEMPLATE and table TEMPLATE, as Docker Compose scripts use them', ({ cli }) => {
+  assert.is(cli('ps', '-a', '--format', '{{.Name}} {{.State}} {{.ExitCode}}').stdout, `${PROJECT}-job-1 exited 3\n${PROJECT}-web-1 running 0\n`);
+  assert.is(cli('ps', '--format', 'table {{.Service}}\\t{{.Publishers}}').stdout, 'SERVICE   PUBLISHERS\nweb       [{0.0.0.0 80 8080 tcp}]\n');
+  const bad = cli('ps', '--format', '{{.Nope}}');
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, /^template: can't evaluate field Nope in type api\.ContainerSummary\n$/);
+});
+
 test('ls: projects by label, with combined status', ({ cli }) => {
   const r = cli('ls', '-a');
   assert.is(r.code, 0, r.stderr);

@@ -28,6 +28,26 @@ s('refusals name the file, line and attribute', () => {
   ]);
 });
 
+s('a CDI device name is refused; device paths are applied', () => {
+  const r = messages('services:\n  a:\n    image: x\n    devices:\n      - /dev/fuse\n      - nvidia.com/gpu=all\n');
+  assert.equal(r.errors, ['compose.yaml:5:7: services.a.devices: nvidia.com/gpu=all: CDI device names are not supported by the embedded engine (it has no CDI registry); give a device path such as /dev/fuse']);
+});
+
+s('a service-level mac_address goes to the primary network, as Docker Compose does', () => {
+  const stack = loadStack('name: m\nservices:\n  a:\n    image: x\n    mac_address: 02:42:ac:11:00:99\n    networks:\n      back: {}\n      front: { priority: 10 }\nnetworks:\n  back: {}\n  front: {}\n');
+  assert.equal(checkKeySupport(stack.project).errors, []);
+  const spec = buildContainerSpec(stack, stack.project.services.a!, { number: 1 });
+  assert.is(spec.networks?.m_front?.macAddress, '02:42:ac:11:00:99');
+  assert.is(spec.networks?.m_back?.macAddress, undefined);
+});
+
+s('a service-level mac_address that differs from the primary network\'s, or with network_mode, is refused', () => {
+  assert.equal(messages('services:\n  a:\n    image: x\n    mac_address: 02:42:ac:11:00:99\n    networks:\n      default: { mac_address: 02:42:ac:11:00:01 }\n').errors,
+    ['compose.yaml:4:18: services.a.mac_address: the service-level mac_address should have the same value as network default']);
+  assert.equal(messages('services:\n  a:\n    image: x\n    mac_address: 02:42:ac:11:00:99\n    network_mode: host\n').errors,
+    ['compose.yaml:4:18: services.a.mac_address: has no network to apply to with network_mode host']);
+});
+
 s('what is applied in part warns: Swarm-only deploy keys, max-file, other log options', () => {
   const r = messages('services:\n  a:\n    image: x\n    deploy:\n      placement: { constraints: [node.role==manager] }\n    logging:\n      options: { max-size: 1m, max-file: "3", compress: "true" }\n');
   assert.equal(r.errors, []);

@@ -157,6 +157,32 @@ s('an external network that is missing is an error', async () => {
   assert.throws(() => planUp(stack, observed), /network outside declared as external, but could not be found/);
 });
 
+const SHARED = (project: string) => `name: ${project}\nservices:\n  a:\n    image: busybox\n    volumes: [data:/data]\n    networks: [net]\nnetworks:\n  net: {name: shared_net}\nvolumes:\n  data: {name: shared_data}\n`;
+
+s('a network and a volume of another project are used with Docker Compose\'s warnings, not created again', async () => {
+  const engine = new FakeEngine();
+  await up(engine, loadStack(SHARED('first')));
+  const stack = loadStack(SHARED('second'));
+  const plan = planUp(stack, await observeProject(engine, 'second', stack.project));
+  assert.equal(plan.warnings, [
+    'a network with name shared_net exists but was not created for project "second".\nSet `external: true` to use an existing network',
+    'volume "shared_data" already exists but was created for project "first" (expected "second"). Use `external: true` to use an existing volume',
+  ]);
+  assert.not.match(formatPlan(plan), /Network|Volume/);
+});
+
+s('a network and a volume made outside Compose: "not created by compose"', async () => {
+  const engine = new FakeEngine();
+  await engine.networks.create({ name: 'shared_net', labels: { 'com.docker.compose.network': 'net' } });
+  await engine.volumes.create({ name: 'shared_data', labels: {} });
+  const stack = loadStack(SHARED('second'));
+  const plan = planUp(stack, await observeProject(engine, 'second', stack.project));
+  assert.equal(plan.warnings, [
+    'a network with name shared_net exists but was not created by compose.\nSet `external: true` to use an existing network',
+    'volume "shared_data" already exists but was not created by Docker Compose. Use `external: true` to use an existing volume',
+  ]);
+});
+
 s('down: dependents first, networks after, volumes only with -v', async () => {
   const engine = new FakeEngine();
   const stack = loadStack(DEMO());

@@ -5,6 +5,7 @@ import { openEngine } from '../context.js';
 import { diffContainers, formatEvent, formatEventJson } from '../format/container-events.js';
 import { checkServices, listProjectContainers, resolveProject, serviceOf } from '../format/project-containers.js';
 import type { GlobalOptions } from '../global-options.js';
+import { sleepUnlessAborted } from '../../util/sleep.js';
 
 /** How often the project's containers are listed and compared. */
 const POLL_MS = 250;
@@ -31,10 +32,7 @@ export function registerEvents(program: Command): void {
         checkServices(project, services, await listProjectContainers(engine, project.name, { all: true }));
         let before = await list();
         while (!interrupt.signal.aborted) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, POLL_MS);
-            interrupt.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-          });
+          await sleepUnlessAborted(POLL_MS, interrupt.signal);
           const after = await list();
           for (const e of diffContainers(before, after)) process.stdout.write(opts.json ? formatEventJson(e) : formatEvent(e));
           before = after;

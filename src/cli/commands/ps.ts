@@ -6,7 +6,8 @@ import { TscError } from '../../util/errors.js';
 import { openEngine } from '../context.js';
 import { stateWord } from '../format/container-text.js';
 import { checkServices, listProjectContainers, resolveProject, serviceOf } from '../format/project-containers.js';
-import { psJsonObject, renderPsTable } from '../format/ps-view.js';
+import { renderFieldTemplate } from '../format/field-template.js';
+import { PS_HEADERS, psJsonObject, renderPsTable } from '../format/ps-view.js';
 import type { GlobalOptions } from '../global-options.js';
 
 interface PsOptions {
@@ -30,7 +31,7 @@ export function registerPs(program: Command): void {
     .option('-a, --all', 'Show all stopped containers (including those created by the run command)', false)
     .option('-q, --quiet', 'Only display IDs', false)
     .option('--services', 'Display services', false)
-    .option('--format <format>', 'Format the output. Values: [table | json]', 'table')
+    .option('--format <format>', 'Format output using a custom template: \'table\', \'table TEMPLATE\', \'json\' or a TEMPLATE', 'table')
     .option('--status <status>', 'Filter services by status. Values: [paused | restarting | removing | running | dead | created | exited]', collect, [])
     .option('--filter <filter>', 'Filter services by a property (supported filters: status)')
     .option('--no-trunc', "Don't truncate output")
@@ -44,8 +45,11 @@ export async function runPs(services: string[], opts: PsOptions, globals: Global
   for (const s of statuses) {
     if (!STATUSES.includes(s)) throw new TscError('CLI_USAGE', `invalid status "${s}": use one of ${STATUSES.join(', ')}`);
   }
-  const format = opts.format.toLowerCase();
-  if (!['table', 'pretty', 'json'].includes(format)) throw new TscError('CLI_USAGE', `format value "${opts.format}" could not be parsed: use table or json`);
+  const template = opts.format.includes('{{');
+  const format = template ? opts.format : opts.format.toLowerCase();
+  if (!template && !['table', 'pretty', 'json'].includes(format)) {
+    throw new TscError('CLI_USAGE', `format value "${opts.format}" could not be parsed: use table, json or a template such as '{{.Name}}'`);
+  }
   const project = resolveProject(globals);
   const engine = await openEngine(globals);
   try {
@@ -59,10 +63,10 @@ export async function runPs(services: string[], opts: PsOptions, globals: Global
     if (opts.quiet) return containers.map((c) => `${c.id}\n`).join('');
     if (opts.services) return [...new Set(containers.map(serviceOf))].map((s) => `${s}\n`).join('');
     const view = { now: Date.now(), trunc: opts.trunc };
-    if (format === 'json') {
-      let out = '';
-      for (const c of containers) out += `${JSON.stringify(psJsonObject(c, await engine.containers.inspect(c.id), view))}\n`;
-      return out;
+    if (format === 'json' || template) {
+      const rows = [];
+      for (const c of containers) rows.push(psJsonObject(c, await engine.containers.inspect(c.id), view));
+      return template ? renderFieldTemplate(rows, format, PS_HEADERS, 'api.ContainerSummary') : rows.map((r) => `${JSON.stringify(r)}\n`).join('');
     }
     return renderPsTable(containers, view);
   } finally {

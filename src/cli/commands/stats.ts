@@ -7,6 +7,7 @@ import { openEngine } from '../context.js';
 import { checkServices, listProjectContainers, resolveProject, serviceOf } from '../format/project-containers.js';
 import { renderStats, statsRow } from '../format/stats-view.js';
 import type { GlobalOptions } from '../global-options.js';
+import { sleepUnlessAborted } from '../../util/sleep.js';
 
 interface StatsOptions {
   all: boolean;
@@ -46,7 +47,7 @@ async function runStats(services: string[], opts: StatsOptions, globals: GlobalO
       .then((list) => list.filter((c) => services.length === 0 || services.includes(serviceOf(c))));
     let before = await sample(engine, await chosen());
     for (;;) {
-      await sleep(INTERVAL_MS, interrupt.signal);
+      await sleepUnlessAborted(INTERVAL_MS, interrupt.signal);
       if (interrupt.signal.aborted) return;
       const containers = await chosen();
       const after = await sample(engine, containers);
@@ -60,9 +61,6 @@ async function runStats(services: string[], opts: StatsOptions, globals: GlobalO
       if (!opts.stream) return;
       before = after;
     }
-  } catch (error) {
-    if (error instanceof Error && error.message.startsWith('template:')) throw new TscError('CLI_USAGE', error.message);
-    throw error;
   } finally {
     process.removeListener('SIGINT', onSigint);
     await engine.close();
@@ -86,9 +84,3 @@ function emptyRow(c: ContainerSummary) {
   return { ID: c.id.slice(0, 12), Container: c.name, Name: c.name, CPUPerc: '0.00%', MemUsage: '0B / 0B', MemPerc: '0.00%', NetIO: '0B / 0B', BlockIO: '0B / 0B', PIDs: '0' };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
-}

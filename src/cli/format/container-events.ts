@@ -36,10 +36,10 @@ export function diffContainers(before: ReadonlyMap<string, ContainerSummary>, af
   return out;
 }
 
-/** The actor's attributes without Compose's own labels, as Compose prints them. */
+/** The actor's attributes without Compose's own labels, as Compose prints them (and without ours, the service's whole config). */
 function attributesOf(c: ContainerSummary): Record<string, string> {
   const out: Record<string, string> = { image: c.image, name: c.name };
-  for (const [k, v] of Object.entries(c.labels)) if (!k.startsWith('com.docker.compose.')) out[k] = v;
+  for (const [k, v] of Object.entries(c.labels)) if (!k.startsWith('com.docker.compose.') && !k.startsWith('io.tscompose.')) out[k] = v;
   return out;
 }
 

@@ -15,6 +15,14 @@ export interface PsViewOptions {
   timeZone?: string;
 }
 
+/** Column headers of `ps --format 'table {{.Field}}'` (docker CLI and Compose formatter names). */
+export const PS_HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID', Name: 'NAME', Names: 'NAMES', Project: 'PROJECT', Service: 'SERVICE', Image: 'IMAGE', Command: 'COMMAND',
+  CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS', State: 'STATE', Status: 'STATUS', Size: 'SIZE', Labels: 'LABELS',
+  Mounts: 'MOUNTS', LocalVolumes: 'LOCAL VOLUMES', Networks: 'NETWORKS', Publishers: 'PUBLISHERS', ExitCode: 'EXIT CODE', Health: 'HEALTH',
+  RestartCount: 'RESTART COUNT',
+};
+
 export function renderPsTable(containers: ContainerSummary[], opts: PsViewOptions): string {
   const trunc = opts.trunc ?? true;
   return renderTable(['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'], containers.map((c) => [

@@ -2,6 +2,7 @@
 // stats_helpers.go and formatter_stats.go): CPU % from two readings, memory in
 // binary units, network and block I/O in decimal ones.
 import type { ContainerStatsSample } from '../../engine/types.js';
+import { renderFieldTemplate } from './field-template.js';
 import { shortId } from './go-text.js';
 import { renderTable } from './tabwriter.js';
 import { formatG, humanSize } from './units.js';
@@ -60,15 +61,7 @@ export function renderStats(rows: StatsRow[], format: string): string {
   if (format === '' || format === 'table') {
     return renderTable(DEFAULT_COLUMNS.map((c) => HEADERS[c]), rows.map((r) => DEFAULT_COLUMNS.map((c) => r[c])));
   }
-  const table = format.startsWith('table ');
-  const template = table ? format.slice('table '.length) : format;
-  const fields = [...template.matchAll(/\{\{\s*\.(\w+)\s*\}\}/g)].map((m) => m[1]!);
-  for (const f of fields) if (!(f in HEADERS)) throw new Error(`template: can't evaluate field ${f} in type stats`);
-  const fill = (get: (f: keyof StatsRow) => string) => template.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_m, f: string) => get(f as keyof StatsRow)).replaceAll('\\t', '\t');
-  const lines = rows.map((r) => fill((f) => r[f]));
-  if (!table) return lines.map((l) => `${l}\n`).join('');
-  const header = fill((f) => HEADERS[f]);
-  return renderTable(header.split('\t'), lines.map((l) => l.split('\t')));
+  return renderFieldTemplate(rows.map((r) => ({ ...r })), format, HEADERS, 'stats');
 }
 
 function sortKeys(row: StatsRow): Record<string, string> {

@@ -72,7 +72,7 @@ export async function ensureImages(open: OpenStack, opts: EnsureImagesOptions = 
     const found = await engine.images.inspect(d.image).catch(() => undefined);
     if (found) imageIds[d.service] = found.id;
     else if (opts.mode !== 'pull' && !open.globals.dryRun) {
-      throw new TscError('IMAGE_NOT_FOUND', `No such image: ${d.image} for service "${d.service}" (${d.reason}): pull it, or load it with \`image load\``);
+      throw new TscError('IMAGE_NOT_FOUND', `No such image: ${d.image} for service "${d.service}" (${d.reason}): pull it with \`tscompose image pull ${d.image}\`, or load it from a file with \`tscompose image load -i FILE\``);
     }
   }
   return { decisions, imageIds };

@@ -125,7 +125,7 @@ async function killAgent(rec: { pid: number; startTicks?: number }, signal: Node
   const deadline = Date.now() + timeoutMs;
   while (isAlive(rec)) {
     if (Date.now() >= deadline) {
-      if (signal === 'SIGKILL') throw new TscError('AGENT_STUCK', `the tscompose agent (pid ${rec.pid}) does not die: check it with \`ps -p ${rec.pid}\``);
+      if (signal === 'SIGKILL') throw new TscError('AGENT_STUCK', `the tscompose agent (pid ${rec.pid}) does not die, even on SIGKILL: its state is in /proc/${rec.pid}/status`);
       return killAgent(rec, 'SIGKILL', 2_000);
     }
     await sleep(20);

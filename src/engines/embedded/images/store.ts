@@ -409,7 +409,7 @@ function parseConfig(bytes: Buffer, id: string): ImageConfig {
 }
 
 function notFound(ref: string): TscError {
-  return new TscError('IMAGE_NOT_FOUND', `No such image: ${ref} (pull it, or load it from a file with \`image load\`)`);
+  return new TscError('IMAGE_NOT_FOUND', `No such image: ${ref} (pull it with \`tscompose image pull ${ref}\`, or load it from a file with \`tscompose image load -i FILE\`)`);
 }
 
 function conflict(message: string): TscError {
