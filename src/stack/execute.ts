@@ -5,6 +5,7 @@ import type { Engine } from '../engine/types.js';
 import { checkPlanPorts } from './check-ports.js';
 import type { ProgressEvent, ProgressListener, ProgressStatus } from './events.js';
 import type { Plan, PlanStep, WaitCondition } from './plan-types.js';
+import { recreateContainer } from './recreate.js';
 
 export interface ExecuteOptions {
   onEvent?: ProgressListener;
@@ -106,9 +107,7 @@ async function runStep(engine: Engine, step: PlanStep, opts: ExecuteOptions, res
     case 'container-recreate': {
       let id = '';
       await phase('Recreate', 'Recreated', async () => {
-        await stop(a.old.id, a.timeoutSeconds);
-        await engine.containers.remove(a.old.id, { force: true });
-        id = await engine.containers.create(a.spec);
+        id = await recreateContainer(engine, a, { stopOld: (old) => stop(old, a.timeoutSeconds) });
       });
       result.created[a.spec.name] = id;
       if (a.start) await start(id);

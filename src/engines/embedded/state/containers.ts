@@ -78,6 +78,17 @@ export async function createRecord(root: StateRoot, opts: CreateRecordOptions): 
     rmSync(staging, { recursive: true, force: true });
     throw error;
   }
+  try {
+    claimFreeName(root, name, id);
+  } catch (error) {
+    rmSync(root.container(id), { recursive: true, force: true });
+    throw error;
+  }
+  return { dir: root.container(id), config, state };
+}
+
+/** Claims `name` for `id`, or throws the conflict with the container that holds it. */
+function claimFreeName(root: StateRoot, name: string, id: string): void {
   let holder = claimName(root, name, id);
   if (holder && !existsSync(root.container(holder))) {
     // A claim whose container is gone (records are renamed into place before
@@ -85,11 +96,30 @@ export async function createRecord(root: StateRoot, opts: CreateRecordOptions): 
     releaseName(root, name, holder);
     holder = claimName(root, name, id);
   }
-  if (holder) {
-    rmSync(root.container(id), { recursive: true, force: true });
-    throw nameConflict(name, holder);
+  if (holder && holder !== id) throw nameConflict(name, holder);
+}
+
+/**
+ * Gives a complete record a new name (the caller holds the container's lock).
+ * The new name is claimed first, then config.json says it, then the old name
+ * is released: a command killed in between leaves a claim whose container
+ * says otherwise, which `repairRecords` releases.
+ */
+export function renameRecord(root: StateRoot, id: string, newName: string): { from: string; to: string } {
+  const to = checkContainerName(newName);
+  const record = readRecord(root, id);
+  if (!record || record.state.phase === 'creating') throw noSuchContainer(id);
+  const from = record.config.name;
+  if (from === to) throw new TscError('INVALID_NAME', 'Renaming a container with the same name as its current name');
+  claimFreeName(root, to, id);
+  try {
+    writeJsonAtomic(join(record.dir, CONFIG), { ...record.config, name: to, spec: { ...record.config.spec, name: to } } satisfies ContainerConfigRecord);
+  } catch (error) {
+    releaseName(root, to, id);
+    throw error;
   }
-  return { dir: root.container(id), config, state };
+  releaseName(root, from, id);
+  return { from, to };
 }
 
 export function nameConflict(name: string, holder: string): TscError {
