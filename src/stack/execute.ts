@@ -19,6 +19,12 @@ export interface ExecuteOptions {
   postStart?: (step: PlanStep, containerId: string) => Promise<void>;
   /** Runs the service's pre_stop hooks before a container is stopped. */
   preStop?: (step: PlanStep, containerId: string) => Promise<void>;
+  /**
+   * Cancels the plan (Ctrl-C): steps in flight finish or are undone (a made
+   * container is not started, a recreate not yet past its old container
+   * removes the new one), no other step begins; then the reason is thrown.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ExecuteResult {
@@ -39,7 +45,7 @@ export async function executePlan(engine: Engine, plan: Plan, opts: ExecuteOptio
     if (!p) {
       p = (async () => {
         const ok = await Promise.all(step.after.map((id) => (byId.has(id) ? run(byId.get(id)!) : Promise.resolve(true))));
-        if (ok.includes(false)) {
+        if (ok.includes(false) || opts.signal?.aborted) {
           result.skipped.push(step);
           return false;
         }
@@ -48,6 +54,10 @@ export async function executePlan(engine: Engine, plan: Plan, opts: ExecuteOptio
           if (step.service && RESTARTS.has(step.action.op)) restarted.add(step.service);
           return true;
         } catch (error) {
+          if (opts.signal?.aborted && error === opts.signal.reason) {
+            result.skipped.push(step);
+            return false;
+          }
           result.failed.push({ step, error });
           emit(opts, step, 'Error', 'error', error instanceof Error ? error.message : String(error));
           return false;
@@ -58,6 +68,7 @@ export async function executePlan(engine: Engine, plan: Plan, opts: ExecuteOptio
     return p;
   };
   await Promise.all(plan.steps.map(run));
+  opts.signal?.throwIfAborted();
   if (result.failed.length > 0) throw result.failed[0]!.error;
   return result;
 }
@@ -80,6 +91,7 @@ async function runStep(engine: Engine, step: PlanStep, opts: ExecuteOptions, res
     for (const condition of step.waitFor ?? []) {
       if (opts.waitCondition) await opts.waitCondition(step, condition);
     }
+    opts.signal?.throwIfAborted();
     await phase('Starting', 'Started', async () => {
       await engine.containers.start(id);
       await opts.postStart?.(step, id);
@@ -107,7 +119,7 @@ async function runStep(engine: Engine, step: PlanStep, opts: ExecuteOptions, res
     case 'container-recreate': {
       let id = '';
       await phase('Recreate', 'Recreated', async () => {
-        id = await recreateContainer(engine, a, { stopOld: (old) => stop(old, a.timeoutSeconds) });
+        id = await recreateContainer(engine, a, { stopOld: (old) => stop(old, a.timeoutSeconds), signal: opts.signal });
       });
       result.created[a.spec.name] = id;
       if (a.start) await start(id);

@@ -11,6 +11,8 @@ export type RecreateAction = Extract<StepAction, { op: 'container-recreate' }>;
 export interface RecreateHooks {
   /** Stops the old container (pre_stop hooks, timeout). */
   stopOld: (id: string) => Promise<void>;
+  /** Aborted once the new container exists: it is removed again and the old one kept. */
+  signal?: AbortSignal;
 }
 
 /** Resolves with the new container's id; on failure the old container is left as it was. */
@@ -28,6 +30,7 @@ export async function recreateContainer(engine: Engine, a: RecreateAction, hooks
     throw new TscError(error.code, `${a.old.name} was not recreated (the old container is kept): ${error.message}`);
   }
   try {
+    hooks.signal?.throwIfAborted();
     await hooks.stopOld(a.old.id);
     await engine.containers.remove(a.old.id, { force: true });
   } catch (error) {

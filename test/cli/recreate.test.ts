@@ -2,23 +2,24 @@
 // under `<old id[:12]>_<name>` while the old one runs, then takes its name; a
 // new container that cannot be made leaves the old one running, untouched.
 // The built CLI against real containers in a temporary state root.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
 import { requireHost } from '../host.js';
-import { closeTestEngine, missingForEngine, openTestEngine } from '../engines/embedded/engine-helpers.js';
+import { missingForEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { listNames } from '../../src/engines/embedded/state/name-index.js';
 import { openStateRoot } from '../../src/engines/embedded/state/root.js';
 import { runCli } from './cli.js';
 import type { CliResult } from './cli.js';
+import { downProject, openProject, type ProjectFixture } from './project-fixture.js';
 
 const s = suite('cli recreate');
 const { ready, test } = requireHost(s, 'cli recreate tests', missingForEngine());
 let t: TestEngine | undefined;
 let dir = '';
+let fixture: ProjectFixture | undefined;
 
 const compose = (bExtra = '') => `
 name: rec
@@ -58,19 +59,12 @@ const TEMP = /^[0-9a-f]{12}_/;
 
 s.before(async () => {
   if (!ready) return;
-  t = await openTestEngine();
-  dir = mkdtempSync(join(tmpdir(), 'tsc-rec-'));
-  writeFileSync(join(dir, 'compose.yaml'), compose());
+  fixture = await openProject('tsc-rec-', { 'compose.yaml': compose() });
+  t = fixture.t;
+  dir = fixture.dir;
 });
 
-s.after(async () => {
-  try {
-    if (t && dir) cli('down', '--volumes', '-t', '0');
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    await closeTestEngine(t);
-  }
-});
+s.after(() => downProject(fixture));
 
 test('--force-recreate replaces the container: same name and number, new id, nothing left under a temporary name', async () => {
   ok('up', '-d');

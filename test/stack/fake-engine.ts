@@ -20,10 +20,13 @@ export class FakeEngine implements Engine {
   readonly volumeMap = new Map<string, VolumeDetails>();
   /** `start web-1` style keys that throw. */
   readonly failures = new Set<string>();
+  /** Told each call as it is made (before it takes effect). */
+  onCall?: (call: string) => void;
   private seq = 0;
 
   private record(op: string, name: string): void {
     this.calls.push(`${op} ${name}`);
+    this.onCall?.(`${op} ${name}`);
     if (this.failures.has(`${op} ${name}`)) throw new TscError('FAKE_FAILURE', `${op} ${name} failed`);
   }
 

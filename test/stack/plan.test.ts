@@ -8,6 +8,7 @@ import { planUp } from '../../src/stack/plan-up.js';
 import type { UpPlanOptions } from '../../src/stack/plan-up.js';
 import type { StackProject } from '../../src/stack/stack-project.js';
 import { FakeEngine } from './fake-engine.js';
+import { CanceledError } from '../../src/util/errors.js';
 import { loadStack } from './helpers.js';
 
 const s = suite('stack plan');
@@ -257,6 +258,39 @@ s('a container left under its temporary name by an interrupted recreate is recre
   const plan = planUp(stack, await observeProject(engine, 'demo', stack.project));
   assert.is(formatPlan(plan), `Container demo-db-1  Running\nContainer ${'ab12'.repeat(3)}_demo-web-1  Recreate, Start\n    name: ${'ab12'.repeat(3)}_demo-web-1 → demo-web-1 (a recreate was interrupted)\n`);
   await executePlan(engine, plan);
+  assert.equal(await containers(engine), ['demo-db-1 1 running', 'demo-web-1 1 running']);
+});
+
+s('cancel: the step in flight finishes (its container is made, not started), no other step begins, the reason is thrown', async () => {
+  const engine = new FakeEngine();
+  const stack = loadStack(DEMO('info', '  other:\n    image: busybox\n'));
+  const plan = planUp(stack, await observeProject(engine, 'demo', stack.project));
+  const cancel = new AbortController();
+  engine.onCall = (call) => { if (call === 'create demo-db-1') cancel.abort(new CanceledError('SIGINT')); };
+  const events: string[] = [];
+  const error = await executePlan(engine, plan, { signal: cancel.signal, onEvent: (e) => events.push(`${e.name} ${e.status}`) }).then(() => undefined, (e: Error) => e);
+  assert.instance(error, CanceledError);
+  assert.is((error as CanceledError).exitCode, 130);
+  assert.ok(engine.calls.includes('create demo-db-1'));
+  assert.equal(engine.calls.filter((c) => /^(start|create demo-web|create demo-other)/.test(c)), [], 'nothing started, nothing else created');
+  assert.ok(events.includes('demo-db-1 Created'));
+  assert.not.ok(events.some((e) => e.endsWith(' Error')), 'a cancel is no error of a step');
+  assert.equal(await containers(engine), ['demo-db-1 1 created']);
+});
+
+s('cancel during a recreate, once the new container is made: it is removed again and the old one kept', async () => {
+  const engine = new FakeEngine();
+  await up(engine, loadStack(DEMO('info')));
+  const old = (await idOf(engine, 'demo-web-1'))!;
+  const cancel = new AbortController();
+  engine.onCall = (call) => { if (call.startsWith('create ')) cancel.abort(new CanceledError('SIGTERM')); };
+  const stack = loadStack(DEMO('warn'));
+  const plan = planUp(stack, await observeProject(engine, 'demo', stack.project));
+  const error = await executePlan(engine, plan, { signal: cancel.signal }).then(() => undefined, (e: Error) => e);
+  assert.instance(error, CanceledError);
+  assert.ok(engine.calls.includes(`remove ${old.slice(0, 12)}_demo-web-1`));
+  assert.not.ok(engine.calls.includes('stop demo-web-1'));
+  assert.is(await idOf(engine, 'demo-web-1'), old);
   assert.equal(await containers(engine), ['demo-db-1 1 running', 'demo-web-1 1 running']);
 });
 

@@ -19,6 +19,7 @@ import type { StackProject } from '../../stack/stack-project.js';
 import { loadProjectFor, openEngine, projectNameHint } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { createProgress } from '../progress.js';
+import { whileCancellable } from '../interrupt.js';
 
 export interface StackCommandContext {
   engine: Engine;
@@ -100,18 +101,18 @@ export async function runPlan(ctx: StackCommandContext, plan: Plan, title = 'Run
   const progress = createProgress({ mode: ctx.globals.progress, title, color: ctx.globals.ansi !== 'never' });
   try {
     const onEvent = (e: ProgressEvent) => progress.onEvent(e);
-    return await executePlan(ctx.engine, plan, { onEvent, ...stackLifecycle(ctx, onEvent) });
+    return await whileCancellable((signal) => executePlan(ctx.engine, plan, { onEvent, signal, ...stackLifecycle(ctx, onEvent, signal) }));
   } finally {
     progress.done();
   }
 }
 
 /** depends_on conditions and the services' hooks, when the project is known. */
-function stackLifecycle(ctx: StackCommandContext, onEvent: (e: ProgressEvent) => void): Partial<ExecuteOptions> {
+function stackLifecycle(ctx: StackCommandContext, onEvent: (e: ProgressEvent) => void, signal: AbortSignal): Partial<ExecuteOptions> {
   if (!ctx.stack) return {};
   const hooks = createHookRunner(ctx.engine, ctx.stack.project);
   const warn = (message: string) => process.stderr.write(`WARN[0000] ${message}\n`);
-  return { waitCondition: createWaitCondition({ engine: ctx.engine, project: ctx.name, onEvent, warn }), postStart: hooks.postStart, preStop: hooks.preStop };
+  return { waitCondition: createWaitCondition({ engine: ctx.engine, project: ctx.name, onEvent, warn, signal }), postStart: hooks.postStart, preStop: hooks.preStop };
 }
 
 /** `-t 10` as a number of seconds. */

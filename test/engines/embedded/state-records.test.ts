@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ContainerSpec } from '../../../src/engine/types.js';
 import { DEFAULT_STATE_ROOT, openStateRoot, resolveStateRoot, type StateRoot } from '../../../src/engines/embedded/state/root.js';
 import { beginRemove, commitRecord, createRecord, findRecord, listRecords, readRecord, removeRecord, renameRecord, resolveContainerId, updateState } from '../../../src/engines/embedded/state/containers.js';
@@ -240,6 +241,16 @@ s('renameRecord: the new name finds the record, the old one is free, a held name
   assert.is(resolveContainerId(root, 'demo-web-1'), id, 'a refused rename changes nothing');
   assert.is(resolveContainerId(root, 'demo-db-1'), other);
   await made(root, 'abc123def456_demo-web-1');
+});
+
+s('a process that exits while making a record (a second Ctrl-C) takes that record along, and only that one', async ({ root }) => {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./record-then-exit.ts', import.meta.url)), root.path], { encoding: 'utf8' });
+  assert.is(child.status, 130, child.stderr);
+  const [complete, half] = child.stdout.split(' ');
+  assert.is(readRecord(root, complete!)?.state.phase, 'ready');
+  assert.not.ok(existsSync(root.container(half!)), 'the half-made record is gone');
+  assert.is(lookupName(root, 'half-made'), undefined, 'and its name is free');
+  assert.is(lookupName(root, 'complete'), complete);
 });
 
 s('repair releases what a rename killed half-way left: a claim its container does not answer to', async ({ root }) => {

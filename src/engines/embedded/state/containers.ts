@@ -84,7 +84,27 @@ export async function createRecord(root: StateRoot, opts: CreateRecordOptions): 
     rmSync(root.container(id), { recursive: true, force: true });
     throw error;
   }
+  making.set(root.container(id), { root, id });
+  removeUnfinishedOnExit();
   return { dir: root.container(id), config, state };
+}
+
+/** Records this process is making: if it exits before they are complete (a second Ctrl-C), they go with it. */
+const making = new Map<string, { root: StateRoot; id: string }>();
+let exitHookInstalled = false;
+
+function removeUnfinishedOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const { root, id } of making.values()) {
+      try {
+        removeRecord(root, id);
+      } catch {
+        // Something is mounted under it: the next command's repair marks it dead for `rm`.
+      }
+    }
+  });
 }
 
 /** Claims `name` for `id`, or throws the conflict with the container that holds it. */
@@ -127,8 +147,10 @@ export function nameConflict(name: string, holder: string): TscError {
 }
 
 /** Marks a record made by `createRecord` as complete. */
-export function commitRecord(root: StateRoot, id: string): Promise<ContainerStateRecord> {
-  return updateState(root, id, (s) => ({ ...s, phase: 'ready', owner: undefined }));
+export async function commitRecord(root: StateRoot, id: string): Promise<ContainerStateRecord> {
+  const state = await updateState(root, id, (s) => ({ ...s, phase: 'ready', owner: undefined }));
+  making.delete(root.container(id));
+  return state;
 }
 
 /** The record with this full id; undefined when there is none or it is not complete. */
@@ -219,6 +241,7 @@ export function removeRecord(root: StateRoot, id: string): void {
     // rm -r through a mounted root filesystem or volume would delete its content.
     throw new TscError('CONTAINER_BUSY', `cannot remove container ${id.slice(0, 12)}: something is still mounted under ${root.container(id)}; stop the container first`);
   }
+  making.delete(root.container(id));
   const record = readRecord(root, id);
   if (record) releaseName(root, record.config.name, id);
   // Renamed out of containers/ first: a half-deleted directory is never listed.
