@@ -382,6 +382,12 @@ export interface ContainerService {
   stop(id: string, opts?: { timeoutSeconds?: number; signal?: string }): Promise<void>;
   kill(id: string, signal?: string): Promise<void>;
   remove(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  /**
+   * `docker rename`: the container answers to `name` from now on (running or
+   * not; its DNS names follow); its id, labels and hostname stay. Fails when
+   * another container holds the name.
+   */
+  rename(id: string, name: string): Promise<void>;
   pause(id: string): Promise<void>;
   unpause(id: string): Promise<void>;
   list(filter?: ContainerFilter): Promise<ContainerSummary[]>;

@@ -5,6 +5,7 @@ import type { Engine } from '../engine/types.js';
 import { checkPlanPorts } from './check-ports.js';
 import type { ProgressEvent, ProgressListener, ProgressStatus } from './events.js';
 import type { Plan, PlanStep, WaitCondition } from './plan-types.js';
+import { recreateContainer } from './recreate.js';
 
 export interface ExecuteOptions {
   onEvent?: ProgressListener;
@@ -18,6 +19,12 @@ export interface ExecuteOptions {
   postStart?: (step: PlanStep, containerId: string) => Promise<void>;
   /** Runs the service's pre_stop hooks before a container is stopped. */
   preStop?: (step: PlanStep, containerId: string) => Promise<void>;
+  /**
+   * Cancels the plan (Ctrl-C): steps in flight finish or are undone (a made
+   * container is not started, a recreate not yet past its old container
+   * removes the new one), no other step begins; then the reason is thrown.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ExecuteResult {
@@ -38,7 +45,7 @@ export async function executePlan(engine: Engine, plan: Plan, opts: ExecuteOptio
     if (!p) {
       p = (async () => {
         const ok = await Promise.all(step.after.map((id) => (byId.has(id) ? run(byId.get(id)!) : Promise.resolve(true))));
-        if (ok.includes(false)) {
+        if (ok.includes(false) || opts.signal?.aborted) {
           result.skipped.push(step);
           return false;
         }
@@ -47,6 +54,10 @@ export async function executePlan(engine: Engine, plan: Plan, opts: ExecuteOptio
           if (step.service && RESTARTS.has(step.action.op)) restarted.add(step.service);
           return true;
         } catch (error) {
+          if (opts.signal?.aborted && error === opts.signal.reason) {
+            result.skipped.push(step);
+            return false;
+          }
           result.failed.push({ step, error });
           emit(opts, step, 'Error', 'error', error instanceof Error ? error.message : String(error));
           return false;
@@ -57,6 +68,7 @@ export async function executePlan(engine: Engine, plan: Plan, opts: ExecuteOptio
     return p;
   };
   await Promise.all(plan.steps.map(run));
+  opts.signal?.throwIfAborted();
   if (result.failed.length > 0) throw result.failed[0]!.error;
   return result;
 }
@@ -79,6 +91,7 @@ async function runStep(engine: Engine, step: PlanStep, opts: ExecuteOptions, res
     for (const condition of step.waitFor ?? []) {
       if (opts.waitCondition) await opts.waitCondition(step, condition);
     }
+    opts.signal?.throwIfAborted();
     await phase('Starting', 'Started', async () => {
       await engine.containers.start(id);
       await opts.postStart?.(step, id);
@@ -106,9 +119,7 @@ async function runStep(engine: Engine, step: PlanStep, opts: ExecuteOptions, res
     case 'container-recreate': {
       let id = '';
       await phase('Recreate', 'Recreated', async () => {
-        await stop(a.old.id, a.timeoutSeconds);
-        await engine.containers.remove(a.old.id, { force: true });
-        id = await engine.containers.create(a.spec);
+        id = await recreateContainer(engine, a, { stopOld: (old) => stop(old, a.timeoutSeconds), signal: opts.signal });
       });
       result.created[a.spec.name] = id;
       if (a.start) await start(id);

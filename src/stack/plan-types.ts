@@ -17,7 +17,12 @@ export type StepAction =
   | { op: 'volume-remove' }
   | { op: 'image-remove' }
   | { op: 'container-create'; spec: ContainerSpec; start: boolean }
-  | { op: 'container-recreate'; old: ContainerRef; spec: ContainerSpec; start: boolean; changes: string[]; timeoutSeconds?: number }
+  /**
+   * As Compose's recreateContainer: the new container is made under `tempName`
+   * while the old one runs on, then the old one is stopped and removed and the
+   * new one takes the name (`spec.name`).
+   */
+  | { op: 'container-recreate'; old: ContainerRef; spec: ContainerSpec; tempName: string; start: boolean; changes: string[]; timeoutSeconds?: number }
   | { op: 'container-start'; container: ContainerRef }
   | { op: 'container-running'; container: ContainerRef }
   | { op: 'container-stop'; container: ContainerRef; timeoutSeconds?: number }

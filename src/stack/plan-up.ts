@@ -13,7 +13,7 @@ import type { Plan, WaitCondition } from './plan-types.js';
 import { planProjectResources } from './plan-resources.js';
 import type { StackProject } from './stack-project.js';
 import { serviceConfigHash } from '../compose/config-hash.js';
-import { LABEL } from './labels.js';
+import { containerName, LABEL } from './labels.js';
 
 export interface UpPlanOptions {
   /** Services named on the command line (all when empty). */
@@ -102,7 +102,8 @@ function planService(b: PlanBuilder, stack: StackProject, service: ServiceConfig
   }
   const imageId = opts.imageIds?.[service.name];
   const imageChanged = (c: ObservedContainer) => imageId !== undefined && c.imageId !== '' && c.imageId !== imageId;
-  const obsolete = (c: ObservedContainer) => opts.policy === 'force' || (opts.policy === 'diverged' && (c.configHash !== hash || imageChanged(c)));
+  const leftAside = (c: ObservedContainer) => isLeftAside(c, service.container_name ?? containerName(stack.project.name, service.name, c.number));
+  const obsolete = (c: ObservedContainer) => opts.policy === 'force' || leftAside(c) || (opts.policy === 'diverged' && (c.configHash !== hash || imageChanged(c)));
   // Scale down removes obsolete containers first, then the highest numbers (as Compose).
   const existing = observed.containers.filter((c) => c.service === service.name)
     .sort((x, y) => Number(obsolete(y)) - Number(obsolete(x)) || y.number - x.number);
@@ -118,10 +119,13 @@ function planService(b: PlanBuilder, stack: StackProject, service: ServiceConfig
   const keep = existing.slice(excess).sort((x, y) => x.number - y.number);
   for (const c of keep) {
     if (obsolete(c)) {
-      const spec = buildContainerSpec(stack, service, { number: c.number, imageId });
+      const built = buildContainerSpec(stack, service, { number: c.number, imageId });
+      const spec = { ...built, labels: { ...built.labels, [LABEL.replace]: c.id } };
       const changes = explainRecreate(c, service, opts.policy, c.configHash !== hash);
       if (opts.policy !== 'force' && imageChanged(c)) changes.push(`image: ${c.imageId} → ${imageId}`);
-      ids.push(b.add({ ...common, name: c.name, action: { op: 'container-recreate', old: c, spec, start: !opts.noStart, changes, timeoutSeconds: opts.timeout } }));
+      if (opts.policy !== 'force' && leftAside(c)) changes.push(`name: ${c.name} → ${spec.name} (a recreate was interrupted)`);
+      const action = { op: 'container-recreate' as const, old: c, spec, tempName: recreateTempName(c.id, spec.name), start: !opts.noStart, changes, timeoutSeconds: opts.timeout };
+      ids.push(b.add({ ...common, name: c.name, action }));
     } else if (c.running) {
       ids.push(b.add({ ...common, name: c.name, action: { op: 'container-running', container: c } }));
     } else if (!opts.noStart) {
@@ -136,6 +140,16 @@ function planService(b: PlanBuilder, stack: StackProject, service: ServiceConfig
     ids.push(b.add({ ...common, name: spec.name, action: { op: 'container-create', spec, start: !opts.noStart } }));
   }
   return ids;
+}
+
+/** Compose's name for a recreated container until its predecessor is gone: `<old id[:12]>_<name>`. */
+export function recreateTempName(oldId: string, name: string): string {
+  return `${oldId.slice(0, 12)}_${name}`;
+}
+
+/** Still under its temporary name: a recreate was stopped before the rename (such a container is recreated). */
+function isLeftAside(c: ObservedContainer, name: string): boolean {
+  return c.name === recreateTempName(c.name.slice(0, 12), name) && /^[0-9a-f]{12}_/.test(c.name);
 }
 
 function explainRecreate(c: ObservedContainer, service: ServiceConfig, policy: RecreatePolicy, configChanged: boolean): string[] {

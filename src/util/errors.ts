@@ -80,3 +80,13 @@ export class ExitCodeError extends TscError {
     this.exitCode = exitCode;
   }
 }
+
+/** The command was interrupted (Ctrl-C, SIGTERM) and stopped cleanly: exit 130, as Docker Compose. */
+export class CanceledError extends TscError {
+  readonly signal: string;
+  constructor(signal: string) {
+    super('CANCELED', `canceled (${signal}): what was in progress was finished or undone, nothing else was started; run the command again to finish`);
+    this.signal = signal;
+    this.exitCode = 130;
+  }
+}

@@ -14,6 +14,12 @@ export interface ExecOptions {
   /** Exit codes that are not failures (default: only 0). */
   okCodes?: number[];
   stdio?: SpawnOptions['stdio'];
+  /**
+   * A session of its own (default): Ctrl-C at the terminal signals the whole
+   * foreground process group, and a step being cancelled must finish, not have
+   * its `runc`, `mount` or `iptables` killed half-way. False for a helper that
+   * may ask the user on the terminal (credential helpers).
+   */
   detached?: boolean;
   /** Descriptors handed to the child as its fds 3, 4, … */
   extraFds?: number[];
@@ -56,7 +62,7 @@ export function execFile(argv: string[], opts: ExecOptions = {}): Promise<ExecRe
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
     if (!cmd) return reject(new TypeError('execFile: empty argv'));
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])], detached: opts.detached });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])], detached: opts.detached ?? true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;

@@ -14,14 +14,19 @@ export interface ProjectFixture {
   cli: (...args: string[]) => CliResult;
 }
 
-/** Writes `files` (compose.yaml and what it needs), runs `up -d`; throws with its stderr when that fails. */
-export async function upProject(prefix: string, files: Record<string, string>, env: Record<string, string> = {}): Promise<ProjectFixture> {
+/** A temporary directory with `files` and a state root of its own; nothing brought up yet. */
+export async function openProject(prefix: string, files: Record<string, string> = {}, env: Record<string, string> = {}): Promise<ProjectFixture> {
   const t = await openTestEngine();
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const cli = (...args: string[]) => runCli(['--progress', 'quiet', ...args], { cwd: dir, env: { TSCOMPOSE_ROOT: t.root, ...env } });
-  const fixture = { t, dir, cli };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const up = cli('up', '-d');
+  return { t, dir, cli };
+}
+
+/** Writes `files` (compose.yaml and what it needs), runs `up -d`; throws with its stderr when that fails. */
+export async function upProject(prefix: string, files: Record<string, string>, env: Record<string, string> = {}): Promise<ProjectFixture> {
+  const fixture = await openProject(prefix, files, env);
+  const up = fixture.cli('up', '-d');
   if (up.code !== 0) {
     await downProject(fixture);
     throw new Error(`up -d failed:\n${up.stderr}`);

@@ -3,6 +3,7 @@
 import type {
   ContainerSpec, ContainerStatus, ContainerSummary, Engine, NetworkDetails, NetworkSpec, VolumeDetails, VolumeSpec,
 } from '../../src/engine/types.js';
+import { TscError } from '../../src/util/errors.js';
 
 interface FakeContainer {
   id: string;
@@ -19,11 +20,14 @@ export class FakeEngine implements Engine {
   readonly volumeMap = new Map<string, VolumeDetails>();
   /** `start web-1` style keys that throw. */
   readonly failures = new Set<string>();
+  /** Told each call as it is made (before it takes effect). */
+  onCall?: (call: string) => void;
   private seq = 0;
 
   private record(op: string, name: string): void {
     this.calls.push(`${op} ${name}`);
-    if (this.failures.has(`${op} ${name}`)) throw new Error(`${op} ${name} failed`);
+    this.onCall?.(`${op} ${name}`);
+    if (this.failures.has(`${op} ${name}`)) throw new TscError('FAKE_FAILURE', `${op} ${name} failed`);
   }
 
   private byId(id: string): FakeContainer {
@@ -44,9 +48,16 @@ export class FakeEngine implements Engine {
     stop: async (id) => { const c = this.byId(id); this.record('stop', c.spec.name); if (c.status !== 'created') c.status = 'exited'; },
     kill: async (id, signal) => { const c = this.byId(id); this.record(`kill-${signal}`, c.spec.name); c.status = 'exited'; },
     remove: async (id) => { const c = this.byId(id); this.record('remove', c.spec.name); this.containersById.delete(c.id); },
+    rename: async (id, name) => {
+      const c = this.byId(id);
+      if ([...this.containersById.values()].some((x) => x.spec.name === name)) throw new Error(`name in use: ${name}`);
+      this.record('rename', `${c.spec.name} ${name}`);
+      c.spec = { ...c.spec, name };
+    },
     pause: async (id) => { const c = this.byId(id); this.record('pause', c.spec.name); c.status = 'paused'; },
     unpause: async (id) => { const c = this.byId(id); this.record('unpause', c.spec.name); c.status = 'running'; },
     list: async (filter) => [...this.containersById.values()]
+      .filter((c) => !filter?.names || filter.names.includes(c.spec.name))
       .filter((c) => Object.entries(filter?.labels ?? {}).every(([k, v]) => k in c.spec.labels && (v === undefined || c.spec.labels[k] === v)))
       .map((c) => this.summary(c)),
     inspect: async () => undefined,

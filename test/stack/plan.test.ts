@@ -8,6 +8,7 @@ import { planUp } from '../../src/stack/plan-up.js';
 import type { UpPlanOptions } from '../../src/stack/plan-up.js';
 import type { StackProject } from '../../src/stack/stack-project.js';
 import { FakeEngine } from './fake-engine.js';
+import { CanceledError } from '../../src/util/errors.js';
 import { loadStack } from './helpers.js';
 
 const s = suite('stack plan');
@@ -212,6 +213,111 @@ s('down without a Compose file uses the labels', async () => {
     'Volume demo_data  Remove',
     '',
   ].join('\n'));
+});
+
+/** The engine's containers as `name number` lines, and the id of the one named. */
+async function containers(engine: FakeEngine): Promise<string[]> {
+  return (await engine.containers.list({ all: true })).map((c) => `${c.name} ${c.labels['com.docker.compose.container-number']} ${c.state.status}`).sort();
+}
+const idOf = async (engine: FakeEngine, name: string) => (await engine.containers.list({ all: true, names: [name] }))[0]?.id;
+
+s('recreate makes the new container under <old id[:12]>_<name> first, then stops and removes the old one, then renames', async () => {
+  const engine = new FakeEngine();
+  const stack = loadStack(DEMO());
+  await up(engine, stack);
+  const old = (await idOf(engine, 'demo-web-1'))!;
+  engine.calls.length = 0;
+  await up(engine, stack, { services: ['web'], forceRecreate: true });
+  const temp = `${old.slice(0, 12)}_demo-web-1`;
+  assert.equal(engine.calls.filter((c) => c.includes('demo-web-1')), [
+    `create ${temp}`, 'stop demo-web-1', 'remove demo-web-1', `rename ${temp} demo-web-1`, 'start demo-web-1',
+  ]);
+  const now = (await engine.containers.list({ all: true, names: ['demo-web-1'] }))[0]!;
+  assert.is.not(now.id, old);
+  assert.is(now.labels['com.docker.compose.replace'], old);
+  assert.equal(await containers(engine), ['demo-db-1 1 running', 'demo-web-1 1 running']);
+});
+
+s('a recreate whose new container cannot be made leaves the old one untouched and says so', async () => {
+  const engine = new FakeEngine();
+  await up(engine, loadStack(DEMO('info')));
+  const old = (await idOf(engine, 'demo-web-1'))!;
+  engine.failures.add(`create ${old.slice(0, 12)}_demo-web-1`);
+  engine.calls.length = 0;
+  const error = await up(engine, loadStack(DEMO('warn'))).then(() => undefined, (e: Error) => e);
+  assert.is(error?.message, `demo-web-1 was not recreated (the old container is kept): create ${old.slice(0, 12)}_demo-web-1 failed`);
+  assert.equal(engine.calls, [`create ${old.slice(0, 12)}_demo-web-1`]);
+  assert.is(await idOf(engine, 'demo-web-1'), old);
+  assert.equal(await containers(engine), ['demo-db-1 1 running', 'demo-web-1 1 running']);
+});
+
+s('a failed stop of the old container removes the new one again', async () => {
+  const engine = new FakeEngine();
+  await up(engine, loadStack(DEMO('info')));
+  const old = (await idOf(engine, 'demo-web-1'))!;
+  engine.failures.add('stop demo-web-1');
+  const error = await up(engine, loadStack(DEMO('warn'))).then(() => undefined, (e: Error) => e);
+  assert.is(error?.message, 'stop demo-web-1 failed');
+  assert.ok(engine.calls.includes(`remove ${old.slice(0, 12)}_demo-web-1`));
+  assert.is(await idOf(engine, 'demo-web-1'), old);
+  assert.equal(await containers(engine), ['demo-db-1 1 running', 'demo-web-1 1 running']);
+});
+
+s('a container_name held by a container of another project: nothing is made, the old container is kept', async () => {
+  const engine = new FakeEngine();
+  await up(engine, loadStack(DEMO()));
+  const foreign = await engine.containers.create({ name: 'taken', image: 'busybox', labels: {}, env: {} });
+  const old = (await idOf(engine, 'demo-web-1'))!;
+  engine.calls.length = 0;
+  const error = await up(engine, loadStack(DEMO().replace('    depends_on: [db]', '    depends_on: [db]\n    container_name: taken'))).then(() => undefined, (e: Error) => e);
+  assert.is(error?.message, `demo-web-1 was not recreated (the old container is kept): the name "taken" is in use by container ${foreign.slice(0, 12)}; remove or rename that container`);
+  assert.equal(engine.calls, []);
+  assert.is(await idOf(engine, 'demo-web-1'), old);
+});
+
+s('a container left under its temporary name by an interrupted recreate is recreated under its own name', async () => {
+  const engine = new FakeEngine();
+  const stack = loadStack(DEMO());
+  await up(engine, stack);
+  const old = (await idOf(engine, 'demo-web-1'))!;
+  await engine.containers.rename(old, `${'ab12'.repeat(3)}_demo-web-1`);
+  const plan = planUp(stack, await observeProject(engine, 'demo', stack.project));
+  assert.is(formatPlan(plan), `Container demo-db-1  Running\nContainer ${'ab12'.repeat(3)}_demo-web-1  Recreate, Start\n    name: ${'ab12'.repeat(3)}_demo-web-1 → demo-web-1 (a recreate was interrupted)\n`);
+  await executePlan(engine, plan);
+  assert.equal(await containers(engine), ['demo-db-1 1 running', 'demo-web-1 1 running']);
+});
+
+s('cancel: the step in flight finishes (its container is made, not started), no other step begins, the reason is thrown', async () => {
+  const engine = new FakeEngine();
+  const stack = loadStack(DEMO('info', '  other:\n    image: busybox\n'));
+  const plan = planUp(stack, await observeProject(engine, 'demo', stack.project));
+  const cancel = new AbortController();
+  engine.onCall = (call) => { if (call === 'create demo-db-1') cancel.abort(new CanceledError('SIGINT')); };
+  const events: string[] = [];
+  const error = await executePlan(engine, plan, { signal: cancel.signal, onEvent: (e) => events.push(`${e.name} ${e.status}`) }).then(() => undefined, (e: Error) => e);
+  assert.instance(error, CanceledError);
+  assert.is((error as CanceledError).exitCode, 130);
+  assert.ok(engine.calls.includes('create demo-db-1'));
+  assert.equal(engine.calls.filter((c) => /^(start|create demo-web|create demo-other)/.test(c)), [], 'nothing started, nothing else created');
+  assert.ok(events.includes('demo-db-1 Created'));
+  assert.not.ok(events.some((e) => e.endsWith(' Error')), 'a cancel is no error of a step');
+  assert.equal(await containers(engine), ['demo-db-1 1 created']);
+});
+
+s('cancel during a recreate, once the new container is made: it is removed again and the old one kept', async () => {
+  const engine = new FakeEngine();
+  await up(engine, loadStack(DEMO('info')));
+  const old = (await idOf(engine, 'demo-web-1'))!;
+  const cancel = new AbortController();
+  engine.onCall = (call) => { if (call.startsWith('create ')) cancel.abort(new CanceledError('SIGTERM')); };
+  const stack = loadStack(DEMO('warn'));
+  const plan = planUp(stack, await observeProject(engine, 'demo', stack.project));
+  const error = await executePlan(engine, plan, { signal: cancel.signal }).then(() => undefined, (e: Error) => e);
+  assert.instance(error, CanceledError);
+  assert.ok(engine.calls.includes(`remove ${old.slice(0, 12)}_demo-web-1`));
+  assert.not.ok(engine.calls.includes('stop demo-web-1'));
+  assert.is(await idOf(engine, 'demo-web-1'), old);
+  assert.equal(await containers(engine), ['demo-db-1 1 running', 'demo-web-1 1 running']);
 });
 
 s('a failure skips dependents, lets independent work finish, reports the first error', async () => {

@@ -186,9 +186,9 @@ async function followUntilDone(open: OpenStack, containers: AttachedContainer[],
         for (const s of services) for (const d of transitiveDependencies(deps, s)) selected.add(d);
       }
       const only = selected.size > 0 ? [...selected] : undefined;
-      const kill = () => lockedObserve(open, 'kill', (ctx) => runPlan(ctx, planKill(project, ctx.observed, { services: only }), 'Killing'));
+      const kill = () => lockedObserve(open, 'kill', (ctx) => runPlan(ctx, planKill(project, ctx.observed, { services: only }), 'Killing', { cancellable: false }));
       force.signal.addEventListener('abort', () => { void kill().catch(() => undefined); });
-      await lockedObserve(open, 'stop', (ctx) => runPlan(ctx, planStop(project, ctx.observed, { services: only, timeout }), 'Stopping'));
+      await lockedObserve(open, 'stop', (ctx) => runPlan(ctx, planStop(project, ctx.observed, { services: only, timeout }), 'Stopping', { cancellable: false }));
     }
     if (result.reason === 'interrupted') return 130;
     if (flags.exitCodeFrom) {

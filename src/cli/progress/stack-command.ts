@@ -19,6 +19,7 @@ import type { StackProject } from '../../stack/stack-project.js';
 import { loadProjectFor, openEngine, projectNameHint } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { createProgress } from '../progress.js';
+import { whileCancellable } from '../interrupt.js';
 
 export interface StackCommandContext {
   engine: Engine;
@@ -90,8 +91,19 @@ export function withStack<T>(globals: GlobalOptions, opts: StackCommandOptions, 
   return withEngine(globals, opts, (open) => lockedObserve(open, opts.command, fn));
 }
 
-/** Prints the plan's warnings, then the plan (dry run) or runs it with progress. */
-export async function runPlan(ctx: StackCommandContext, plan: Plan, title = 'Running'): Promise<ExecuteResult | undefined> {
+export interface RunPlanOptions {
+  /**
+   * False when the caller handles Ctrl-C itself (attached `up` stopping its
+   * stack, watch): the plan is then not cancelled by SIGINT/SIGTERM.
+   */
+  cancellable?: boolean;
+}
+
+/**
+ * Prints the plan's warnings, then the plan (dry run) or runs it with
+ * progress; the first Ctrl-C or SIGTERM cancels it cleanly (cli/interrupt).
+ */
+export async function runPlan(ctx: StackCommandContext, plan: Plan, title = 'Running', opts: RunPlanOptions = {}): Promise<ExecuteResult | undefined> {
   for (const w of plan.warnings) process.stderr.write(`WARN[0000] ${w}\n`);
   if (ctx.globals.dryRun) {
     process.stdout.write(formatPlan(plan));
@@ -100,18 +112,19 @@ export async function runPlan(ctx: StackCommandContext, plan: Plan, title = 'Run
   const progress = createProgress({ mode: ctx.globals.progress, title, color: ctx.globals.ansi !== 'never' });
   try {
     const onEvent = (e: ProgressEvent) => progress.onEvent(e);
-    return await executePlan(ctx.engine, plan, { onEvent, ...stackLifecycle(ctx, onEvent) });
+    const execute = (signal?: AbortSignal) => executePlan(ctx.engine, plan, { onEvent, signal, ...stackLifecycle(ctx, onEvent, signal) });
+    return await (opts.cancellable === false ? execute() : whileCancellable(execute));
   } finally {
     progress.done();
   }
 }
 
 /** depends_on conditions and the services' hooks, when the project is known. */
-function stackLifecycle(ctx: StackCommandContext, onEvent: (e: ProgressEvent) => void): Partial<ExecuteOptions> {
+function stackLifecycle(ctx: StackCommandContext, onEvent: (e: ProgressEvent) => void, signal?: AbortSignal): Partial<ExecuteOptions> {
   if (!ctx.stack) return {};
   const hooks = createHookRunner(ctx.engine, ctx.stack.project);
   const warn = (message: string) => process.stderr.write(`WARN[0000] ${message}\n`);
-  return { waitCondition: createWaitCondition({ engine: ctx.engine, project: ctx.name, onEvent, warn }), postStart: hooks.postStart, preStop: hooks.preStop };
+  return { waitCondition: createWaitCondition({ engine: ctx.engine, project: ctx.name, onEvent, warn, signal }), postStart: hooks.postStart, preStop: hooks.preStop };
 }
 
 /** `-t 10` as a number of seconds. */

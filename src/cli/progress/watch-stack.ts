@@ -46,7 +46,8 @@ export async function startStackWatch(open: OpenStack, opts: WatchStackOptions):
   const recreate = async (stack: StackProject, plan: UpPlanOptions) => lockedObserve({ ...current, stack }, 'up', async (ctx) => {
     const p = planUp(stack, ctx.observed, plan);
     if (plan.forceRecreate !== true) process.stdout.write(indent(formatPlan(p)));
-    const result = await runPlan(ctx, p, 'Recreating');
+    // Ctrl-C ends the watch session (commands/watch.ts), not only this plan.
+    const result = await runPlan(ctx, p, 'Recreating', { cancellable: false });
     const created = p.steps.flatMap((s) => (s.kind === 'Container' && s.service && result?.created[s.name]
       ? [{ id: result.created[s.name]!, name: s.name, service: s.service, since: new Date(0).toISOString() }] : []));
     if (created.length) opts.onCreated?.(created);
@@ -63,7 +64,7 @@ export async function startStackWatch(open: OpenStack, opts: WatchStackOptions):
     out: process.stdout,
     quietMs: opts.quietMs ?? quietFromEnv(),
     restart: (services) => lockedObserve(current, 'restart', async (ctx) => {
-      await runPlan(ctx, planRestart(current.stack!.project, ctx.observed, { services, noDeps: true }), 'Restarting');
+      await runPlan(ctx, planRestart(current.stack!.project, ctx.observed, { services, noDeps: true }), 'Restarting', { cancellable: false });
     }),
     rebuild: async (services) => {
       const stack = current.stack!;

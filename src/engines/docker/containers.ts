@@ -76,6 +76,10 @@ export class DockerContainerService implements ContainerService {
     }
   }
 
+  async rename(id: string, name: string): Promise<void> {
+    await this.client.json('POST', path(id, '/rename'), { query: { name } });
+  }
+
   async pause(id: string): Promise<void> {
     await this.client.json('POST', path(id, '/pause'));
   }

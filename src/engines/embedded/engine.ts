@@ -104,7 +104,7 @@ export async function repairStateRoot(ctx: ContainerContext): Promise<StateRootR
 }
 
 async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairReport> {
-  const records = await repairRecords(ctx.root);
+  const records = await repairRecords(ctx.root, { withContainerLock: (id, fn) => withContainerLock(ctx, id, 'repair name', fn) });
   const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime, (id, fn) => withContainerLock(ctx, id, 'repair runtime', fn));
   // Before anything joins them: a command killed half-way through making a network, or a reboot, left it dead.
   const networks = await ctx.network.repairNetworks();

@@ -1,7 +1,7 @@
 // The embedded engine's containers with real runc/conmon: lifecycle, isolation,
 // mounts, volumes, limits. Needs root, runc, conmon, overlayfs and busybox.
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TscError } from '../../../src/util/errors.js';
 import { isMounted } from '../../../src/engines/embedded/snapshots/mount.js';
@@ -97,7 +97,15 @@ test('binds: read-only refuses writes, a missing host path is made, or refused w
   assert.match(out, /^ro=1$/m);
   assert.is(readFileSync(join(hostDir, 'f'), 'utf8'), 'orig');
   assert.is(readFileSync(join(made, 'g'), 'utf8'), 'hi\n');
-  const id = await engine.containers.create(spec({ mounts: [{ type: 'bind', source: join(root, 'absent'), target: '/x', bind: { createHostPath: false } }], command: ['true'] }));
+  // create_host_path: false and no host path: refused at create (as Docker's Mounts API), with nothing left…
+  const absent = spec({ mounts: [{ type: 'bind', source: join(root, 'absent'), target: '/x', bind: { createHostPath: false } }], command: ['true'] });
+  const before = (await engine.containers.list({ all: true })).length;
+  await rejects(engine.containers.create(absent), (e: Error) => /invalid mount config for type "bind": bind source path does not exist: .*\/absent/.test(e.message));
+  assert.is((await engine.containers.list({ all: true })).length, before);
+  // …and at start, when the path went away after create.
+  mkdirSync(join(root, 'absent'));
+  const id = await engine.containers.create(absent);
+  rmSync(join(root, 'absent'), { recursive: true });
   await rejects(engine.containers.start(id), (e: Error) => /invalid mount config for type "bind": bind source path does not exist: .*\/absent/.test(e.message));
   const after = await engine.containers.inspect(id);
   assert.is(after?.state.status, 'created');

@@ -5,11 +5,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ContainerSpec } from '../../../src/engine/types.js';
 import { DEFAULT_STATE_ROOT, openStateRoot, resolveStateRoot, type StateRoot } from '../../../src/engines/embedded/state/root.js';
-import { beginRemove, commitRecord, createRecord, findRecord, listRecords, readRecord, removeRecord, resolveContainerId, updateState } from '../../../src/engines/embedded/state/containers.js';
+import { beginRemove, commitRecord, createRecord, findRecord, listRecords, readRecord, removeRecord, renameRecord, resolveContainerId, updateState } from '../../../src/engines/embedded/state/containers.js';
 import { generateId, shortId } from '../../../src/engines/embedded/state/ids.js';
-import { lookupName } from '../../../src/engines/embedded/state/name-index.js';
+import { claimName, lookupName } from '../../../src/engines/embedded/state/name-index.js';
 import { repairRecords } from '../../../src/engines/embedded/state/repair.js';
 import { writeJsonAtomic } from '../../../src/util/atomic-file.js';
 import { TscError } from '../../../src/util/errors.js';
@@ -225,6 +226,50 @@ s('repair removes a damaged record without config, a dangling name, and dead sta
   assert.equal(readdirSync(root.containers).filter((e) => e !== '.names'), []);
   // and the name can be used
   await made(root, 'ghost');
+});
+
+s('renameRecord: the new name finds the record, the old one is free, a held name is refused', async ({ root }) => {
+  const id = await made(root, 'abc123def456_demo-web-1');
+  const other = await made(root, 'demo-db-1');
+  assert.equal(renameRecord(root, id, 'demo-web-1'), { from: 'abc123def456_demo-web-1', to: 'demo-web-1' });
+  assert.is(resolveContainerId(root, 'demo-web-1'), id);
+  assert.is(readRecord(root, id)!.config.spec.name, 'demo-web-1');
+  assert.is(lookupName(root, 'abc123def456_demo-web-1'), undefined);
+  assert.throws(() => renameRecord(root, id, 'demo-db-1'), /The container name "\/demo-db-1" is already in use by container "[0-9a-f]{64}"/);
+  assert.throws(() => renameRecord(root, id, 'demo-web-1'), /same name as its current name/);
+  assert.throws(() => renameRecord(root, id, 'bad name'), /Invalid container name/);
+  assert.is(resolveContainerId(root, 'demo-web-1'), id, 'a refused rename changes nothing');
+  assert.is(resolveContainerId(root, 'demo-db-1'), other);
+  await made(root, 'abc123def456_demo-web-1');
+});
+
+s('a process that exits while making a record (a second Ctrl-C) takes that record along, and only that one', async ({ root }) => {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./record-then-exit.ts', import.meta.url)), root.path], { encoding: 'utf8' });
+  assert.is(child.status, 130, child.stderr);
+  const [complete, half] = child.stdout.split(' ');
+  assert.is(readRecord(root, complete!)?.state.phase, 'ready');
+  assert.not.ok(existsSync(root.container(half!)), 'the half-made record is gone');
+  assert.is(lookupName(root, 'half-made'), undefined, 'and its name is free');
+  assert.is(lookupName(root, 'complete'), complete);
+});
+
+s('repair releases what a rename killed half-way left: a claim its container does not answer to', async ({ root }) => {
+  // Killed after claiming the new name, before config.json said it.
+  const a = await made(root, 'old-a');
+  claimName(root, 'new-a', a);
+  // Killed after config.json said the new name, before the old one was released.
+  const b = await made(root, 'old-b');
+  claimName(root, 'new-b', b);
+  const config = readRecord(root, b)!.config;
+  writeJsonAtomic(join(root.container(b), 'config.json'), { ...config, name: 'new-b', spec: { ...config.spec, name: 'new-b' } });
+  const locked: string[] = [];
+  const report = await repairRecords(root, { withContainerLock: async (id, fn) => { locked.push(id); await fn(); } });
+  assert.equal(report.namesFixed.sort(), ['new-a', 'old-b']);
+  assert.equal(locked.sort(), [a, b].sort(), 'judged under the container lock');
+  assert.is(lookupName(root, 'old-a'), a);
+  assert.is(lookupName(root, 'new-a'), undefined);
+  assert.is(lookupName(root, 'new-b'), b);
+  assert.is(lookupName(root, 'old-b'), undefined);
 });
 
 const { test: asRoot } = requireHost(s, 'state mount tests', process.getuid?.() === 0 ? [] : ['root (mounting tmpfs)']);

@@ -19,6 +19,7 @@ import { commitRecord, createRecord, findRecord, noSuchContainer, removeRecord, 
 import type { ContainerContext } from './context.js';
 import { buildHostnameFile, buildHostsFile, buildResolvConf, readHostHosts, readHostResolvConf } from './etc-files.js';
 import { configExtra, containerLayout, type ContainerConfigExtra, type EffectiveMount } from './layout.js';
+import { checkBindSource } from './start-mounts.js';
 
 export async function createContainer(ctx: ContainerContext, spec: ContainerSpec): Promise<string> {
   const image = await ctx.images.resolveImage(spec.image);
@@ -105,7 +106,9 @@ async function resolveCreateMounts(ctx: ContainerContext, spec: ContainerSpec, i
       mounts.push({ ...m, target, source });
     } else if (m.type === 'bind') {
       if (!m.source?.startsWith('/')) throw new TscError('INVALID_MOUNT', `invalid mount config for type "bind": invalid mount path: '${m.source ?? ''}' mount path must be absolute`);
-      mounts.push({ ...m, target, source: posix.normalize(m.source) });
+      const bind = { ...m, target, source: posix.normalize(m.source) };
+      checkBindSource(bind);
+      mounts.push(bind);
     } else {
       mounts.push({ ...m, target, source: '' });
     }

@@ -13,6 +13,7 @@ import { runtimeOf, withContainerLock, type ContainerContext } from './context.j
 import { copyFromRoot, copyToRoot, type CopyRoot } from './copy.js';
 import { syncToRoot } from './copy-sync.js';
 import { createContainer } from './create.js';
+import { renameContainer } from './rename.js';
 import { toDetails, toSummary } from './details.js';
 import { execIn } from './exec.js';
 import { configExtra, containerLayout } from './layout.js';
@@ -108,6 +109,10 @@ export class EmbeddedContainerService implements ContainerService {
     if (!opts.volumes) return;
     // As Docker: a volume still used by another container stays.
     for (const name of anonymous) await this.ctx.volumes.remove(name, { force: true }).catch(() => undefined);
+  }
+
+  rename(ref: string, name: string): Promise<void> {
+    return renameContainer(this.ctx, ref, name);
   }
 
   async pause(ref: string): Promise<void> {

@@ -90,6 +90,15 @@ function exists(path: string): boolean {
 
 function ensureBindSource(source: string, create: boolean): void {
   if (exists(source)) return;
-  if (!create) throw new TscError('INVALID_MOUNT', `invalid mount config for type "bind": bind source path does not exist: ${source}`);
+  if (!create) throw bindSourceMissing(source);
   mkdirSync(source, { recursive: true, mode: 0o755 });
+}
+
+/** A bind with `create_host_path: false` whose host path is missing: refused at create (as Docker's Mounts API) and at start. */
+export function checkBindSource(m: { source: string; bind?: { createHostPath?: boolean } }): void {
+  if (m.bind?.createHostPath === false && !exists(m.source)) throw bindSourceMissing(m.source);
+}
+
+function bindSourceMissing(source: string): TscError {
+  return new TscError('INVALID_MOUNT', `invalid mount config for type "bind": bind source path does not exist: ${source}`);
 }

@@ -12,7 +12,7 @@ import { attachedTo, createNetworkLocked, removeNetworkLocked, removeNetworkPart
 import { checkPortsFreeAll, checkPortsFreeFor, publishPortsLocked, unpublishPortsLocked, type PortsToCheck } from './port-ops.js';
 import type { EndpointRecord, NetworkRecord } from './records.js';
 import {
-  connectSandbox, createSandboxLocked, destroySandboxLocked, disconnectLocked,
+  connectSandbox, createSandboxLocked, destroySandboxLocked, disconnectLocked, renameEndpointLocked,
   type ConnectEndpoint, type ConnectResult, type SandboxInfo,
 } from './sandbox-ops.js';
 import { StepErrors } from './steps.js';
@@ -102,6 +102,11 @@ export class NetworkManager {
     // Unlocked: deleting a veth waits for the kernel (~20 ms); those of several containers overlap.
     await steps.run(() => destroySandboxLocked(this.ctx, containerId));
     steps.throwFirst();
+  }
+
+  /** A renamed container's endpoint: its DNS names follow (the agent must reload). False when it has none. */
+  renameEndpoint(containerId: string, from: string, to: string): Promise<boolean> {
+    return this.locked('rename endpoint', () => renameEndpointLocked(this.ctx, containerId, from, to));
   }
 
   endpoints(containerId: string): EndpointRecord | undefined {

@@ -189,3 +189,23 @@ export async function destroySandboxLocked(ctx: NetContext, containerId: string)
 export function netnsExecArgv(containerId: string, argv: string[]): string[] {
   return ['ip', 'netns', 'exec', netnsName(containerId), ...argv];
 }
+
+/**
+ * A renamed container's records: its sandbox and endpoint say the new name,
+ * and on each network the old name gives way to it (as moby's sandbox Rename
+ * and UpdateDNSNames). False when the container has no endpoint.
+ */
+export function renameEndpointLocked(ctx: NetContext, containerId: string, from: string, to: string): boolean {
+  const sandbox = ctx.records.sandbox(containerId);
+  if (sandbox) ctx.records.saveSandbox({ ...sandbox, containerName: to });
+  const endpoint = ctx.records.endpoint(containerId);
+  if (!endpoint) return false;
+  for (const entry of Object.values(endpoint.networks)) entry.names = swapName(entry.names, from, to);
+  ctx.records.saveEndpoint({ ...endpoint, containerName: to });
+  return true;
+}
+
+/** `names` with `from` replaced by `to` (kept unique). */
+export function swapName(names: string[], from: string, to: string): string[] {
+  return unique(names.map((n) => (n === from ? to : n)));
+}

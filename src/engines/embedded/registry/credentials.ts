@@ -95,7 +95,7 @@ function entryCredentials(entry: AuthEntry): Credentials | undefined {
 async function helperGet(helper: string, server: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
   let result;
   try {
-    result = await execFile([`docker-credential-${helper}`, 'get'], { input: server, env, timeout: 30_000, okCodes: [0, 1] });
+    result = await execFile([`docker-credential-${helper}`, 'get'], { input: server, env, timeout: 30_000, okCodes: [0, 1], detached: false });
   } catch (error) {
     if (error instanceof ProcessError && error.exitCode_ === null && error.signal === null && /not found in PATH/.test(error.message)) {
       throw new TscError('CREDENTIAL_HELPER_MISSING', `docker-credential-${helper} is not on PATH, but ${dockerConfigFile(env)} names it: install it or remove it from the file`);
@@ -125,7 +125,7 @@ export async function storeCredentials(registry: string, creds: Credentials, env
   const key = serverKey(registry);
   if (helper) {
     const input = JSON.stringify({ ServerURL: key, Username: creds.username, Secret: creds.secret });
-    await execFile([`docker-credential-${helper}`, 'store'], { input, env, timeout: 30_000 }).catch((error: Error) => {
+    await execFile([`docker-credential-${helper}`, 'store'], { input, env, timeout: 30_000, detached: false }).catch((error: Error) => {
       throw new TscError('CREDENTIAL_HELPER_FAILED', `docker-credential-${helper} store failed: ${error.message}`);
     });
     // As Docker: the entry stays in `auths`, empty, so that `docker info`-like tools list the login.
@@ -146,7 +146,7 @@ export async function eraseCredentials(registry: string, env: NodeJS.ProcessEnv 
   const helper = config.credHelpers?.[registry] ?? config.credsStore;
   let erased = false;
   if (helper) {
-    erased = await execFile([`docker-credential-${helper}`, 'erase'], { input: serverKey(registry), env, timeout: 30_000 }).then(() => true, () => false);
+    erased = await execFile([`docker-credential-${helper}`, 'erase'], { input: serverKey(registry), env, timeout: 30_000, detached: false }).then(() => true, () => false);
   }
   if (key) {
     delete config.auths![key];

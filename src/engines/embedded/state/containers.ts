@@ -78,6 +78,37 @@ export async function createRecord(root: StateRoot, opts: CreateRecordOptions): 
     rmSync(staging, { recursive: true, force: true });
     throw error;
   }
+  try {
+    claimFreeName(root, name, id);
+  } catch (error) {
+    rmSync(root.container(id), { recursive: true, force: true });
+    throw error;
+  }
+  making.set(root.container(id), { root, id });
+  removeUnfinishedOnExit();
+  return { dir: root.container(id), config, state };
+}
+
+/** Records this process is making: if it exits before they are complete (a second Ctrl-C), they go with it. */
+const making = new Map<string, { root: StateRoot; id: string }>();
+let exitHookInstalled = false;
+
+function removeUnfinishedOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const { root, id } of making.values()) {
+      try {
+        removeRecord(root, id);
+      } catch {
+        // Something is mounted under it: the next command's repair marks it dead for `rm`.
+      }
+    }
+  });
+}
+
+/** Claims `name` for `id`, or throws the conflict with the container that holds it. */
+function claimFreeName(root: StateRoot, name: string, id: string): void {
   let holder = claimName(root, name, id);
   if (holder && !existsSync(root.container(holder))) {
     // A claim whose container is gone (records are renamed into place before
@@ -85,11 +116,30 @@ export async function createRecord(root: StateRoot, opts: CreateRecordOptions): 
     releaseName(root, name, holder);
     holder = claimName(root, name, id);
   }
-  if (holder) {
-    rmSync(root.container(id), { recursive: true, force: true });
-    throw nameConflict(name, holder);
+  if (holder && holder !== id) throw nameConflict(name, holder);
+}
+
+/**
+ * Gives a complete record a new name (the caller holds the container's lock).
+ * The new name is claimed first, then config.json says it, then the old name
+ * is released: a command killed in between leaves a claim whose container
+ * says otherwise, which `repairRecords` releases.
+ */
+export function renameRecord(root: StateRoot, id: string, newName: string): { from: string; to: string } {
+  const to = checkContainerName(newName);
+  const record = readRecord(root, id);
+  if (!record || record.state.phase === 'creating') throw noSuchContainer(id);
+  const from = record.config.name;
+  if (from === to) throw new TscError('INVALID_NAME', 'Renaming a container with the same name as its current name');
+  claimFreeName(root, to, id);
+  try {
+    writeJsonAtomic(join(record.dir, CONFIG), { ...record.config, name: to, spec: { ...record.config.spec, name: to } } satisfies ContainerConfigRecord);
+  } catch (error) {
+    releaseName(root, to, id);
+    throw error;
   }
-  return { dir: root.container(id), config, state };
+  releaseName(root, from, id);
+  return { from, to };
 }
 
 export function nameConflict(name: string, holder: string): TscError {
@@ -97,8 +147,10 @@ export function nameConflict(name: string, holder: string): TscError {
 }
 
 /** Marks a record made by `createRecord` as complete. */
-export function commitRecord(root: StateRoot, id: string): Promise<ContainerStateRecord> {
-  return updateState(root, id, (s) => ({ ...s, phase: 'ready', owner: undefined }));
+export async function commitRecord(root: StateRoot, id: string): Promise<ContainerStateRecord> {
+  const state = await updateState(root, id, (s) => ({ ...s, phase: 'ready', owner: undefined }));
+  making.delete(root.container(id));
+  return state;
 }
 
 /** The record with this full id; undefined when there is none or it is not complete. */
@@ -189,6 +241,7 @@ export function removeRecord(root: StateRoot, id: string): void {
     // rm -r through a mounted root filesystem or volume would delete its content.
     throw new TscError('CONTAINER_BUSY', `cannot remove container ${id.slice(0, 12)}: something is still mounted under ${root.container(id)}; stop the container first`);
   }
+  making.delete(root.container(id));
   const record = readRecord(root, id);
   if (record) releaseName(root, record.config.name, id);
   // Renamed out of containers/ first: a half-deleted directory is never listed.

@@ -28,6 +28,8 @@ export interface RepairReport {
 export interface RepairOptions {
   /** Unowned leftovers younger than this are left alone: they may be in the making (default 60 s). */
   graceMs?: number;
+  /** Runs `fn` holding the container's operation lock (a rename in another command holds it). */
+  withContainerLock?: (id: string, fn: () => Promise<void>) => Promise<void>;
 }
 
 /** Temporary files of writeFileAtomic (`.<name>.<pid>.<ms>.tmp`) and of our locks/names (`...<pid>.<hex>.tmp`). */
@@ -84,10 +86,19 @@ export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): 
     }
   }
 
+  const locked = opts.withContainerLock ?? ((_id: string, fn: () => Promise<void>) => fn());
   for (const { name, id } of listNames(root)) {
     if (!existsSync(root.container(id))) {
       releaseName(root, name, id);
       report.namesFixed.push(name);
+    } else if (![undefined, name].includes(answersTo(root, id))) {
+      // A rename killed half-way: a claim its container does not answer to (state/containers renameRecord).
+      await locked(id, async () => {
+        const now = answersTo(root, id);
+        if (now === undefined || now === name || lookupName(root, name) !== id) return;
+        releaseName(root, name, id);
+        report.namesFixed.push(name);
+      });
     }
   }
   report.tempFilesRemoved += removeDeadTemps(join(root.containers, '.names'), old);
@@ -96,6 +107,11 @@ export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): 
   report.locksRemoved = sweepDeadLocks(root.locks).length;
   report.tempFilesRemoved += removeDeadStaging(root);
   return report;
+}
+
+/** The name a container's config says; undefined when it cannot be read. */
+function answersTo(root: StateRoot, id: string): string | undefined {
+  return readQuietly<ContainerConfigRecord>(join(root.container(id), 'config.json'))?.name;
 }
 
 function readQuietly<T>(path: string): T | undefined {

@@ -1,0 +1,42 @@
+// Recreating a container as Docker Compose's recreateContainer does: the new
+// container is made under a temporary name while the old one runs on; only
+// then is the old one stopped and removed, and the new one takes the name.
+// A new container that cannot be made leaves the old one untouched.
+import type { Engine } from '../engine/types.js';
+import { TscError } from '../util/errors.js';
+import type { StepAction } from './plan-types.js';
+
+export type RecreateAction = Extract<StepAction, { op: 'container-recreate' }>;
+
+export interface RecreateHooks {
+  /** Stops the old container (pre_stop hooks, timeout). */
+  stopOld: (id: string) => Promise<void>;
+  /** Aborted once the new container exists: it is removed again and the old one kept. */
+  signal?: AbortSignal;
+}
+
+/** Resolves with the new container's id; on failure the old container is left as it was. */
+export async function recreateContainer(engine: Engine, a: RecreateAction, hooks: RecreateHooks): Promise<string> {
+  const name = a.spec.name;
+  const holder = (await engine.containers.list({ all: true, names: [name] }))[0];
+  if (holder && holder.id !== a.old.id) {
+    throw new TscError('NAME_CONFLICT', `${a.old.name} was not recreated (the old container is kept): the name "${name}" is in use by container ${holder.id.slice(0, 12)}; remove or rename that container`);
+  }
+  let id: string;
+  try {
+    id = await engine.containers.create({ ...a.spec, name: a.tempName });
+  } catch (error) {
+    if (!(error instanceof TscError)) throw error;
+    throw new TscError(error.code, `${a.old.name} was not recreated (the old container is kept): ${error.message}`);
+  }
+  try {
+    hooks.signal?.throwIfAborted();
+    await hooks.stopOld(a.old.id);
+    await engine.containers.remove(a.old.id, { force: true });
+  } catch (error) {
+    await engine.containers.remove(id, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await engine.containers.rename(id, name);
+  return id;
+}
