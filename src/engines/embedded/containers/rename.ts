@@ -3,7 +3,7 @@
 // DNS names (its endpoint records, which the agent reads) follow, as Docker's
 // rename does. Its id, labels, hostname and /etc/hosts stay: none holds the name.
 import { renameRecord, resolveContainerId, updateState } from '../state/containers.js';
-import { swapName } from '../network/sandbox-ops.js';
+import { swapName } from '../networks/sandbox-ops.js';
 import { withContainerLock, type ContainerContext } from './context.js';
 import { stateExtra } from './layout.js';
 
