@@ -1,8 +1,10 @@
 // A container whose conmon died, as a user meets it: the built CLI against a
 // real container. No command kills it: `ps` and `up -d` see it running, the
 // same container with the same process; `system doctor` reports it; `down`
-// stops it through runc and leaves no process, mount or cgroup behind.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// stops it through runc and leaves no process, mount or cgroup behind. And
+// conmon, in a cgroup of its own, outlives the session that started it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
@@ -11,11 +13,11 @@ import { requireHost } from '../host.js';
 import { closeTestEngine, missingForEngine, openTestEngine, type TestEngine } from '../engines/embedded/engine-helpers.js';
 import { runtimeOf } from '../../src/engines/embedded/containers/context.js';
 import { openContainerContext } from '../../src/engines/embedded/engine.js';
-import { cgroupDirs, cgroupsPathFor } from '../../src/engines/embedded/runtime/cgroups.js';
+import { cgroupDirs, cgroupsPathFor, listHierarchies } from '../../src/engines/embedded/runtime/cgroups.js';
 import { inConmonCgroup } from '../../src/engines/embedded/runtime/conmon-cgroup.js';
 import { mountsUnder } from '../../src/engines/embedded/snapshots/mount.js';
 import { isAlive, type ProcessRef } from '../../src/engines/embedded/state/process-ref.js';
-import { runCli, type CliResult } from './cli.js';
+import { BIN, runCli, type CliResult } from './cli.js';
 
 const s = suite('cli lost monitor');
 const { ready, test } = requireHost(s, 'lost conmon tests', missingForEngine());
@@ -23,6 +25,8 @@ let t: TestEngine | undefined;
 let dir = '';
 /** Container processes this test started, killed at the end if a failure left them. */
 const started: ProcessRef[] = [];
+/** Session cgroups this test made. */
+const sessions: string[] = [];
 
 function cli(...args: string[]): CliResult {
   const r = runCli(['--progress', 'plain', ...args], { cwd: dir, env: { TSCOMPOSE_ROOT: t!.root } });
@@ -41,6 +45,7 @@ s.after(async () => {
   try {
     if (t && dir) runCli(['down', '-t', '0'], { cwd: dir, env: { TSCOMPOSE_ROOT: t.root } });
     for (const ref of started) if (isAlive(ref)) process.kill(ref.pid, 'SIGKILL');
+    for (const d of [...sessions]) endSession(d);
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
     await closeTestEngine(t);
@@ -88,5 +93,39 @@ test('conmon killed: ps and up -d leave the container running; doctor reports it
   const clean = runCli(['system', 'doctor'], { cwd: dir, env: { TSCOMPOSE_ROOT: t!.root } });
   assert.match(clean.stdout, /ok +container monitors +every running container has its conmon/);
 });
+
+test('a session ended with all its processes (as a logout or a stopped unit does) leaves the stack running', async () => {
+  // The "session": a cgroup of our own in each hierarchy (cpuset left out: a new one takes no process until filled).
+  const dirs = [...new Set(listHierarchies().filter((h) => !h.controllers.includes('cpuset')).map((h) => join(h.mountPoint, `tsc-session-${process.pid}`)))];
+  for (const d of dirs) mkdirSync(d);
+  sessions.push(...dirs);
+  const r = spawnSync('sh', ['-c', 'for d in $SESSION_DIRS; do echo $$ > "$d/cgroup.procs" || exit 9; done; exec "$NODE" "$BIN" --progress plain up -d'], {
+    cwd: dir, encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', TSCOMPOSE_ROOT: t!.root, SESSION_DIRS: dirs.join(' '), NODE: process.execPath, BIN },
+  });
+  assert.is(r.status, 0, r.stderr);
+  const d = (await t!.engine.containers.inspect('lostmon-app-1'))!;
+  started.push({ pid: d.state.pid });
+  const conmon = runtimeOf(openContainerContext(t!.root), d.id).conmonRef()!;
+  for (const dir of dirs) endSession(dir);
+  assert.ok(isAlive(conmon), 'conmon outlived the session');
+  assert.ok(isAlive({ pid: d.state.pid }), 'so did the container');
+  const after = await t!.engine.containers.inspect('lostmon-app-1');
+  assert.is(after?.state.status, 'running');
+  assert.is(after?.state.pid, d.state.pid);
+  assert.is(after?.state.error, undefined);
+  cli('down', '-t', '0');
+  assert.not.ok(isAlive(conmon));
+});
+
+/** Kills every process of a session cgroup (cgroup.kill where the kernel has it), waits for it to be empty, removes it. */
+function endSession(dir: string): void {
+  const procs = () => readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  if (existsSync(join(dir, 'cgroup.kill'))) writeFileSync(join(dir, 'cgroup.kill'), '1');
+  else for (const pid of procs()) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 200 && procs().length > 0; i++) spawnSync('sleep', ['0.05']);
+  rmdirSync(dir);
+  sessions.splice(sessions.indexOf(dir), 1);
+}
 
 s.run();

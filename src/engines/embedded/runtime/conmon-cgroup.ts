@@ -5,11 +5,9 @@
 // stop`, an OOM kill) would end every container's monitor with them.
 // conmon waits on its start pipe until it has been moved, so the process
 // that keeps running (its fork) and everything it starts are born there.
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONMON_CGROUP, listHierarchies } from './cgroups.js';
-
-export { CONMON_CGROUP };
 
 export interface CgroupMoveResult {
   /** Directories whose cgroup.procs took the pid. */
@@ -86,15 +84,4 @@ export function cgroupsOf(pid: number): Map<string, string> {
 export function inConmonCgroup(pid: number): boolean {
   const cgroups = cgroupsOf(pid);
   return cgroups.size > 0 && [...cgroups.values()].every((path) => path === CONMON_CGROUP);
-}
-
-/** Removes CONMON_CGROUP where it is empty (no conmon left); busy ones stay. */
-export function removeConmonCgroup(cgroupPath = CONMON_CGROUP): void {
-  for (const h of listHierarchies()) {
-    try {
-      rmdirSync(join(h.mountPoint, cgroupPath));
-    } catch {
-      // still in use by a conmon, or gone
-    }
-  }
 }
