@@ -95,6 +95,7 @@ test('conmon killed: ps and up -d leave the container running; doctor reports it
 });
 
 test('a session ended with all its processes (as a logout or a stopped unit does) leaves the stack running', async () => {
+  runCli(['down', '-t', '0'], { cwd: dir, env: { TSCOMPOSE_ROOT: t!.root } }); // whatever a failed test before left
   // The "session": a cgroup of our own in each hierarchy (cpuset left out: a new one takes no process until filled).
   const dirs = [...new Set(listHierarchies().filter((h) => !h.controllers.includes('cpuset')).map((h) => join(h.mountPoint, `tsc-session-${process.pid}`)))];
   for (const d of dirs) mkdirSync(d);
