@@ -70,10 +70,15 @@ function readQuietly(path: string): string | undefined {
   }
 }
 
-/** The cgroup of `pid` in each hierarchy, from /proc/<pid>/cgroup (`"0"` for the unified one, or the v1 controller list). */
+/** The cgroup of `pid` in each hierarchy (keyed `"0"` for the unified one, or by the v1 controller list). */
 export function cgroupsOf(pid: number): Map<string, string> {
+  return parseProcCgroup(readQuietly(`/proc/${pid}/cgroup`) ?? '');
+}
+
+/** /proc/<pid>/cgroup: `hierarchy-id:controllers:path` per line. */
+export function parseProcCgroup(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const line of (readQuietly(`/proc/${pid}/cgroup`) ?? '').split('\n')) {
+  for (const line of text.split('\n')) {
     const m = /^(\d+):([^:]*):(.*)$/.exec(line);
     if (m) out.set(m[2] || m[1]!, m[3]!);
   }
