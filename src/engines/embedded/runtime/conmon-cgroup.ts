@@ -18,17 +18,24 @@ export interface CgroupMoveResult {
 
 /**
  * Moves `pid` into CONMON_CGROUP (beside the containers' `/tscompose/<id>`) in
- * every mounted hierarchy: v1 controllers and name=systemd, or the unified tree.
+ * every mounted hierarchy: v1 controllers and name=systemd, or the unified
+ * tree. Never throws: conmon waits on its start pipe meanwhile.
  */
-export function moveToConmonCgroup(pid: number, cgroupPath = CONMON_CGROUP): CgroupMoveResult {
+export function moveToConmonCgroup(pid: number): CgroupMoveResult {
   const result: CgroupMoveResult = { moved: [], problems: [] };
-  const mountPoints = [...new Set(listHierarchies().map((h) => h.mountPoint))];
+  let mountPoints: string[];
+  try {
+    mountPoints = [...new Set(listHierarchies().map((h) => h.mountPoint))];
+  } catch (error) {
+    result.problems.push(`the cgroup hierarchies could not be listed: ${(error as Error).message}`);
+    return result;
+  }
   for (const mountPoint of mountPoints) {
-    const dir = join(mountPoint, cgroupPath);
+    const dir = join(mountPoint, CONMON_CGROUP);
     // Twice: a container removed meanwhile may have removed the empty cgroup just made.
     for (let attempt = 1; ; attempt++) {
       try {
-        makeCgroup(mountPoint, cgroupPath);
+        makeCgroup(mountPoint, CONMON_CGROUP);
         writeFileSync(join(dir, 'cgroup.procs'), String(pid));
         result.moved.push(dir);
         break;
