@@ -5,6 +5,7 @@ import { release, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execFile, ProcessError } from '../../util/exec.js';
 import { checkAppArmor, checkHostSysctlsOf, checkSeccomp } from './doctor-security.js';
+import { checkContainerMonitors } from './doctor-monitors.js';
 
 export interface DoctorCheck {
   name: string;
@@ -37,6 +38,7 @@ export async function runDoctor(opts: { root?: string } = {}): Promise<DoctorRep
     checkSeccomp(),
     checkAppArmor(),
     ...(opts.root ? [checkHostSysctlsOf(opts.root)] : []),
+    ...(opts.root ? [checkContainerMonitors(opts.root)] : []),
     checkBusybox(),
     { ...(await checkTool('tini', ['--version'], 'apt-get install tini')), optional: true, name: 'tini (init: true)' },
   ];

@@ -5,6 +5,7 @@ import { EmbeddedContainerService } from './containers/service.js';
 import { withContainerLock, type ContainerContext } from './containers/context.js';
 import { configExtra, containerLayout } from './containers/layout.js';
 import { isActive, syncRecord } from './containers/sync.js';
+import { removeUnowned } from './containers/lost-monitor.js';
 import { ImageStore } from './images/store.js';
 import { buildCacheDir, EmbeddedBuilder } from './build/builder.js';
 import { BuildCache } from './build/cache.js';
@@ -88,7 +89,8 @@ export interface StateRootRepairReport {
 
 /**
  * What a killed command or a crash leaves: half-made records (state/repair),
- * runtime containers without conmon (runtime/cleanup: killed, exit 137), runs
+ * runtime containers without conmon whose process ended (runtime/cleanup;
+ * those still running are left running: containers/lost-monitor), runs
  * that ended unobserved (released and marked exited), root filesystems
  * left mounted on stopped containers, and network sandboxes (netns, veths,
  * published ports, endpoint records) of containers no longer running.
@@ -106,6 +108,7 @@ export async function repairStateRoot(ctx: ContainerContext): Promise<StateRootR
 async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairReport> {
   const records = await repairRecords(ctx.root, { withContainerLock: (id, fn) => withContainerLock(ctx, id, 'repair name', fn) });
   const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime, (id, fn) => withContainerLock(ctx, id, 'repair runtime', fn));
+  runtime.deleted.push(...await removeUnowned(ctx, runtime.unmonitored));
   // Before anything joins them: a command killed half-way through making a network, or a reboot, left it dead.
   const networks = await ctx.network.repairNetworks();
   // The agent answers DNS on every gateway: back whenever networks exist, and told about repaired ones.

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { openContainerContext } from '../../../src/engines/embedded/agent/open-context.js';
 import { repairStateRoot } from '../../../src/engines/embedded/engine.js';
 import { runtimeOf, withContainerLock } from '../../../src/engines/embedded/containers/context.js';
+import { LOST_MONITOR_EXIT } from '../../../src/engines/embedded/containers/lost-monitor.js';
 import { isMounted, mountOverlay } from '../../../src/engines/embedded/snapshots/mount.js';
 import { collector, engineSuite, logLines, rejects, spec } from './engine-helpers.js';
 
@@ -161,7 +162,7 @@ test('a container keeps running after the process that started it is SIGKILLed',
   await engine.containers.remove('survivor', { force: true });
 });
 
-test('repair after a crash: conmon killed, a rootfs left mounted', async ({ engine, root }) => {
+test('repair after a crash: conmon killed (its container left running, then stopped through runc), a rootfs left mounted', async ({ engine, root }) => {
   const ctx = openContainerContext(root);
   const id = await engine.containers.create(spec({ command: ['sleep', '300'] }));
   await engine.containers.start(id);
@@ -173,12 +174,23 @@ test('repair after a crash: conmon killed, a rootfs left mounted', async ({ engi
   const dir = join(root, 'containers', other);
   const image = await ctx.images.resolveImage('busybox');
   await mountOverlay({ lowerDirs: [...image.layerDirs].reverse(), upperDir: join(dir, 'upper'), workDir: join(dir, 'work'), target: join(dir, 'rootfs') });
+  const pid = (await engine.containers.inspect(id))!.state.pid;
   const report = await repairStateRoot(ctx);
-  assert.ok(report.runtime.deleted.includes(id), JSON.stringify(report));
+  // Its process still runs: left running (lost-monitor.ts), noted, and stopped by `stop` through runc.
+  assert.ok(report.runtime.unmonitored.includes(id), JSON.stringify(report));
+  assert.not.ok(report.runtime.deleted.includes(id), JSON.stringify(report));
   assert.ok(report.unmounted.includes(join(dir, 'rootfs')), JSON.stringify(report));
   const d = await engine.containers.inspect(id);
-  assert.is(d?.state.status, 'exited');
-  assert.is(d?.state.exitCode, 137);
+  assert.is(d?.state.status, 'running');
+  assert.is(d?.state.pid, pid);
+  assert.match(d?.state.error ?? '', /monitor \(conmon\) is gone/);
+  assert.ok(isMounted(join(root, 'containers', id, 'rootfs')));
+  await engine.containers.stop(id, { timeoutSeconds: 1 });
+  const stopped = await engine.containers.inspect(id);
+  assert.is(stopped?.state.status, 'exited');
+  assert.is(stopped?.state.exitCode, LOST_MONITOR_EXIT);
+  assert.match(stopped?.state.error ?? '', /exit status could not be retrieved/);
+  assert.not.ok(existsSync(`/proc/${pid}`));
   assert.not.ok(isMounted(join(root, 'containers', id, 'rootfs')));
   await engine.containers.start(id);
   assert.is((await engine.containers.inspect(id))?.state.status, 'running', 'it starts again after repair');

@@ -13,11 +13,13 @@ import { stopAgent } from '../../../src/engines/embedded/agent/ensure.js';
 import { agentPaths } from '../../../src/engines/embedded/agent/paths.js';
 import { readAgentPid } from '../../../src/engines/embedded/agent/pidfile.js';
 import { runtimeOf } from '../../../src/engines/embedded/containers/context.js';
+import { LOST_MONITOR_EXIT } from '../../../src/engines/embedded/containers/lost-monitor.js';
 import { containerLayout } from '../../../src/engines/embedded/containers/layout.js';
 import { openContainerContext } from '../../../src/engines/embedded/agent/open-context.js';
 import { ensureDnsAgent } from '../../../src/engines/embedded/agent/dns-agent.js';
 import { bootStateRoot } from '../../../src/engines/embedded/boot.js';
 import { performRestart } from '../../../src/engines/embedded/agent/restart-perform.js';
+import { exitPending } from '../../../src/engines/embedded/agent/restart-on-exit.js';
 import { readRestartRecord, type RestartRecord } from '../../../src/engines/embedded/restart/records.js';
 import { restartExtra } from '../../../src/engines/embedded/restart/restart-state.js';
 import { mountsUnder, unmount } from '../../../src/engines/embedded/snapshots/mount.js';
@@ -207,6 +209,27 @@ test('agent killed in the middle of a backoff: restarted once when it is back', 
   await t!.engine.containers.remove(id, { force: true });
 });
 
+test('conmon killed: the container runs on; when its process ends, the agent finalizes it (no exit status) and on-failure restarts it', async () => {
+  const id = await startWith({ command: ['sleep', '1000'], restartPolicy: { name: 'on-failure' } });
+  const ctx = openContainerContext(t!.root);
+  const before = await until('running', () => inspect(id), running);
+  const conmon = runtimeOf(ctx, id).conmonRef()!;
+  process.kill(conmon.pid, 'SIGKILL');
+  await until('conmon to die', () => isAlive(conmon), (alive) => !alive);
+  const adopted = await inspect(id);
+  assert.is(adopted.state.status, 'running');
+  assert.is(adopted.state.pid, before.state.pid);
+  // Nothing for the agent's scan to do while the process runs (a /proc read tells).
+  assert.not.ok(exitPending(ctx, readRecord(ctx.root, id)!));
+  process.kill(before.state.pid, 'SIGKILL');
+  // Read without syncing: the agent, not this test, must notice the end.
+  const state = await until('the agent to restart it', () => readRecord(ctx.root, id)!.state, (st) => st.status === 'running' && st.restartCount === 1 && st.pid !== before.state.pid);
+  noteAgent();
+  assert.ok(isAlive(runtimeOf(ctx, id).conmonRef()!), 'the new run has its conmon');
+  assert.is(state.error, undefined);
+  await t!.engine.containers.remove(id, { force: true });
+});
+
 test('system boot after a simulated reboot starts always and unless-stopped (unless stopped by the user)', async () => {
   const policies = { always: { name: 'always' }, unless: { name: 'unless-stopped' }, none: { name: 'no' } } as const;
   const always = await startWith({ command: ['sleep', '1000'], restartPolicy: policies.always });
@@ -240,7 +263,8 @@ test('system boot after a simulated reboot starts always and unless-stopped (unl
   for (const id of [always, unless]) assert.ok(running(await inspect(id)), 'started at boot');
   assert.is((await inspect(stopped)).state.status, 'exited');
   assert.is((await inspect(plain)).state.status, 'exited');
-  assert.is((await inspect(plain)).state.exitCode, 137);
+  // Its conmon died before its process: the exit status is lost.
+  assert.is((await inspect(plain)).state.exitCode, LOST_MONITOR_EXIT);
   assert.is((await inspect(never)).state.status, 'created');
 
   // Idempotent: nothing more to start.

@@ -13,9 +13,11 @@ import type { ContainerSpec } from '../../../src/engine/types.js';
 import { buildOciSpec, type ResolvedMount } from '../../../src/engines/embedded/runtime/oci-spec.js';
 import { ContainerRuntime } from '../../../src/engines/embedded/runtime/container-runtime.js';
 import { readHostRlimits } from '../../../src/engines/embedded/runtime/rlimits.js';
-import { detectCgroupVersion, readCgroupFile, cgroupDirs } from '../../../src/engines/embedded/runtime/cgroups.js';
+import { CONMON_CGROUP, detectCgroupVersion, readCgroupFile, cgroupDirs } from '../../../src/engines/embedded/runtime/cgroups.js';
 import { findInPath } from '../../../src/engines/embedded/runtime/runc.js';
 import { cleanupLeftovers } from '../../../src/engines/embedded/runtime/cleanup.js';
+import { cgroupsOf, inConmonCgroup } from '../../../src/engines/embedded/runtime/conmon-cgroup.js';
+import { isAlive } from '../../../src/engines/embedded/state/process-ref.js';
 import { parseK8sLog } from '../../../src/engines/embedded/runtime/k8s-log.js';
 import { isMounted, mountOverlay, mountsUnder, unmount } from '../../../src/engines/embedded/snapshots/mount.js';
 
@@ -233,18 +235,52 @@ test('overlay writes stay in the upper dir; read-only bind refuses writes; tmpfs
   assert.ok(isMounted(rootfs));
 });
 
-test('cleanupLeftovers: a container whose conmon died is killed and deleted', async () => {
-  const { ctr, rootfs } = await makeContainer({ command: ['sleep', '300'] });
+async function killConmon(ctr: ContainerRuntime): Promise<void> {
   const ref = ctr.conmonRef()!;
   process.kill(ref.pid, 'SIGKILL');
-  for (let i = 0; i < 50 && existsSync(`/proc/${ref.pid}`); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && isAlive(ref); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.not.ok(isAlive(ref), 'conmon is gone');
+}
+
+test('cleanupLeftovers: a container whose conmon died is left running; once its process ends, it is deleted', async () => {
+  const { ctr, rootfs } = await makeContainer({ command: ['sleep', '300'] });
+  const pid = (await ctr.state()).pid;
+  await killConmon(ctr);
   const report = await cleanupLeftovers(root);
-  assert.ok(report.deleted.includes(ctr.id), JSON.stringify(report));
-  assert.equal(report.problems, []);
-  assert.ok(report.unmounted.includes(rootfs));
-  assert.is((await ctr.state()).status, 'exited');
-  assert.is((await ctr.state()).exitCode, 137);
+  assert.equal(report.unmonitored, [ctr.id], JSON.stringify(report));
+  // (Containers of the tests before, which ended, are deleted.)
+  assert.not.ok(report.deleted.includes(ctr.id));
+  const state = await ctr.state();
+  assert.is(state.status, 'running');
+  assert.is(state.pid, pid);
+  assert.not.ok(state.conmonAlive);
+  assert.ok(isMounted(rootfs));
+
+  // Stopped through runc alone: wait() watches the process, and learns no exit code.
+  await ctr.runtime.kill(ctr.id, 'SIGKILL');
+  assert.is(await ctr.wait(15_000), undefined);
+  assert.is((await ctr.runtime.state(ctr.id))?.status, 'stopped');
+  const after = await cleanupLeftovers(root);
+  assert.ok(after.deleted.includes(ctr.id), JSON.stringify(after));
+  assert.equal(after.unmonitored, []);
+  assert.ok(after.unmounted.includes(rootfs));
+  assert.is(ctr.exitCode(), undefined, 'no exit code is made up');
   assert.equal(cgroupDirs(ctr.cgroupsPath), []);
+});
+
+test('conmon runs in its own cgroup (/tscompose/conmon) in every hierarchy, not in ours', async () => {
+  const { ctr } = await makeContainer({ command: ['sleep', '300'] });
+  const conmon = ctr.conmonRef()!;
+  const cgroups = cgroupsOf(conmon.pid);
+  const ours = cgroupsOf(process.pid);
+  assert.ok(cgroups.size > 0);
+  assert.equal([...cgroups.keys()].sort(), [...ours.keys()].sort(), 'one line per hierarchy, as ours');
+  for (const [hierarchy, path] of cgroups) assert.is(path, CONMON_CGROUP, `${hierarchy}: ${path}`);
+  assert.ok(inConmonCgroup(conmon.pid));
+  // The container itself is in its own cgroup, below the same parent.
+  for (const path of cgroupsOf((await ctr.state()).pid).values()) assert.is(path, ctr.cgroupsPath);
+  await ctr.delete({ force: true });
+  assert.not.ok(isAlive(conmon));
 });
 
 s.run();

@@ -20,6 +20,7 @@ import { configExtra, containerLayout } from './layout.js';
 import { readLogs } from './logs.js';
 import { startContainer } from './start.js';
 import { finalizeRun, isActive, releaseMounts, syncLocked, syncRecord } from './sync.js';
+import { lostMonitorEnd, monitorLost } from './lost-monitor.js';
 import { topOf } from './top.js';
 import { readContainerStats } from '../runtime/stats.js';
 import { recordHealthcheck } from '../health/config.js';
@@ -71,7 +72,10 @@ export class EmbeddedContainerService implements ContainerService {
       const exit = ctr.exitCode();
       // A container waiting for its restart (nothing runs) keeps its last exit code.
       const lastCode = record.state.status === 'restarting' ? record.state.exitCode : 137;
-      await finalizeRun(this.ctx, record, { code: code ?? exit?.code ?? lastCode, finishedAt: exit?.finishedAt ?? new Date().toISOString() });
+      const end = code ?? exit?.code;
+      // Stopped through runc alone: conmon was gone, and the exit status with it.
+      const lost = end === undefined && record.state.status !== 'restarting' && monitorLost(ctr, record);
+      await finalizeRun(this.ctx, record, lost ? lostMonitorEnd() : { code: end ?? lastCode, finishedAt: exit?.finishedAt ?? new Date().toISOString() });
     });
   }
 

@@ -10,6 +10,7 @@ import { runtimeOf, withContainerLock, type ContainerContext } from './context.j
 import { containerLayout, stateExtra } from './layout.js';
 import { resetRuntime } from './runtime-reset.js';
 import { StepErrors } from '../networks/steps.js';
+import { adoptUnmonitored, lostMonitorEnd, runsUnmonitored, withoutLostMonitor } from './lost-monitor.js';
 import { teardownNetwork } from './networking.js';
 import { unmountVolumes } from './start-mounts.js';
 
@@ -19,9 +20,6 @@ export function isActive(record: ContainerRecord): boolean {
   return ACTIVE.has(record.state.status);
 }
 
-/** Exit code Docker reports for a container whose monitor died with it: killed (128 + SIGKILL). */
-export const LOST_MONITOR_EXIT = 137;
-
 /** Whether the record says running but the runtime says otherwise (cheap: a file read and a kill(0)). */
 export function needsSync(ctx: ContainerContext, record: ContainerRecord): boolean {
   // "restarting": the run is finalized and the agent's restart is due (restart/): nothing runs to sync with.
@@ -29,7 +27,8 @@ export function needsSync(ctx: ContainerContext, record: ContainerRecord): boole
   const ctr = runtimeOf(ctx, record.config.id);
   if (ctr.exitCode()) return true;
   const ref = ctr.conmonRef();
-  return !ref || !isAlive(ref);
+  if (ref && isAlive(ref)) return false;
+  return !runsUnmonitored(ctr, record);
 }
 
 /**
@@ -53,7 +52,9 @@ export async function syncLocked(ctx: ContainerContext, id: string): Promise<Con
     await sleep(100);
     exit = ctr.exitCode();
   }
-  await finalizeRun(ctx, record, exit ? { code: exit.code, finishedAt: exit.finishedAt } : { code: LOST_MONITOR_EXIT, finishedAt: new Date().toISOString(), error: 'the container monitor (conmon) exited unexpectedly' });
+  // Still running without its conmon: left running, and noted (lost-monitor.ts).
+  if (!exit && await adoptUnmonitored(ctx, record)) return readRecord(ctx.root, id);
+  await finalizeRun(ctx, record, exit ? { code: exit.code, finishedAt: exit.finishedAt } : lostMonitorEnd());
   return readRecord(ctx.root, id);
 }
 
@@ -65,7 +66,7 @@ export async function finalizeRun(ctx: ContainerContext, record: ContainerRecord
   await updateState(ctx.root, id, (s) => ({
     ...s, status: 'exited', running: false, paused: false, restarting: false, pid: 0,
     exitCode: end.code, finishedAt: end.finishedAt, ...(end.error ? { error: end.error } : {}),
-    extra: { ...s.extra, mountedVolumes: [], network: undefined },
+    extra: { ...withoutLostMonitor(s.extra), mountedVolumes: [], network: undefined },
   }));
 }
 

@@ -13,10 +13,15 @@ export function detectCgroupVersion(root = CGROUP_ROOT): CgroupVersion {
   return existsSync(join(root, 'cgroup.controllers')) ? 2 : 1;
 }
 
+const PARENT = '/tscompose';
+
 /** The cgroupfs path runc creates for a container (relative to each hierarchy's root). */
 export function cgroupsPathFor(id: string): string {
-  return `/tscompose/${id}`;
+  return `${PARENT}/${id}`;
 }
+
+/** Where every conmon lives (runtime/conmon-cgroup.ts), beside the containers. */
+export const CONMON_CGROUP = `${PARENT}/conmon`;
 
 interface Hierarchy {
   mountPoint: string;
@@ -84,14 +89,17 @@ export function removeCgroups(cgroupsPath: string): string[] {
       if (code !== 'ENOENT') busy.push(dir);
     }
   }
-  // The shared parent (`/tscompose`) goes with the last container; while in use, rmdir refuses.
+  // The shared parent (`/tscompose`) and conmon's cgroup go with the last
+  // container and its conmon; while in use, rmdir refuses.
   const parent = dirname(cgroupsPath);
   if (parent !== '/' && parent !== '.') {
     for (const h of listHierarchies()) {
-      try {
-        rmdirSync(join(h.mountPoint, parent));
-      } catch {
-        // other containers are still there, or it is already gone
+      for (const dir of parent === PARENT ? [CONMON_CGROUP, parent] : [parent]) {
+        try {
+          rmdirSync(join(h.mountPoint, dir));
+        } catch {
+          // other containers (or conmons) are still there, or it is already gone
+        }
       }
     }
   }

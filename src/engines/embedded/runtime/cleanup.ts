@@ -1,10 +1,10 @@
 // Repairs the runtime after a crash or a reboot: runtime containers whose
-// conmon is gone have nobody to log them or record their exit, so they are
-// killed and deleted (an exit file says so), their cgroups removed and their
-// root filesystems unmounted.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+// conmon is gone and whose process has ended are deleted, their cgroups
+// removed and their root filesystems unmounted. One whose process still runs
+// is left running (as Podman does: only the OCI runtime is needed to stop it
+// later) and reported: its owner decides (containers/lost-monitor.ts).
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../../util/atomic-file.js';
 import { isAlive } from '../state/process-ref.js';
 import { mountsUnder, unmount } from '../snapshots/mount.js';
 import { removeCgroups } from './cgroups.js';
@@ -12,15 +12,14 @@ import { ContainerRuntime, runtimePaths } from './container-runtime.js';
 import { openRuntime, type RuntimeName } from './runc.js';
 
 export interface CleanupReport {
-  /** Runtime containers deleted because their conmon was gone. */
+  /** Runtime containers deleted: their conmon was gone and their process had ended (or never started). */
   deleted: string[];
+  /** Runtime containers still running (or paused) without their conmon: left as they are. */
+  unmonitored: string[];
   unmounted: string[];
   /** What could not be repaired, in words. */
   problems: string[];
 }
-
-/** Exit code recorded for a container killed by cleanup: 128 + SIGKILL, as Docker reports a kill. */
-export const ORPHAN_EXIT_CODE = 137;
 
 /**
  * `withLock`: runs its callback under the container's operation lock. A start
@@ -31,7 +30,7 @@ export async function cleanupLeftovers(
   stateRoot: string, runtimeName: RuntimeName = 'runc',
   withLock: (id: string, fn: () => Promise<void>) => Promise<void> = (_id, fn) => fn(),
 ): Promise<CleanupReport> {
-  const report: CleanupReport = { deleted: [], unmounted: [], problems: [] };
+  const report: CleanupReport = { deleted: [], unmonitored: [], unmounted: [], problems: [] };
   const runtime = openRuntime(stateRoot, runtimeName);
   if (!runtime.path || !existsSync(runtime.root)) return report;
   const monitored = (id: string) => {
@@ -39,22 +38,31 @@ export async function cleanupLeftovers(
     return ref !== undefined && isAlive(ref);
   };
   // Every command repairs: ask the runtime (`runc list`, a process) only when
-  // one of its containers (a directory under its root) has lost its conmon.
-  const suspects = readdirSync(runtime.root).filter((id) => !monitored(id));
+  // one of its containers (a directory under its root) has lost its conmon
+  // and its process too (the pid file runc wrote; a recycled pid only delays
+  // this: the record's own check, containers/lost-monitor.ts, has its start time).
+  const suspects: string[] = [];
+  for (const id of readdirSync(runtime.root)) {
+    if (monitored(id)) continue;
+    if (initAlive(stateRoot, id)) report.unmonitored.push(id);
+    else suspects.push(id);
+  }
   for (const listed of suspects.length > 0 ? await runtime.list() : []) {
-    if (monitored(listed.id)) continue;
+    if (!suspects.includes(listed.id) || monitored(listed.id)) continue;
     await withLock(listed.id, async () => {
       // Judged again under the lock: a start may have finished meanwhile.
       if (monitored(listed.id)) return;
       const rs = await runtime.state(listed.id).catch(() => undefined);
       if (!rs) return; // deleted meanwhile
+      if (rs.status === 'running' || rs.status === 'paused') {
+        report.unmonitored.push(rs.id);
+        return;
+      }
       const ctr = new ContainerRuntime({ stateRoot, id: rs.id, runtime: runtimeName });
       try {
-        const paths = runtimePaths(stateRoot, rs.id);
+        // "created": a start killed between `runc create` and `runc start`; nothing of the user's runs yet.
         if (rs.status !== 'stopped') await runtime.kill(rs.id, 'SIGKILL').catch(() => undefined);
-        if (!ctr.exitCode() && existsSync(paths.dir)) {
-          writeFileAtomic(paths.exitFile, String(rs.status === 'stopped' ? -1 : ORPHAN_EXIT_CODE));
-        }
+        // No exit file: the exit status went with conmon (the record says so, containers/lost-monitor.ts).
         await runtime.delete(rs.id, { force: true });
         const busy = removeCgroups(ctr.cgroupsPath);
         if (busy.length) report.problems.push(`${rs.id}: cgroups still busy: ${busy.join(', ')}`);
@@ -79,4 +87,12 @@ export async function cleanupLeftovers(
     }
   }
   return report;
+}
+
+function initAlive(stateRoot: string, id: string): boolean {
+  try {
+    return isAlive({ pid: Number(readFileSync(runtimePaths(stateRoot, id).pidFile, 'utf8').trim()) });
+  } catch {
+    return false;
+  }
 }

@@ -5,7 +5,9 @@
 // Sync: as Podman does, we hand conmon a sync pipe (_OCI_SYNCPIPE, fd 3) and
 // read its one JSON message: `{"data": <pid>}` once the runtime has created
 // the container, or `{"data": -1, "message": "<runtime stderr>"}`. A deadline
-// guards against a conmon that never answers.
+// guards against a conmon that never answers. conmon waits on a start pipe
+// (_OCI_STARTPIPE, fd 4) before it forks: `beforeStart` gets its pid then, to
+// move it into its own cgroup (conmon-cgroup.ts) before anything is born.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { TscError } from '../../../util/errors.js';
@@ -75,16 +77,18 @@ export interface SyncMessage {
  * Launches conmon and resolves with the container's pid once the runtime has
  * created it (the container is then in state `created`; `runtime start` runs it).
  */
-export function launchConmon(conmonPath: string, args: string[], opts: { cwd: string; timeoutMs?: number }): Promise<number> {
+export function launchConmon(conmonPath: string, args: string[], opts: { cwd: string; timeoutMs?: number; beforeStart?: (pid: number) => void }): Promise<number> {
   const argv = [conmonPath, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(conmonPath, args, {
       cwd: opts.cwd,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
     });
     const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+    const startPipe = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
+    startPipe.on('error', () => undefined); // conmon failed before reading it: its exit says why
     let stderr = '';
     let received = '';
     let parentExit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -94,6 +98,7 @@ export function launchConmon(conmonPath: string, args: string[], opts: { cwd: st
       settled = true;
       clearTimeout(timer);
       sync.destroy();
+      startPipe.destroy();
       child.stdout!.destroy();
       child.stderr!.destroy();
       child.unref();
@@ -104,6 +109,9 @@ export function launchConmon(conmonPath: string, args: string[], opts: { cwd: st
       killDaemon(args);
       finish(new ProcessError(argv, null, null, stderr, `conmon did not report the container created within ${opts.timeoutMs ?? 30000} ms`));
     }, opts.timeoutMs ?? 30000);
+    // `beforeStart` must not throw: conmon waits for this byte.
+    if (child.pid !== undefined) opts.beforeStart?.(child.pid);
+    startPipe.end('0');
     child.stdout!.resume();
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (e) => finish(new ProcessError(argv, null, null, '', e.message)));

@@ -9,6 +9,7 @@ import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
 import { isAlive, readStartTicks, currentBootId, type ProcessRef } from '../state/process-ref.js';
 import { cgroupsPathFor, removeCgroups } from './cgroups.js';
 import { buildConmonArgs, findConmon, launchConmon } from './conmon.js';
+import { moveToConmonCgroup } from './conmon-cgroup.js';
 import { buildExecProcess } from './exec-process.js';
 import type { OciSpec } from './oci-types.js';
 import { pollUntil } from './poll.js';
@@ -63,8 +64,6 @@ export function runtimePaths(stateRoot: string, id: string): RuntimePaths {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export class ContainerRuntime {
   readonly id: string;
   readonly paths: RuntimePaths;
@@ -92,7 +91,8 @@ export class ContainerRuntime {
       bundleDir, pidFile: p.pidFile, conmonPidFile: p.conmonPidFile, exitDir: p.exitDir, logPath: this.opts.noLog ? '/dev/null' : p.logPath,
       socketDir: p.socketDir, tty: spec.process.terminal, exitCommand: this.opts.exitCommand, logSizeMax: this.opts.logSizeMax,
     });
-    const pid = await launchConmon(conmon, args, { cwd: bundleDir });
+    // Where the move fails (no writable cgroupfs), conmon stays in our cgroups, as before; `system doctor` says so.
+    const pid = await launchConmon(conmon, args, { cwd: bundleDir, beforeStart: (conmonPid) => void moveToConmonCgroup(conmonPid) });
     const conmonPid = Number(readFileSync(p.conmonPidFile, 'utf8').trim());
     const ref: ProcessRef = { pid: conmonPid, startTicks: readStartTicks(conmonPid), bootId: currentBootId() };
     writeJsonAtomic(p.conmonRecord, ref);
@@ -105,6 +105,13 @@ export class ContainerRuntime {
 
   conmonRef(): ProcessRef | undefined {
     return readJson<ProcessRef>(this.paths.conmonRecord);
+  }
+
+  /** The container's first process (pid and start time) while the runtime says it runs or is paused. */
+  async initRef(): Promise<ProcessRef | undefined> {
+    const rs = await this.runtime.state(this.id).catch(() => undefined);
+    if (!rs || (rs.status !== 'running' && rs.status !== 'paused') || !(rs.pid > 0)) return undefined;
+    return { pid: rs.pid, startTicks: readStartTicks(rs.pid), bootId: currentBootId() };
   }
 
   exitCode(): { code: number; finishedAt: string } | undefined {
@@ -153,10 +160,13 @@ export class ContainerRuntime {
       const exit = this.exitCode();
       if (exit) return exit.code;
       if (Date.now() >= deadline || signal?.aborted) return undefined;
-      // conmon is gone without an exit file: nothing will ever write it.
-      const rs = await this.runtime.state(this.id);
-      if (!rs || rs.status === 'stopped') return undefined;
-      await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+      // conmon is gone without an exit file: nothing will ever write it, and
+      // the exit status is lost with it. Watch the container's first process
+      // instead (a /proc read, not a `runc state` per poll).
+      const init = await this.initRef();
+      if (!init) return undefined;
+      await pollUntil(() => !isAlive(init), Math.max(0, deadline - Date.now()), signal);
+      if (isAlive(init)) return undefined; // the deadline
     }
   }
 
