@@ -54,7 +54,6 @@ export function stateProblem(v: unknown): string | undefined {
   if (!isObject(v)) return 'not a JSON object';
   if (!['creating', 'ready', 'removing'].includes(v.phase as string)) return '"phase" is missing';
   if (typeof v.status !== 'string') return '"status" is missing';
-  if (typeof v.running !== 'boolean' || typeof v.pid !== 'number') return '"running" or "pid" is missing';
   if (!isObject(v.extra)) return '"extra" is missing';
   return undefined;
 }
