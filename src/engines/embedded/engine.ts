@@ -1,6 +1,8 @@
 // The embedded engine behind the Engine interface: images, volumes,
 // containers and networks over one state root.
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isNoSpace, noSpaceError, reportingNoSpace } from './no-space.js';
 import type { Engine } from '../../engine/types.js';
 import { EmbeddedContainerService } from './containers/service.js';
 import { withContainerLock, type ContainerContext } from './containers/context.js';
@@ -48,6 +50,14 @@ function tellDamaged(report: StateRootRepairReport, onWarning = (m: string) => {
 const repaired = new Map<string, Promise<unknown>>();
 
 export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<Engine> {
+  try {
+    return await openEmbeddedEngine(opts);
+  } catch (error) {
+    throw isNoSpace(error, resolve(opts.root)) ? noSpaceError(resolve(opts.root), error) : error;
+  }
+}
+
+async function openEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<Engine> {
   const root = openStateRoot(opts.root);
   const runtime: RuntimeName = opts.runtime ?? 'runc';
   const images = new ImageStore({
@@ -71,13 +81,14 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
   });
   if (!repaired.has(root.path)) repaired.set(root.path, repairStateRoot(ctx).then((report) => tellDamaged(report, opts.onWarning)));
   await repaired.get(root.path);
-  return {
+  const full = <T extends object>(service: T) => reportingNoSpace(service, root.path);
+  return full<Engine>({
     name: 'embedded',
-    images,
-    volumes,
-    networks,
-    containers: new EmbeddedContainerService(ctx),
-    builder: new EmbeddedBuilder(ctx),
+    images: full(images),
+    volumes: full(volumes),
+    networks: full(networks),
+    containers: full(new EmbeddedContainerService(ctx)),
+    builder: full(new EmbeddedBuilder(ctx)),
     async lockProject(project, command, lockOpts = {}) {
       const lock = await acquireProjectLock(root, project, command, { onWait: lockOpts.onWait && ((message) => lockOpts.onWait!(message)), timeoutMs: lockOpts.timeoutMs });
       return () => lock.release();
@@ -85,7 +96,7 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
     async close() {
       // Nothing is held open between calls.
     },
-  };
+  });
 }
 
 export interface StateRootRepairReport {

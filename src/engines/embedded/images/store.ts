@@ -170,7 +170,7 @@ export class ImageStore implements ImageService {
   async load(file: string): Promise<string[]> {
     await this.init();
     await requireFile(file);
-    return this.index.update('image load', async (index) => {
+    return this.orDiscardBlobs(() => this.index.update('image load', async (index) => {
       const tmp = this.blobs.tempPath('load');
       await mkdir(tmp, { mode: 0o700 });
       try {
@@ -190,7 +190,7 @@ export class ImageStore implements ImageService {
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
-    });
+    }));
   }
 
   async save(refs: string[], file: string): Promise<void> {
@@ -214,7 +214,7 @@ export class ImageStore implements ImageService {
     await this.init();
     const refs = ref ? [formatReference(parseReference(ref))] : [];
     const st = await requireFile(source, true);
-    return this.index.update('image import', async (index) => {
+    return this.orDiscardBlobs(() => this.index.update('image import', async (index) => {
       let blob: string;
       if (st.isDirectory()) {
         const tmp = this.blobs.tempPath('import.tar');
@@ -232,7 +232,25 @@ export class ImageStore implements ImageService {
       const compression = await fileCompression(this.blobs.path(blob));
       const mediaType = compression === 'gzip' ? MEDIA.ociLayerGzip : compression === 'zstd' ? MEDIA.ociLayerZstd : MEDIA.ociLayer;
       return this.commitLocked(index, Buffer.from(JSON.stringify(config)), [{ blob, mediaType }], { refs });
-    });
+    }));
+  }
+
+  /**
+   * Runs `fn`; when it fails (a full disk, a damaged archive), removes the
+   * blobs it added that no image uses: nothing is left behind but what was there.
+   */
+  private async orDiscardBlobs<T>(fn: () => Promise<T>): Promise<T> {
+    const added = new Set<string>();
+    try {
+      return await this.blobs.recording(added, fn);
+    } catch (error) {
+      if (added.size) {
+        await this.index.update('discard blobs', async (index) => {
+          for (const digest of findGarbage(index, [...added], [], this.pinned()).blobs) await this.blobs.remove(digest);
+        }).catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   /**
