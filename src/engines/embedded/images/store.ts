@@ -16,6 +16,7 @@ import { BlobStore } from './blob-store.js';
 import { sha256Digest } from './digest.js';
 import { findGarbage } from './gc.js';
 import { buildImportConfig } from './import-config.js';
+import { rebuildIndex } from './rebuild-index.js';
 import { ImageIndexFile, type ImageRecord, type IndexFile, type LayerRecord } from './index-file.js';
 import { familiarRefsOf, findImage, refsOf } from './lookup.js';
 import { MEDIA, isGzipLayer, type ImageConfig, type Manifest } from './oci.js';
@@ -106,7 +107,11 @@ export class ImageStore implements ImageService {
     const layerDirs: string[] = [];
     for (const layer of found.image.layers) {
       // A layer directory that went missing (killed removal, manual cleanup) is unpacked again.
-      const info = this.layers.get(layer.diffId) ?? (await this.layers.ensure(this.blobs.path(layer.blob), layer.diffId));
+      let info = this.layers.get(layer.diffId);
+      if (!info && !(await this.blobs.has(layer.blob))) {
+        throw new TscError('BLOB_MISSING', `image ${ref} is damaged: its layer ${layer.diffId} is not unpacked and its blob ${this.blobs.path(layer.blob)} is missing; remove the image (\`image rm -f ${ref}\`) and pull or load it again`);
+      }
+      info ??= await this.layers.ensure(this.blobs.path(layer.blob), layer.diffId);
       layerDirs.push(info.dir);
     }
     const details = await this.details(index, found.image);
@@ -356,6 +361,13 @@ export class ImageStore implements ImageService {
   async withStoreLock<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     await this.init();
     return this.index.update(operation, () => fn());
+  }
+
+  /** A damaged index.json quarantined and rebuilt from the blobs (`system doctor --repair`); undefined when it is sound. */
+  async repairIndex(): Promise<{ path: string; movedTo: string; images: number } | undefined> {
+    await this.init();
+    const done = await this.index.repair(() => rebuildIndex(this.blobs, this.layers));
+    return done && { path: this.index.file, ...done };
   }
 
   /** Removes blobs and unpacked layers that no image (and no pin) uses. */

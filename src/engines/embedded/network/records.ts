@@ -2,7 +2,8 @@
 // atomically. endpoints/<containerId>.json is read by the DNS resolver: keep its shape.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
+import { writeJsonAtomic } from '../../../util/atomic-file.js';
+import { readStateJson } from '../state/damaged-file.js';
 import type { StateRoot } from '../state/root.js';
 import type { PublishedPort } from './port-rules.js';
 
@@ -73,6 +74,8 @@ export interface PortRecord {
 
 type Kind = 'networks' | 'endpoints' | 'sandboxes' | 'ports';
 
+const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export class NetworkRecords {
   readonly dir: string;
   constructor(root: StateRoot) {
@@ -106,7 +109,7 @@ export class NetworkRecords {
   }
 
   private read<T>(kind: Kind, key: string): T | undefined {
-    return readJson<T>(this.file(kind, key));
+    return readStateJson<T>(this.file(kind, key), isObject);
   }
 
   private write(kind: Kind, key: string, value: unknown): void {
@@ -121,7 +124,7 @@ export class NetworkRecords {
     return readdirSync(join(this.dir, kind))
       .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
       .sort()
-      .map((f) => readJson<T>(join(this.dir, kind, f)))
+      .map((f) => readStateJson<T>(join(this.dir, kind, f), isObject))
       .filter((r): r is T => r !== undefined);
   }
 }

@@ -7,11 +7,11 @@
 // index) with status "damaged": listed, left running, never started again,
 // removed by `rm -f`/`down` (which kill it through runc's own state) or
 // recreated by `up`.
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSpec } from '../../../engine/types.js';
 import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
 import { initialState, type ContainerConfigRecord, type ContainerStateRecord } from './containers.js';
+import { quarantine } from './damaged-file.js';
 import { listNames } from './name-index.js';
 import type { StateRoot } from './root.js';
 
@@ -88,20 +88,6 @@ export interface DamagedRecord {
   files: QuarantinedFile[];
 }
 
-export function quarantineDir(root: StateRoot, id: string): string {
-  return join(root.path, 'quarantine', 'containers', id);
-}
-
-/** Moves `path` under the quarantine directory (never over an earlier one); returns its new path. */
-export function quarantineFile(root: StateRoot, id: string, path: string, file: string): string {
-  const dir = quarantineDir(root, id);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  let target = join(dir, file);
-  for (let n = 1; existsSync(target); n++) target = join(dir, `${file}.${n}`);
-  renameSync(path, target);
-  return target;
-}
-
 export interface SalvageInput {
   config: RecordFile<ContainerConfigRecord>;
   state: RecordFile<ContainerStateRecord>;
@@ -118,7 +104,7 @@ export function salvageRecord(root: StateRoot, id: string, input: SalvageInput):
   const files: QuarantinedFile[] = [];
   const set = (file: string, f: RecordFile<unknown>) => {
     const path = join(dir, file);
-    if ('damaged' in f) files.push({ path, movedTo: quarantineFile(root, id, path, file), reason: f.damaged });
+    if ('damaged' in f) files.push({ path, movedTo: quarantine(root.path, path), reason: f.damaged });
     else if ('missing' in f) files.push({ path, reason: 'missing' });
   };
   set('config.json', input.config);

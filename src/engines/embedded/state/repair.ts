@@ -6,7 +6,8 @@ import { basename, join } from 'node:path';
 import { isFullId } from './ids.js';
 import { hasMountsUnder } from './mountinfo.js';
 import { acquireLock, sweepDeadLocks } from './lock.js';
-import { configProblem, identityIn, quarantineFile, readRecordFile, salvageRecord, stateProblem, type DamagedRecord, type RecordFile } from './damaged.js';
+import { quarantine } from './damaged-file.js';
+import { configProblem, identityIn, readRecordFile, salvageRecord, stateProblem, type DamagedRecord, type RecordFile } from './damaged.js';
 import { claimName, listNames, lookupName, namesDir, releaseName } from './name-index.js';
 import { sweepRemoveMarkers } from './remove-if.js';
 import { isAlive } from './process-ref.js';
@@ -91,6 +92,10 @@ export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): 
   }
   report.tempFilesRemoved += removeDeadTemps(join(root.containers, '.names'), old);
   report.tempFilesRemoved += removeDeadTemps(root.locks, old);
+  // Other records written with writeFileAtomic: the image index, network records.
+  for (const dir of [root.images, ...['networks', 'endpoints', 'sandboxes', 'ports'].map((k) => join(root.path, 'network', k))]) {
+    report.tempFilesRemoved += removeDeadTemps(dir, old);
+  }
   report.tempFilesRemoved += sweepRemoveMarkers(namesDir(root), (file, id) => lookupName(root, basename(file)) === id).length;
   report.locksRemoved = sweepDeadLocks(root.locks).length;
   report.tempFilesRemoved += removeDeadStaging(root);
@@ -115,7 +120,7 @@ async function repairDamaged(
     const identity = 'ok' in state ? identityIn(state.ok) : undefined;
     if (!('ok' in config) && !identity && !running && !hasMountsUnder(dir)) {
       for (const [file, f] of [['config.json', config], ['state.json', state]] as const) {
-        if ('damaged' in f) quarantineFile(root, id, join(dir, file), file);
+        if ('damaged' in f) quarantine(root.path, join(dir, file));
       }
       removeRecord(root, id);
       return 'removed';
