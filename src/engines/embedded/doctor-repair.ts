@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TscError } from '../../util/errors.js';
 import { openContainerContext, repairStateRoot, type StateRootRepairReport } from './engine.js';
 import { ImageStore } from './images/store.js';
-import { quarantine, readStateJson } from './state/damaged-file.js';
+import { isJsonObject, quarantine, readStateJson } from './state/damaged-file.js';
 import { openStateRoot, type StateRoot } from './state/root.js';
 
 export async function repairStateFiles(rootPath: string): Promise<string[]> {
@@ -36,7 +36,7 @@ function quarantineNetworkRecords(root: StateRoot): string[] {
     for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
       const path = join(dir, name);
       try {
-        readStateJson(path, (v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+        readStateJson(path, isJsonObject);
         continue;
       } catch (error) {
         if (!(error instanceof TscError && error.code === 'STATE_DAMAGED')) throw error;

@@ -2,7 +2,7 @@
 // each image is made of. Written atomically; changed only under the store lock.
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../../../util/atomic-file.js';
-import { quarantine, readStateJson } from '../state/damaged-file.js';
+import { isJsonObject, quarantine, readStateJson } from '../state/damaged-file.js';
 import { TscError } from '../../../util/errors.js';
 import { acquireLock } from '../state/lock.js';
 
@@ -41,10 +41,9 @@ export interface IndexFile {
 
 export const INDEX_FIX = 'run `tscompose system doctor --repair` to rebuild it from the image blobs (then tag the images again: `image tag ID NAME`)';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function isIndex(v: unknown): boolean {
-  return isObject(v) && isObject(v.refs) && isObject(v.images) && Object.values(v.images).every((i) => isObject(i) && typeof i.id === 'string' && Array.isArray(i.layers));
+  return isJsonObject(v) && isJsonObject(v.refs) && isJsonObject(v.images) && Object.values(v.images).every((i) => isJsonObject(i) && typeof i.id === 'string' && Array.isArray(i.layers));
 }
 
 export class ImageIndexFile {

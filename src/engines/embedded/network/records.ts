@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../../util/atomic-file.js';
-import { readStateJson } from '../state/damaged-file.js';
+import { isJsonObject, readStateJson } from '../state/damaged-file.js';
 import type { StateRoot } from '../state/root.js';
 import type { PublishedPort } from './port-rules.js';
 
@@ -74,8 +74,6 @@ export interface PortRecord {
 
 type Kind = 'networks' | 'endpoints' | 'sandboxes' | 'ports';
 
-const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export class NetworkRecords {
   readonly dir: string;
   constructor(root: StateRoot) {
@@ -109,7 +107,7 @@ export class NetworkRecords {
   }
 
   private read<T>(kind: Kind, key: string): T | undefined {
-    return readStateJson<T>(this.file(kind, key), isObject);
+    return readStateJson<T>(this.file(kind, key), isJsonObject);
   }
 
   private write(kind: Kind, key: string, value: unknown): void {
@@ -124,7 +122,7 @@ export class NetworkRecords {
     return readdirSync(join(this.dir, kind))
       .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
       .sort()
-      .map((f) => readStateJson<T>(join(this.dir, kind, f), isObject))
+      .map((f) => readStateJson<T>(join(this.dir, kind, f), isJsonObject))
       .filter((r): r is T => r !== undefined);
   }
 }

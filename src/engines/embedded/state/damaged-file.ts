@@ -6,6 +6,8 @@ import { dirname, join, relative } from 'node:path';
 import { readJson } from '../../../util/atomic-file.js';
 import { TscError } from '../../../util/errors.js';
 
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** The fix for any damaged state file the engine cannot rebuild by itself. */
 export const REPAIR_FIX = 'run `tscompose system doctor --repair` to move it aside and rebuild what can be rebuilt';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ContainerSpec } from '../../../engine/types.js';
 import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
 import { initialState, type ContainerConfigRecord, type ContainerStateRecord } from './containers.js';
-import { quarantine } from './damaged-file.js';
+import { isJsonObject, quarantine } from './damaged-file.js';
 import { listNames } from './name-index.js';
 import type { StateRoot } from './root.js';
 
@@ -35,26 +35,25 @@ export function identityIn(state: ContainerStateRecord): RecordIdentity | undefi
 /** Labels that would tell `up` the container matches its service: dropped, so that `up` recreates a damaged one. */
 const TRUST_LABELS = ['com.docker.compose.config-hash', 'com.docker.compose.service-config'];
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStringMap = (v: unknown): v is Record<string, string> => isObject(v) && Object.values(v).every((x) => typeof x === 'string');
+const isStringMap = (v: unknown): v is Record<string, string> => isJsonObject(v) && Object.values(v).every((x) => typeof x === 'string');
 
 /** Why a parsed config.json cannot be used, or undefined when it can. */
 export function configProblem(v: unknown, id: string): string | undefined {
-  if (!isObject(v)) return 'not a JSON object';
+  if (!isJsonObject(v)) return 'not a JSON object';
   if (v.id !== id) return `"id" is ${JSON.stringify(v.id)}, not the directory's ${id}`;
   if (typeof v.name !== 'string' || !v.name) return '"name" is missing';
   if (typeof v.created !== 'string') return '"created" is missing';
-  if (!isObject(v.spec) || typeof v.spec.image !== 'string' || !isStringMap(v.spec.labels)) return '"spec" (image, labels) is missing';
-  if (!isObject(v.extra)) return '"extra" is missing';
+  if (!isJsonObject(v.spec) || typeof v.spec.image !== 'string' || !isStringMap(v.spec.labels)) return '"spec" (image, labels) is missing';
+  if (!isJsonObject(v.extra)) return '"extra" is missing';
   return undefined;
 }
 
 /** Why a parsed state.json cannot be used, or undefined when it can. */
 export function stateProblem(v: unknown): string | undefined {
-  if (!isObject(v)) return 'not a JSON object';
+  if (!isJsonObject(v)) return 'not a JSON object';
   if (!['creating', 'ready', 'removing'].includes(v.phase as string)) return '"phase" is missing';
   if (typeof v.status !== 'string') return '"status" is missing';
-  if (!isObject(v.extra)) return '"extra" is missing';
+  if (!isJsonObject(v.extra)) return '"extra" is missing';
   return undefined;
 }
 
