@@ -2,12 +2,14 @@
 // the last byte. Import, load and up say so (and leave nothing behind); down
 // still works, so that the user can free space.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { createEmbeddedEngine } from '../../src/engines/embedded/engine.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../src/util/atomic-file.js';
+import { keepReserve } from '../../src/util/disk-reserve.js';
 import { closeTestEngine, missingForEngine, type TestEngine } from '../engines/embedded/engine-helpers.js';
 import { importBusybox } from '../fixtures/images/busybox.js';
 import { suite } from '../harness.js';
@@ -93,6 +95,43 @@ gate.test('import, load and up say "no space left on device under ROOT" and leav
     if (spawnSync('umount', [mnt]).status !== 0) spawnSync('umount', ['-l', mnt]);
     rmSync(mnt, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
+  }
+});
+
+gate.test('writeFileAtomic on a full disk: ENOSPC without a temp file left; with a reserve, a spare takes the write', () => {
+  const mnt = mkdtempSync(join(tmpdir(), 'tsc-fulldisk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'tsc-fulldisk', mnt]);
+  try {
+    const root = join(mnt, 'root');
+    mkdirSync(join(root, 'records'), { recursive: true });
+    keepReserve(root, join(root, 'reserve'));
+    const spares = () => readdirSync(join(root, 'reserve')).filter((n) => n.startsWith('spare-')).length;
+    const before = spares();
+    assert.ok(before > 0);
+    fill(join(mnt, 'fill'));
+    const code = (fn: () => void) => {
+      try {
+        fn();
+        return 'ok';
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code;
+      }
+    };
+    // Too big for a spare: the ENOSPC, and nothing left behind.
+    assert.is(code(() => writeFileAtomic(join(root, 'records', 'big.json'), Buffer.alloc(512 * 1024, 1))), 'ENOSPC');
+    assert.equal(readdirSync(join(root, 'records')), []);
+    // Small: written whole through a spare.
+    assert.is(code(() => writeJsonAtomic(join(root, 'records', 'small.json'), { ok: true })), 'ok');
+    assert.equal(readdirSync(join(root, 'records')), ['small.json']);
+    assert.equal(JSON.parse(readFileSync(join(root, 'records', 'small.json'), 'utf8')), { ok: true });
+    assert.is(spares(), before - 1);
+    // Outside any state root there is no reserve (filled again: the spare freed what its write did not need).
+    fill(join(mnt, 'fill2'));
+    assert.is(code(() => writeFileAtomic(join(mnt, 'other.json'), '{}')), 'ENOSPC');
+    assert.not.ok(readdirSync(mnt).some((n) => n.endsWith('.tmp')));
+  } finally {
+    if (spawnSync('umount', [mnt]).status !== 0) spawnSync('umount', ['-l', mnt]);
+    rmSync(mnt, { recursive: true, force: true });
   }
 });
 
