@@ -2,7 +2,8 @@
 // embedded engine, later the Docker Engine API). Engine-neutral: no runc,
 // conmon or Docker API type appears here.
 
-export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+/** `damaged`: the engine's record of it could not be read (embedded engine); it can only be removed. */
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing' | 'damaged';
 
 export interface MountSpec {
   type: 'bind' | 'volume' | 'tmpfs';

@@ -1,16 +1,12 @@
 // Records are written whole or not at all: temp file, fsync, rename, fsync dir.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { writeNewFile } from './disk-reserve.js';
 import { dirname, basename, join } from 'node:path';
 
 export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  // Removes its temp file when the write fails (ENOSPC); on a full disk, takes a spare of the state root's reserve.
+  writeNewFile(tmp, data, mode, true);
   try {
     renameSync(tmp, path);
   } catch (error) {

@@ -20,7 +20,7 @@ interface PsOptions {
   trunc: boolean;
 }
 
-const STATUSES: readonly string[] = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'] satisfies ContainerStatus[];
+const STATUSES: readonly string[] = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited', 'damaged'] satisfies ContainerStatus[];
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerPs(program: Command): void {
@@ -32,7 +32,7 @@ export function registerPs(program: Command): void {
     .option('-q, --quiet', 'Only display IDs', false)
     .option('--services', 'Display services', false)
     .option('--format <format>', 'Format output using a custom template: \'table\', \'table TEMPLATE\', \'json\' or a TEMPLATE', 'table')
-    .option('--status <status>', 'Filter services by status. Values: [paused | restarting | removing | running | dead | created | exited]', collect, [])
+    .option('--status <status>', 'Filter services by status. Values: [paused | restarting | removing | running | dead | created | exited | damaged]', collect, [])
     .option('--filter <filter>', 'Filter services by a property (supported filters: status)')
     .option('--no-trunc', "Don't truncate output")
     .action(async (services: string[], opts: PsOptions, cmd: Command) => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseCgroups, runDoctor } from '../../engines/embedded/doctor.js';
 import { renderDoctorReport } from '../format/doctor-report.js';
+import { repairStateFiles } from '../../engines/embedded/doctor-repair.js';
 import { resolveStateRoot } from '../../engines/embedded/state/root.js';
 import { LABEL } from '../../stack/labels.js';
 import { TscError } from '../../util/errors.js';
@@ -16,10 +17,14 @@ export function registerSystem(program: Command): void {
   system.command('doctor')
     .description('Check that this machine can run the embedded engine')
     .option('--format <format>', 'Format the output. Values: [text | json]', 'text')
-    .action(async (opts: { format: string }, cmd: Command) => {
+    .option('--repair', 'Also repair the state root: rebuild a damaged image index, move damaged records aside, remove leftovers', false)
+    .action(async (opts: { format: string; repair: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals() as GlobalOptions;
-      const report = await runDoctor({ root: resolveStateRoot({ flag: globals.root, env: process.env }) });
-      process.stdout.write(opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderDoctorReport(report));
+      const root = resolveStateRoot({ flag: globals.root, env: process.env });
+      const repaired = opts.repair ? await repairStateFiles(root) : undefined;
+      if (repaired && opts.format !== 'json') process.stdout.write(`State root ${root}:\n${repaired.length ? repaired.map((l) => ` ${l}\n`).join('') : ' nothing to repair\n'}\n`);
+      const report = await runDoctor({ root });
+      process.stdout.write(opts.format === 'json' ? `${JSON.stringify(repaired ? { ...report, repaired } : report, null, 2)}\n` : renderDoctorReport(report));
       if (!report.ok) throw new TscError('DOCTOR_FAILED', 'a required check failed: see "To fix" above');
     });
 

@@ -9,6 +9,7 @@ const since = (t: string, now: number) => humanDuration(now - Date.parse(t));
 
 /** moby's State.String(). */
 export function statusText(state: ContainerState, now: number): string {
+  if (state.status === 'damaged') return state.running ? 'Damaged (running)' : 'Damaged';
   if (state.running || state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
     if (state.paused || state.status === 'paused') return `Up ${since(state.startedAt, now)} (Paused)`;
     if (state.restarting || state.status === 'restarting') return `Restarting (${state.exitCode}) ${since(state.finishedAt, now)} ago`;
@@ -24,6 +25,7 @@ export function statusText(state: ContainerState, now: number): string {
 
 /** The Docker API's one-word state (`running`, `exited`...). */
 export function stateWord(state: ContainerState): string {
+  if (state.status === 'damaged') return 'damaged';
   if (state.paused) return 'paused';
   if (state.restarting) return 'restarting';
   if (state.running) return 'running';

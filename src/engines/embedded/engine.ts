@@ -1,10 +1,13 @@
 // The embedded engine behind the Engine interface: images, volumes,
 // containers and networks over one state root.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isNoSpace, noSpaceError, reportingNoSpace } from './no-space.js';
 import type { Engine } from '../../engine/types.js';
 import { EmbeddedContainerService } from './containers/service.js';
 import { withContainerLock, type ContainerContext } from './containers/context.js';
 import { configExtra, containerLayout } from './containers/layout.js';
-import { isActive, syncRecord } from './containers/sync.js';
+import { isActive, monitorAlive, syncRecord } from './containers/sync.js';
 import { removeUnowned } from './containers/lost-monitor.js';
 import { ImageStore } from './images/store.js';
 import { buildCacheDir, EmbeddedBuilder } from './build/builder.js';
@@ -29,12 +32,33 @@ export interface EmbeddedEngineOptions {
   root: string;
   /** OCI runtime binary name: runc (default) or crun. */
   runtime?: 'runc' | 'crun';
+  /** Told about damage found in the state root (default: written to stderr). */
+  onWarning?: (message: string) => void;
+}
+
+/** Each damaged record once: its file is in quarantine after this, so the next command does not find it again. */
+function tellDamaged(report: StateRootRepairReport, onWarning = (m: string) => { process.stderr.write(`${m}\n`); }): void {
+  for (const d of report.records.damaged) {
+    for (const f of d.files) {
+      onWarning(f.movedTo
+        ? `warning: the record of container ${d.name} (${d.id.slice(0, 12)}) was damaged: ${f.path}: ${f.reason}; moved it to ${f.movedTo}. The container is listed as "damaged": remove it with "down" or "rm -f" (or "up" recreates it)`
+        : `warning: the record of container ${d.name} (${d.id.slice(0, 12)}) was damaged: ${f.path} is missing. The container is listed as "damaged": remove it with "down" or "rm -f" (or "up" recreates it)`);
+    }
+  }
 }
 
 /** State roots repaired by this process: repair runs once per process and root. */
 const repaired = new Map<string, Promise<unknown>>();
 
 export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<Engine> {
+  try {
+    return await openEmbeddedEngine(opts);
+  } catch (error) {
+    throw isNoSpace(error, resolve(opts.root)) ? noSpaceError(resolve(opts.root), error) : error;
+  }
+}
+
+async function openEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<Engine> {
   const root = openStateRoot(opts.root);
   const runtime: RuntimeName = opts.runtime ?? 'runc';
   const images = new ImageStore({
@@ -56,15 +80,16 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
       if (listRecords(root, { includeCreating: true }).length === 0) await stopAgent(root.path);
     },
   });
-  if (!repaired.has(root.path)) repaired.set(root.path, repairStateRoot(ctx));
+  if (!repaired.has(root.path)) repaired.set(root.path, repairStateRoot(ctx).then((report) => tellDamaged(report, opts.onWarning)));
   await repaired.get(root.path);
-  return {
+  const full = <T extends object>(service: T) => reportingNoSpace(service, root.path);
+  return full<Engine>({
     name: 'embedded',
-    images,
-    volumes,
-    networks,
-    containers: new EmbeddedContainerService(ctx),
-    builder: new EmbeddedBuilder(ctx),
+    images: full(images),
+    volumes: full(volumes),
+    networks: full(networks),
+    containers: full(new EmbeddedContainerService(ctx)),
+    builder: full(new EmbeddedBuilder(ctx)),
     async lockProject(project, command, lockOpts = {}) {
       const lock = await acquireProjectLock(root, project, command, { onWait: lockOpts.onWait && ((message) => lockOpts.onWait!(message)), timeoutMs: lockOpts.timeoutMs });
       return () => lock.release();
@@ -72,7 +97,7 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
     async close() {
       // Nothing is held open between calls.
     },
-  };
+  });
 }
 
 export interface StateRootRepairReport {
@@ -106,7 +131,10 @@ export async function repairStateRoot(ctx: ContainerContext): Promise<StateRootR
 }
 
 async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairReport> {
-  const records = await repairRecords(ctx.root, { withContainerLock: (id, fn) => withContainerLock(ctx, id, 'repair name', fn) });
+  const records = await repairRecords(ctx.root, {
+    withContainerLock: (id, fn) => withContainerLock(ctx, id, 'repair name', fn),
+    isRunning: (id) => monitorAlive(ctx, id),
+  });
   const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime, (id, fn) => withContainerLock(ctx, id, 'repair runtime', fn));
   runtime.deleted.push(...await removeUnowned(ctx, runtime.unmonitored));
   // Before anything joins them: a command killed half-way through making a network, or a reboot, left it dead.
@@ -135,6 +163,8 @@ async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairRepor
     await withContainerLock(ctx, id, 'repair network', async () => {
       const record = readRecord(ctx.root, id);
       if (!ctx.network.hasNetworking(id) || (record && isActive(record))) return;
+      // A damaged record (or one unreadable since this repair began): its removal tears its network down, never a guess.
+      if (record?.state.status === 'damaged' || (!record && existsSync(ctx.root.container(id)))) return;
       await ctx.network.destroySandbox(id);
       report.sandboxes.push(id);
     });
@@ -144,6 +174,6 @@ async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairRepor
 
 /** A root filesystem still mounted on a container that is not running (and not being removed). */
 function leftMounted(record: ContainerRecord): boolean {
-  if (isActive(record) || record.state.status === 'dead' || record.state.status === 'removing') return false;
+  if (isActive(record) || ['dead', 'removing', 'damaged'].includes(record.state.status)) return false;
   return mountsUnder(containerLayout(record.dir).rootfs).length > 0;
 }

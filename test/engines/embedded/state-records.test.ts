@@ -196,7 +196,7 @@ s('repair removes a record whose creator was killed, keeps one still being made'
   await createRecord(root, { spec: spec('half') });
 });
 
-s('repair marks an interrupted removal, and a record without state, as dead', async ({ root }) => {
+s('repair marks an interrupted removal as dead, and a record without state as damaged', async ({ root }) => {
   const removing = await made(root, 'going');
   await beginRemove(root, removing);
   await updateState(root, removing, (st) => ({ ...st, owner: { pid: deadPid() } }));
@@ -204,11 +204,39 @@ s('repair marks an interrupted removal, and a record without state, as dead', as
   rmSync(join(root.container(stateless), 'state.json'));
   assert.is(findRecord(root, 'stateless'), undefined, 'not tripped over: just not listed');
   const report = await repairRecords(root);
-  assert.equal(report.markedDead.map((x) => x.id).sort(), [removing, stateless].sort());
+  assert.equal(report.markedDead.map((x) => x.id), [removing]);
+  assert.equal(report.damaged.map((x) => [x.id, x.name, x.files.map((f) => f.reason)]), [[stateless, 'stateless', ['missing']]]);
   assert.is(readRecord(root, removing)!.state.status, 'dead');
   assert.is(readRecord(root, removing)!.state.phase, 'ready');
-  assert.is(readRecord(root, stateless)!.state.status, 'dead');
+  assert.is(readRecord(root, stateless)!.state.status, 'damaged');
+  assert.match(readRecord(root, stateless)!.state.error!, /state\.json is missing/);
   assert.is(listRecords(root).length, 2);
+});
+
+s('repair rebuilds a damaged config.json from the identity state.json keeps, quarantines the damaged file, keeps the name', async ({ root }) => {
+  const id = await made(root, 'web');
+  const dir = root.container(id);
+  writeFileSync(join(dir, 'config.json'), '{"id": "' + id + '", "name": "we');
+  const report = await repairRecords(root);
+  assert.equal(report.removed, []);
+  assert.is(report.damaged.length, 1);
+  const moved = join(root.path, 'quarantine', 'containers', id, 'config.json');
+  assert.equal(report.damaged[0]!.files, [{ path: join(dir, 'config.json'), movedTo: moved, reason: report.damaged[0]!.files[0]!.reason }]);
+  assert.match(report.damaged[0]!.files[0]!.reason, /^invalid JSON/);
+  assert.ok(existsSync(moved));
+  const record = readRecord(root, id)!;
+  assert.is(record.config.name, 'web');
+  assert.equal(record.config.spec.labels, { 'com.docker.compose.project': 'demo' });
+  assert.is(record.state.status, 'damaged');
+  assert.is(lookupName(root, 'web'), id);
+  // Valid JSON with fields missing is damage too; a second quarantine never overwrites the first.
+  writeFileSync(join(dir, 'config.json'), '{}');
+  const again = await repairRecords(root);
+  assert.match(again.damaged[0]!.files[0]!.reason, /"id" is undefined/);
+  assert.ok(existsSync(`${moved}.1`));
+  assert.equal((await repairRecords(root)).damaged, [], 'once quarantined, nothing more to say');
+  removeRecord(root, id);
+  assert.is(lookupName(root, 'web'), undefined);
 });
 
 s('repair removes a damaged record without config, a dangling name, and dead staging dirs', async ({ root }) => {

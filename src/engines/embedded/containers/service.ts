@@ -19,7 +19,7 @@ import { execIn } from './exec.js';
 import { configExtra, containerLayout } from './layout.js';
 import { readLogs } from './logs.js';
 import { startContainer } from './start.js';
-import { finalizeRun, isActive, releaseMounts, syncLocked, syncRecord } from './sync.js';
+import { finalizeRun, isActive, releaseMounts, stopDamaged, syncLocked, syncRecord } from './sync.js';
 import { lostMonitorEnd, monitorLost } from './lost-monitor.js';
 import { topOf } from './top.js';
 import { readContainerStats } from '../runtime/stats.js';
@@ -48,6 +48,7 @@ export class EmbeddedContainerService implements ContainerService {
       const { status } = record.state;
       if (status === 'running' || status === 'restarting') return;
       if (status === 'paused') throw new TscError('CONTAINER_PAUSED', 'cannot start a paused container, try unpause instead');
+      if (status === 'damaged') throw new TscError('CONTAINER_DAMAGED', `container ${record.config.name} cannot be started: ${record.state.error ?? 'its record is damaged'}. Remove it (down, or rm -f) and create it again`);
       if (status === 'removing' || status === 'dead') throw new TscError('CONTAINER_DEAD', `container ${record.config.name} is marked for removal and cannot be started: remove it (rm -f) and create it again`);
       await startContainer(this.ctx, record);
       // The agent runs healthchecks: make sure it is there and has seen this run.
@@ -61,6 +62,7 @@ export class EmbeddedContainerService implements ContainerService {
     const id = this.idOf(ref);
     await withContainerLock(this.ctx, id, 'stop container', async () => {
       const record = await syncLocked(this.ctx, id);
+      if (record?.state.status === 'damaged' && record.state.running) return stopDamaged(this.ctx, record, opts);
       if (!record || !isActive(record)) return;
       const { spec } = record.config;
       const ctr = runtimeOf(this.ctx, id, record.config.name);
@@ -99,7 +101,7 @@ export class EmbeddedContainerService implements ContainerService {
     const anonymous = await withContainerLock(this.ctx, id, 'remove container', async () => {
       const record = await syncLocked(this.ctx, id);
       if (!record) throw noSuchContainer(ref);
-      if (isActive(record) && !opts.force) {
+      if ((isActive(record) || (record.state.status === 'damaged' && record.state.running)) && !opts.force) {
         throw new TscError('CONTAINER_RUNNING', `cannot remove container "/${record.config.name}": container is running: stop the container before removing or force remove`);
       }
       await beginRemove(this.ctx.root, id);

@@ -22,6 +22,7 @@ export function isActive(record: ContainerRecord): boolean {
 
 /** Whether the record says running but the runtime says otherwise (cheap: a file read and a kill(0)). */
 export function needsSync(ctx: ContainerContext, record: ContainerRecord): boolean {
+  if (record.state.status === 'damaged') return record.state.running && !monitorAlive(ctx, record.config.id);
   // "restarting": the run is finalized and the agent's restart is due (restart/): nothing runs to sync with.
   if (!isActive(record) || record.state.status === 'restarting') return false;
   const ctr = runtimeOf(ctx, record.config.id);
@@ -29,6 +30,16 @@ export function needsSync(ctx: ContainerContext, record: ContainerRecord): boole
   const ref = ctr.conmonRef();
   if (ref && isAlive(ref)) return false;
   return !runsUnmonitored(ctr, record);
+}
+
+/** Whether container `id`'s monitor (conmon) is alive; false when its record of it is missing or unreadable. */
+export function monitorAlive(ctx: ContainerContext, id: string): boolean {
+  try {
+    const ref = runtimeOf(ctx, id).conmonRef();
+    return !!ref && isAlive(ref);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -44,6 +55,11 @@ export async function syncRecord(ctx: ContainerContext, record: ContainerRecord)
 export async function syncLocked(ctx: ContainerContext, id: string): Promise<ContainerRecord | undefined> {
   const record = readRecord(ctx.root, id);
   if (!record || !needsSync(ctx, record)) return record;
+  if (record.state.status === 'damaged') {
+    // Only its end is noted: what the run held is released by its removal (damaged.ts).
+    await updateState(ctx.root, id, (s) => ({ ...s, running: false, pid: 0 }));
+    return readRecord(ctx.root, id);
+  }
   const ctr = runtimeOf(ctx, id);
   let exit = ctr.exitCode();
   if (!exit) {
@@ -78,4 +94,10 @@ export async function releaseMounts(ctx: ContainerContext, record: ContainerReco
   await steps.run(() => unmount(rootfs).catch(() => unmount(rootfs, { lazy: true })));
   await steps.run(() => unmountVolumes(ctx, stateExtra(record.state.extra).mountedVolumes ?? []));
   steps.throwFirst();
+}
+
+/** Stops the process of a damaged record by runc's own state (its config is lost: SIGTERM unless told); call with the container's lock held. */
+export async function stopDamaged(ctx: ContainerContext, record: ContainerRecord, opts: { timeoutSeconds?: number; signal?: string }): Promise<void> {
+  await runtimeOf(ctx, record.config.id, record.config.name).stop(opts.timeoutSeconds ?? 10, opts.signal ?? 'SIGTERM');
+  await updateState(ctx.root, record.config.id, (s) => ({ ...s, running: false, pid: 0 }));
 }

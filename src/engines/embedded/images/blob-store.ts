@@ -1,6 +1,7 @@
 // Content-addressed blobs: `<root>/images/blobs/sha256/<hex>`. A blob is
 // written to a temporary file, its digest checked, fsync'ed and renamed into
 // place, so a blob file is always whole and always what its name says.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, fsyncSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, open } from 'node:fs/promises';
@@ -11,6 +12,9 @@ import { createHash } from 'node:crypto';
 import { TscError } from '../../../util/errors.js';
 import { hexOf } from '../snapshots/layers.js';
 import { fileDigest, sha256Digest } from './digest.js';
+
+/** The blobs added by the operation running (AsyncLocalStorage: concurrent operations keep apart). */
+const recorder = new AsyncLocalStorage<Set<string>>();
 
 export interface BlobInfo {
   digest: string;
@@ -55,14 +59,18 @@ export class BlobStore {
     checkExpected(digest, expected, 'data');
     if (!(await this.has(digest))) {
       const tmp = this.tempPath();
-      const fh = await open(tmp, 'w', 0o600);
       try {
-        await fh.writeFile(data);
-        await fh.sync();
+        const fh = await open(tmp, 'w', 0o600);
+        try {
+          await fh.writeFile(data);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await this.moveIn(tmp, digest);
       } finally {
-        await fh.close();
+        await unlink(tmp).catch(() => undefined);
       }
-      await this.moveIn(tmp, digest);
     }
     return { digest, size: data.length };
   }
@@ -133,7 +141,14 @@ export class BlobStore {
     }
   }
 
+  /** Runs `fn`, adding to `added` each blob it brings into the store that was not there (for `discardAdded`). */
+  recording<T>(added: Set<string>, fn: () => Promise<T>): Promise<T> {
+    return recorder.run(added, fn);
+  }
+
   private async moveIn(tmp: string, digest: string): Promise<void> {
+    const added = recorder.getStore();
+    if (added && !(await this.has(digest))) added.add(digest);
     await rename(tmp, this.path(digest));
     const fd = openSync(this.dir, 'r');
     try {

@@ -1,7 +1,9 @@
 // `<root>/images/index.json`: which references name which image, and what
 // each image is made of. Written atomically; changed only under the store lock.
-import { join } from 'node:path';
-import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
+import { dirname, join } from 'node:path';
+import { writeJsonAtomic } from '../../../util/atomic-file.js';
+import { isJsonObject, quarantine, readStateJson } from '../state/damaged-file.js';
+import { TscError } from '../../../util/errors.js';
 import { acquireLock } from '../state/lock.js';
 
 export interface LayerRecord {
@@ -37,8 +39,15 @@ export interface IndexFile {
   pulled?: Record<string, string>;
 }
 
+export const INDEX_FIX = 'run `tscompose system doctor --repair` to rebuild it from the image blobs (then tag the images again: `image tag ID NAME`)';
+
+
+function isIndex(v: unknown): boolean {
+  return isJsonObject(v) && isJsonObject(v.refs) && isJsonObject(v.images) && Object.values(v.images).every((i) => isJsonObject(i) && typeof i.id === 'string' && Array.isArray(i.layers));
+}
+
 export class ImageIndexFile {
-  private readonly file: string;
+  readonly file: string;
   private readonly lockFile: string;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -48,7 +57,29 @@ export class ImageIndexFile {
   }
 
   read(): IndexFile {
-    return readJson<IndexFile>(this.file) ?? { version: 1, refs: {}, images: {} };
+    return readStateJson<IndexFile>(this.file, isIndex, INDEX_FIX) ?? { version: 1, refs: {}, images: {} };
+  }
+
+  /**
+   * A damaged index moved to the quarantine and replaced by `rebuild()`'s
+   * (under the store lock); undefined when the index is sound.
+   */
+  async repair(rebuild: () => Promise<IndexFile>): Promise<{ movedTo: string; images: number } | undefined> {
+    const lock = await acquireLock(this.lockFile, { command: 'repair the image index' }, { timeoutMs: 30 * 60_000 });
+    try {
+      try {
+        this.read();
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof TscError && error.code === 'STATE_DAMAGED')) throw error;
+      }
+      const index = await rebuild();
+      const movedTo = quarantine(dirname(dirname(this.file)), this.file);
+      writeJsonAtomic(this.file, index);
+      return { movedTo, images: Object.keys(index.images).length };
+    } finally {
+      await lock.release();
+    }
   }
 
   /**

@@ -16,6 +16,7 @@ import { BlobStore } from './blob-store.js';
 import { sha256Digest } from './digest.js';
 import { findGarbage } from './gc.js';
 import { buildImportConfig } from './import-config.js';
+import { rebuildIndex } from './rebuild-index.js';
 import { ImageIndexFile, type ImageRecord, type IndexFile, type LayerRecord } from './index-file.js';
 import { familiarRefsOf, findImage, refsOf } from './lookup.js';
 import { MEDIA, isGzipLayer, type ImageConfig, type Manifest } from './oci.js';
@@ -106,7 +107,11 @@ export class ImageStore implements ImageService {
     const layerDirs: string[] = [];
     for (const layer of found.image.layers) {
       // A layer directory that went missing (killed removal, manual cleanup) is unpacked again.
-      const info = this.layers.get(layer.diffId) ?? (await this.layers.ensure(this.blobs.path(layer.blob), layer.diffId));
+      let info = this.layers.get(layer.diffId);
+      if (!info && !(await this.blobs.has(layer.blob))) {
+        throw new TscError('BLOB_MISSING', `image ${ref} is damaged: its layer ${layer.diffId} is not unpacked and its blob ${this.blobs.path(layer.blob)} is missing; remove the image (\`image rm -f ${ref}\`) and pull or load it again`);
+      }
+      info ??= await this.layers.ensure(this.blobs.path(layer.blob), layer.diffId);
       layerDirs.push(info.dir);
     }
     const details = await this.details(index, found.image);
@@ -170,7 +175,7 @@ export class ImageStore implements ImageService {
   async load(file: string): Promise<string[]> {
     await this.init();
     await requireFile(file);
-    return this.index.update('image load', async (index) => {
+    return this.orDiscardBlobs(() => this.index.update('image load', async (index) => {
       const tmp = this.blobs.tempPath('load');
       await mkdir(tmp, { mode: 0o700 });
       try {
@@ -190,7 +195,7 @@ export class ImageStore implements ImageService {
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
-    });
+    }));
   }
 
   async save(refs: string[], file: string): Promise<void> {
@@ -214,7 +219,7 @@ export class ImageStore implements ImageService {
     await this.init();
     const refs = ref ? [formatReference(parseReference(ref))] : [];
     const st = await requireFile(source, true);
-    return this.index.update('image import', async (index) => {
+    return this.orDiscardBlobs(() => this.index.update('image import', async (index) => {
       let blob: string;
       if (st.isDirectory()) {
         const tmp = this.blobs.tempPath('import.tar');
@@ -232,7 +237,25 @@ export class ImageStore implements ImageService {
       const compression = await fileCompression(this.blobs.path(blob));
       const mediaType = compression === 'gzip' ? MEDIA.ociLayerGzip : compression === 'zstd' ? MEDIA.ociLayerZstd : MEDIA.ociLayer;
       return this.commitLocked(index, Buffer.from(JSON.stringify(config)), [{ blob, mediaType }], { refs });
-    });
+    }));
+  }
+
+  /**
+   * Runs `fn`; when it fails (a full disk, a damaged archive), removes the
+   * blobs it added that no image uses: nothing is left behind but what was there.
+   */
+  private async orDiscardBlobs<T>(fn: () => Promise<T>): Promise<T> {
+    const added = new Set<string>();
+    try {
+      return await this.blobs.recording(added, fn);
+    } catch (error) {
+      if (added.size) {
+        await this.index.update('discard blobs', async (index) => {
+          for (const digest of findGarbage(index, [...added], [], this.pinned()).blobs) await this.blobs.remove(digest);
+        }).catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   /**
@@ -338,6 +361,13 @@ export class ImageStore implements ImageService {
   async withStoreLock<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     await this.init();
     return this.index.update(operation, () => fn());
+  }
+
+  /** A damaged index.json quarantined and rebuilt from the blobs (`system doctor --repair`); undefined when it is sound. */
+  async repairIndex(): Promise<{ path: string; movedTo: string; images: number } | undefined> {
+    await this.init();
+    const done = await this.index.repair(() => rebuildIndex(this.blobs, this.layers));
+    return done && { path: this.index.file, ...done };
   }
 
   /** Removes blobs and unpacked layers that no image (and no pin) uses. */

@@ -2,7 +2,8 @@
 // atomically. endpoints/<containerId>.json is read by the DNS resolver: keep its shape.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
+import { writeJsonAtomic } from '../../../util/atomic-file.js';
+import { isJsonObject, readStateJson } from '../state/damaged-file.js';
 import type { StateRoot } from '../state/root.js';
 import type { PublishedPort } from './port-rules.js';
 
@@ -106,7 +107,7 @@ export class NetworkRecords {
   }
 
   private read<T>(kind: Kind, key: string): T | undefined {
-    return readJson<T>(this.file(kind, key));
+    return readStateJson<T>(this.file(kind, key), isJsonObject);
   }
 
   private write(kind: Kind, key: string, value: unknown): void {
@@ -121,7 +122,7 @@ export class NetworkRecords {
     return readdirSync(join(this.dir, kind))
       .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
       .sort()
-      .map((f) => readJson<T>(join(this.dir, kind, f)))
+      .map((f) => readStateJson<T>(join(this.dir, kind, f), isJsonObject))
       .filter((r): r is T => r !== undefined);
   }
 }

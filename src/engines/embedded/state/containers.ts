@@ -3,8 +3,9 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSpec, ContainerState } from '../../../engine/types.js';
-import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
+import { writeJsonAtomic } from '../../../util/atomic-file.js';
 import { TscError } from '../../../util/errors.js';
+import { configProblem, identityOf, readRecordFile, stateProblem } from './damaged.js';
 import { checkContainerName, generateId, isFullId } from './ids.js';
 import { acquireLock } from './lock.js';
 import { hasMountsUnder } from './mountinfo.js';
@@ -66,7 +67,8 @@ export async function createRecord(root: StateRoot, opts: CreateRecordOptions): 
   const id = generateId();
   const name = checkContainerName(opts.spec.name || id.slice(0, 12));
   const config: ContainerConfigRecord = { id, name, created: new Date().toISOString(), spec: { ...opts.spec, name }, extra: opts.extra ?? {} };
-  const state: ContainerStateRecord = { ...initialState(), owner: selfRef(), extra: opts.stateExtra ?? {} };
+  // state.json keeps a copy of who the container is: a damaged config.json is rebuilt from it (damaged.ts).
+  const state: ContainerStateRecord = { ...initialState(), owner: selfRef(), extra: { ...opts.stateExtra, identity: identityOf(config) } };
   // Made in tmp/ and renamed into place, so containers/<id> always has both files.
   const staging = join(root.tmp, `container-${id}-${process.pid}`);
   mkdirSync(staging, { mode: 0o700 });
@@ -153,21 +155,22 @@ export async function commitRecord(root: StateRoot, id: string): Promise<Contain
   return state;
 }
 
-/** The record with this full id; undefined when there is none or it is not complete. */
+/**
+ * The record with this full id; undefined when there is none, it is not
+ * complete, or it is damaged (the next command's repair quarantines it: damaged.ts).
+ */
 export function readRecord(root: StateRoot, id: string): ContainerRecord | undefined {
   if (!isFullId(id)) return undefined;
   const dir = root.container(id);
-  let config: ContainerConfigRecord | undefined;
-  let state: ContainerStateRecord | undefined;
   try {
-    config = readJson<ContainerConfigRecord>(join(dir, CONFIG));
-    state = readJson<ContainerStateRecord>(join(dir, STATE));
+    const config = readRecordFile<ContainerConfigRecord>(join(dir, CONFIG), (v) => configProblem(v, id));
+    const state = readRecordFile<ContainerStateRecord>(join(dir, STATE), stateProblem);
+    if (!('ok' in config) || !('ok' in state)) return undefined;
+    return { dir, config: config.ok, state: state.ok };
   } catch (error) {
-    if (error instanceof SyntaxError || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw error;
   }
-  if (!config || !state) return undefined;
-  return { dir, config, state };
 }
 
 /**

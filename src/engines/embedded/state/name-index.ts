@@ -1,6 +1,7 @@
 // Container name → id: one file per name under containers/.names, created
 // with link(2) so that two commands can never claim the same name.
-import { linkSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { writeNewFile } from '../../../util/disk-reserve.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { removeIfStill } from './remove-if.js';
@@ -15,7 +16,7 @@ export function claimName(root: StateRoot, name: string, id: string): string | u
   const dir = namesDir(root);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  writeFileSync(tmp, id, { mode: 0o600 });
+  writeNewFile(tmp, id, 0o600);
   try {
     linkSync(tmp, join(dir, name));
     return undefined;

@@ -12,7 +12,8 @@
 // for the next generation; `sweepRemoveMarkers` clears markers once their
 // content is gone.
 import { randomBytes } from 'node:crypto';
-import { linkSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { writeNewFile } from '../../../util/disk-reserve.js';
 import { basename, dirname, join } from 'node:path';
 import { isAlive, selfRef, type ProcessRef } from './process-ref.js';
 
@@ -61,7 +62,7 @@ export function removeIfStill(path: string, key: string, stillSame: () => boolea
 /** Creates `path` with `content` already in it (link of a whole temporary file); false when it exists. */
 export function createWhole(path: string, content: string): boolean {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o600 });
+  writeNewFile(tmp, content, 0o600);
   try {
     linkSync(tmp, path);
     return true;

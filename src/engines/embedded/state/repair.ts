@@ -3,14 +3,15 @@
 // names whose container is gone.
 import { existsSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
 import { isFullId } from './ids.js';
 import { hasMountsUnder } from './mountinfo.js';
-import { sweepDeadLocks } from './lock.js';
+import { acquireLock, sweepDeadLocks } from './lock.js';
+import { quarantine } from './damaged-file.js';
+import { configProblem, identityIn, readRecordFile, salvageRecord, stateProblem, type DamagedRecord, type RecordFile } from './damaged.js';
 import { claimName, listNames, lookupName, namesDir, releaseName } from './name-index.js';
 import { sweepRemoveMarkers } from './remove-if.js';
 import { isAlive } from './process-ref.js';
-import { initialState, removeRecord, updateState, type ContainerConfigRecord, type ContainerStateRecord } from './containers.js';
+import { removeRecord, updateState, type ContainerConfigRecord, type ContainerStateRecord } from './containers.js';
 import type { StateRoot } from './root.js';
 
 export interface RepairReport {
@@ -23,6 +24,8 @@ export interface RepairReport {
   tempFilesRemoved: number;
   /** Lock files of holders that are gone (and their takeover markers). */
   locksRemoved: number;
+  /** Records with a damaged file: quarantined, and kept with status "damaged" (damaged.ts). */
+  damaged: DamagedRecord[];
 }
 
 export interface RepairOptions {
@@ -30,6 +33,8 @@ export interface RepairOptions {
   graceMs?: number;
   /** Runs `fn` holding the container's operation lock (a rename in another command holds it). */
   withContainerLock?: (id: string, fn: () => Promise<void>) => Promise<void>;
+  /** Whether the runtime still runs container `id`: a damaged record of it is kept. */
+  isRunning?: (id: string) => boolean;
 }
 
 /** Temporary files of writeFileAtomic (`.<name>.<pid>.<ms>.tmp`) and of our locks/names (`...<pid>.<hex>.tmp`). */
@@ -37,7 +42,7 @@ const TEMP = /\.(\d+)\.[0-9a-f]+\.(tmp|release)$|\.stale\.(\d+)\.[0-9a-f]+$/;
 
 export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): Promise<RepairReport> {
   const graceMs = opts.graceMs ?? 60_000;
-  const report: RepairReport = { removed: [], markedDead: [], namesFixed: [], tempFilesRemoved: 0, locksRemoved: 0 };
+  const report: RepairReport = { removed: [], markedDead: [], namesFixed: [], tempFilesRemoved: 0, locksRemoved: 0, damaged: [] };
   const old = (path: string) => {
     try {
       return Date.now() - statSync(path).mtimeMs > graceMs;
@@ -50,21 +55,16 @@ export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): 
     if (!isFullId(entry)) continue;
     const dir = root.container(entry);
     report.tempFilesRemoved += removeDeadTemps(dir, old);
-    const config = readQuietly<ContainerConfigRecord>(join(dir, 'config.json'));
-    const state = readQuietly<ContainerStateRecord>(join(dir, 'state.json'));
-    if (!config) {
-      if ((state?.owner && isAlive(state.owner)) || hasMountsUnder(dir)) continue;
-      if (!state && !old(dir)) continue;
-      removeRecord(root, entry);
-      report.removed.push({ id: entry, reason: 'config.json is missing or damaged' });
+    const configFile = readRecordFile<ContainerConfigRecord>(join(dir, 'config.json'), (v) => configProblem(v, entry));
+    const stateFile = readRecordFile<ContainerStateRecord>(join(dir, 'state.json'), stateProblem);
+    if (!('ok' in configFile) || !('ok' in stateFile)) {
+      const damaged = await repairDamaged(root, entry, configFile, stateFile, { ...opts, old });
+      if (damaged === 'removed') report.removed.push({ id: entry, reason: 'config.json is missing or damaged, and nothing of it runs' });
+      if (typeof damaged === 'object') report.damaged.push(damaged);
       continue;
     }
-    if (!state) {
-      // The container may exist in the runtime: keep the record for `rm` to clean.
-      writeJsonAtomic(join(dir, 'state.json'), { ...initialState(), phase: 'ready', status: 'dead', error: 'state lost (state.json missing or damaged)' } satisfies ContainerStateRecord);
-      report.markedDead.push({ id: entry, reason: 'state.json is missing or damaged' });
-      continue;
-    }
+    const config = configFile.ok;
+    const state = stateFile.ok;
     if (state.phase === 'creating' && !(state.owner && isAlive(state.owner))) {
       const reason = `creation was interrupted (pid ${state.owner?.pid ?? '?'} is gone)`;
       if (hasMountsUnder(dir)) {
@@ -103,6 +103,10 @@ export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): 
   }
   report.tempFilesRemoved += removeDeadTemps(join(root.containers, '.names'), old);
   report.tempFilesRemoved += removeDeadTemps(root.locks, old);
+  // Other records written with writeFileAtomic: the image index, network records.
+  for (const dir of [root.images, ...['networks', 'endpoints', 'sandboxes', 'ports'].map((k) => join(root.path, 'network', k))]) {
+    report.tempFilesRemoved += removeDeadTemps(dir, old);
+  }
   report.tempFilesRemoved += sweepRemoveMarkers(namesDir(root), (file, id) => lookupName(root, basename(file)) === id).length;
   report.locksRemoved = sweepDeadLocks(root.locks).length;
   report.tempFilesRemoved += removeDeadStaging(root);
@@ -111,14 +115,42 @@ export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): 
 
 /** The name a container's config says; undefined when it cannot be read. */
 function answersTo(root: StateRoot, id: string): string | undefined {
-  return readQuietly<ContainerConfigRecord>(join(root.container(id), 'config.json'))?.name;
-}
-
-function readQuietly<T>(path: string): T | undefined {
   try {
-    return readJson<T>(path);
+    const config = readRecordFile<ContainerConfigRecord>(join(root.container(id), 'config.json'), (v) => configProblem(v, id));
+    return 'ok' in config ? config.ok.name : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * A record with a damaged or missing file: quarantined and rebuilt as "damaged"
+ * (damaged.ts); removed when nothing of it runs or is mounted and nothing says
+ * whose it was (a record of an older version, without the identity copy).
+ */
+async function repairDamaged(
+  root: StateRoot, id: string, config: RecordFile<ContainerConfigRecord>, state: RecordFile<ContainerStateRecord>,
+  opts: RepairOptions & { old: (path: string) => boolean },
+): Promise<DamagedRecord | 'removed' | undefined> {
+  const dir = root.container(id);
+  if ('ok' in state && state.ok.owner && isAlive(state.ok.owner) && state.ok.phase !== 'ready') return undefined;
+  if ('missing' in config && 'missing' in state && !opts.old(dir)) return undefined;
+  const running = opts.isRunning?.(id) ?? false;
+  const lock = await acquireLock(root.lockFile(`container-${id}`), { command: 'quarantine a damaged record' }, { timeoutMs: 30_000, pollMs: 10 });
+  try {
+    const identity = 'ok' in state ? identityIn(state.ok) : undefined;
+    if (!('ok' in config) && !identity && !running && !hasMountsUnder(dir)) {
+      for (const [file, f] of [['config.json', config], ['state.json', state]] as const) {
+        if ('damaged' in f) quarantine(root.path, join(dir, file));
+      }
+      removeRecord(root, id);
+      return 'removed';
+    }
+    const damaged = salvageRecord(root, id, { config, state, running });
+    if (lookupName(root, damaged.name) === undefined) claimName(root, damaged.name, id);
+    return damaged;
+  } finally {
+    await lock.release();
   }
 }
 

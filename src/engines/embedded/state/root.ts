@@ -1,6 +1,7 @@
 // The state root: where the embedded engine keeps everything it owns.
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { keepReserve } from '../../../util/disk-reserve.js';
 import { TscError } from '../../../util/errors.js';
 
 export const DEFAULT_STATE_ROOT = '/var/lib/tscompose';
@@ -56,6 +57,7 @@ export function openStateRoot(path: string): StateRoot {
     if (mkdirSync(root, { recursive: true, mode: ROOT_MODE }) !== undefined) chmodSync(root, ROOT_MODE);
     else checkOwnDir(root, ROOT_MODE, root);
     for (const [dir, mode] of Object.entries(LAYOUT)) ensureDir(join(root, dir), mode, root);
+    keepReserve(root, join(root, 'reserve'));
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') {
