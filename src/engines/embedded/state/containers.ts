@@ -42,11 +42,8 @@ export interface ContainerRecord {
   state: ContainerStateRecord;
 }
 
-export const NEVER = '0001-01-01T00:00:00Z';
-
-export function initialState(): ContainerStateRecord {
-  return { phase: 'creating', status: 'created', running: false, paused: false, restarting: false, pid: 0, exitCode: 0, startedAt: NEVER, finishedAt: NEVER, restartCount: 0, extra: {} };
-}
+export { NEVER, initialState } from './initial-state.js';
+import { initialState } from './initial-state.js';
 
 const CONFIG = 'config.json';
 const STATE = 'state.json';

@@ -10,7 +10,8 @@
 import { join } from 'node:path';
 import type { ContainerSpec } from '../../../engine/types.js';
 import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
-import { initialState, type ContainerConfigRecord, type ContainerStateRecord } from './containers.js';
+import type { ContainerConfigRecord, ContainerStateRecord } from './containers.js';
+import { initialState } from './initial-state.js';
 import { isJsonObject, quarantine } from './damaged-file.js';
 import { listNames } from './name-index.js';
 import type { StateRoot } from './root.js';
