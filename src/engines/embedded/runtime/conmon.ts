@@ -28,6 +28,7 @@ export interface ConmonArgsOptions {
   logSizeMax?: number;
   tty?: boolean;
   stdin?: boolean;
+  leaveStdinOpen?: boolean;
   /** Run when the container has exited: absolute program path, then its arguments. */
   exitCommand?: string[];
 }
@@ -53,6 +54,7 @@ export function buildConmonArgs(o: ConmonArgsOptions): string[] {
   for (const a of o.runtimeArgs) args.push('--runtime-arg', a);
   if (o.tty) args.push('-t');
   if (o.stdin) args.push('-i');
+  if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
   if (o.exitCommand?.length) {
     args.push('--exit-command', o.exitCommand[0]!);
     for (const a of o.exitCommand.slice(1)) args.push('--exit-command-arg', a);

@@ -78,8 +78,12 @@ export class ContainerRuntime {
     this.runtime = openRuntime(opts.stateRoot, opts.runtime ?? 'runc');
   }
 
-  /** Writes `config.json` into the bundle and has conmon create the container; resolves with its pid. */
-  async create(bundleDir: string, spec: OciSpec): Promise<number> {
+  /**
+   * Writes `config.json` into the bundle and has conmon create the container; resolves with its pid.
+   * `stdin`: conmon keeps a pipe to the container's input, fed through its attach socket
+   * (with a TTY the pty takes input anyway); `leaveStdinOpen`: an attached client's end does not close it.
+   */
+  async create(bundleDir: string, spec: OciSpec, io: { stdin?: boolean; leaveStdinOpen?: boolean } = {}): Promise<number> {
     if (!this.runtime.path) await this.runtime.state(this.id); // throws "runc not found"
     const conmon = findConmon();
     const p = this.paths;
@@ -90,7 +94,7 @@ export class ContainerRuntime {
     const args = buildConmonArgs({
       id: this.id, name: this.opts.name ?? this.id, runtimePath: this.runtime.path, runtimeArgs: this.runtime.globalArgs(),
       bundleDir, pidFile: p.pidFile, conmonPidFile: p.conmonPidFile, exitDir: p.exitDir, logPath: this.opts.noLog ? '/dev/null' : p.logPath,
-      socketDir: p.socketDir, tty: spec.process.terminal, exitCommand: this.opts.exitCommand, logSizeMax: this.opts.logSizeMax,
+      socketDir: p.socketDir, tty: spec.process.terminal, stdin: io.stdin && !spec.process.terminal, leaveStdinOpen: io.leaveStdinOpen, exitCommand: this.opts.exitCommand, logSizeMax: this.opts.logSizeMax,
     });
     const pid = await launchConmon(conmon, args, { cwd: bundleDir });
     const conmonPid = Number(readFileSync(p.conmonPidFile, 'utf8').trim());
