@@ -84,6 +84,15 @@ test('attach to a stdin_open + tty service: typed input runs, the detach keys le
   assert.match(f!.cli('logs', 'shell').stdout, /attached-42/);
 });
 
+test('exec -d -t: the detached command has a TTY (held by conmon); without -t it has none', async () => {
+  assert.is(f!.cli('exec', '-d', '-t', 'app', 'sh', '-c', 'tty > /tmp/with-t').code, 0);
+  assert.is(f!.cli('exec', '-d', 'app', 'sh', '-c', 'tty > /tmp/without-t').code, 0);
+  const read = (file: string) => f!.cli('exec', '-T', 'app', 'cat', file).stdout;
+  for (let i = 0; i < 50 && (!read('/tmp/with-t') || !read('/tmp/without-t')); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(read('/tmp/with-t'), /^\/dev\/pts\/\d+\n$/);
+  assert.is(read('/tmp/without-t'), 'not a tty\n');
+});
+
 test('attach: bad detach keys are refused clearly', () => {
   const r = f!.cli('attach', '--detach-keys', 'ctrl-pp', 'shell');
   assert.is(r.code, 1);

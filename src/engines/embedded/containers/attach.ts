@@ -29,11 +29,6 @@ export function pumpAttach(socket: AttachConnection, opts: AttachPumpOptions): A
     socket.destroy();
     finish({ detached });
   };
-  socket.read((packet: Buffer) => {
-    if (packet.length < 2) return;
-    (packet[0] === ATTACH_STDERR ? opts.stderr : opts.stdout).write(packet.subarray(1));
-  }, () => end(false));
-
   const onInput = (chunk: Buffer | string) => {
     const { forward, detached } = filter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     if (forward.length > 0) send(forward);
@@ -59,6 +54,11 @@ export function pumpAttach(socket: AttachConnection, opts: AttachPumpOptions): A
     stdin.on('end', onInputEnd);
     stdin.resume();
   }
+  // Last: what came before (even the container's end) is delivered at once.
+  socket.read((packet: Buffer) => {
+    if (packet.length < 2) return;
+    (packet[0] === ATTACH_STDERR ? opts.stderr : opts.stdout).write(packet.subarray(1));
+  }, () => end(false));
   return {
     done,
     resize: async (size: TerminalSize) => {

@@ -103,6 +103,27 @@ export class ContainerRuntime {
     return pid;
   }
 
+  /**
+   * A detached exec with a TTY (`exec -d`, as Docker allows): runc needs someone
+   * to hold the pty, so conmon runs it in exec mode, in a directory of its own
+   * (its attach socket and control FIFO beside the container's would clash).
+   * Resolves once the process runs; nobody reads its output, as Docker.
+   */
+  async execDetachedTty(processSpec: OciSpec['process']): Promise<void> {
+    const conmon = findConmon();
+    const sessionId = `exec-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const dir = join(this.paths.dir, sessionId);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const processFile = join(dir, 'process.json');
+    writeJsonAtomic(processFile, processSpec);
+    const args = buildConmonArgs({
+      id: this.id, name: this.opts.name ?? this.id, runtimePath: this.runtime.path, runtimeArgs: this.runtime.globalArgs(),
+      bundleDir: dir, pidFile: join(dir, 'pid'), conmonPidFile: join(dir, 'conmon.pid'), exitDir: dir, logPath: '/dev/null',
+      socketDir: dir, tty: true, exec: { sessionId, processSpec: processFile },
+    });
+    await launchConmon(conmon, args, { cwd: dir });
+  }
+
   async start(): Promise<void> {
     await this.runtime.start(this.id);
   }
