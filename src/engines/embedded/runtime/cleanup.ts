@@ -2,13 +2,13 @@
 // conmon is gone have nobody to log them or record their exit, so they are
 // killed and deleted (an exit file says so), their cgroups removed and their
 // root filesystems unmounted.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../../util/atomic-file.js';
 import { isAlive } from '../state/process-ref.js';
 import { mountsUnder, unmount } from '../snapshots/mount.js';
 import { removeCgroups } from './cgroups.js';
-import { ContainerRuntime, runtimePaths } from './container-runtime.js';
+import { ContainerRuntime, runtimePaths, TTY_EXEC_PREFIX } from './container-runtime.js';
 import { openRuntime, type RuntimeName } from './runc.js';
 
 export interface CleanupReport {
@@ -75,8 +75,21 @@ export async function cleanupLeftovers(
   if (existsSync(containersDir)) {
     for (const id of readdirSync(containersDir)) {
       const dir = join(containersDir, id);
-      for (const f of readdirSync(dir)) if (/^exec-\d+-/.test(f) && !isAlive({ pid: Number(f.split('-')[1]) })) rmSync(join(dir, f), { force: true });
+      for (const f of readdirSync(dir)) {
+        if (/^exec-\d+-/.test(f) && !isAlive({ pid: Number(f.split('-')[1]) })) rmSync(join(dir, f), { force: true });
+        if (f.startsWith(TTY_EXEC_PREFIX) && !ttyExecAlive(join(dir, f))) rmSync(join(dir, f), { recursive: true, force: true });
+      }
     }
   }
   return report;
+}
+
+/** A detached TTY exec's conmon still holds its pty, or is being started (no pid file yet) by another command. */
+function ttyExecAlive(dir: string): boolean {
+  try {
+    if (statSync(dir).mtimeMs > Date.now() - 60_000) return true;
+    return isAlive({ pid: Number(readFileSync(join(dir, 'conmon.pid'), 'utf8').trim()) });
+  } catch {
+    return false;
+  }
 }

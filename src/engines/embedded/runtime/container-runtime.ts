@@ -63,6 +63,9 @@ export function runtimePaths(stateRoot: string, id: string): RuntimePaths {
   };
 }
 
+/** Directories of detached TTY execs (removed once their conmon is gone: runtime/cleanup.ts). */
+export const TTY_EXEC_PREFIX = 'exec-tty-';
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ContainerRuntime {
@@ -111,7 +114,7 @@ export class ContainerRuntime {
    */
   async execDetachedTty(processSpec: OciSpec['process']): Promise<void> {
     const conmon = findConmon();
-    const sessionId = `exec-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const sessionId = `${TTY_EXEC_PREFIX}${Date.now()}-${Math.random().toString(36).slice(2)}`;
     const dir = join(this.paths.dir, sessionId);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const processFile = join(dir, 'process.json');
