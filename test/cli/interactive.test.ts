@@ -1,6 +1,7 @@
 // Input to containers, as Docker Compose users type it: `run` with piped
 // stdin, `run` at a terminal (a TTY, its size, the exit code), `attach` to a
 // stdin_open + tty service and the detach keys (ctrl-p ctrl-q).
+import { spawn } from 'node:child_process';
 import * as assert from 'uvu/assert';
 import { requireHost } from '../host.js';
 import { suite } from '../harness.js';
@@ -53,6 +54,34 @@ test('run -T: piped input reaches the command, its end ends the input, the exit 
   // Without -i's input: the command reads an empty input.
   const closed = run('never read\n', '--no-interactive', 'app', 'sh', '-c', 'cat; echo done');
   assert.is(closed.stdout, 'done\n', closed.stderr);
+});
+
+test('run: Ctrl-C goes to the container (sig-proxy); a second one gives up with 130 and --rm removes it', async () => {
+  const start = (script: string) => {
+    const child = spawn(process.execPath, [BIN, '--progress', 'quiet', 'run', '--rm', '-T', 'app', 'sh', '-c', script], { cwd: f!.dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TSCOMPOSE_ROOT: f!.t.root }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
+    const until = async (text: string) => {
+      for (let i = 0; i < 300 && !out.includes(text); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(out.includes(text), out);
+    };
+    return { child, exited, until, out: () => out };
+  };
+  const trapped = start('trap "echo got-int; exit 4" INT; echo ready; while true; do sleep 0.1; done');
+  await trapped.until('ready');
+  trapped.child.kill('SIGINT');
+  assert.is(await trapped.exited, 4);
+  assert.is(trapped.out(), 'ready\ngot-int\n');
+  // A PID 1 without a handler ignores SIGINT.
+  const deaf = start('echo ready; sleep 1000');
+  await deaf.until('ready');
+  deaf.child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 500));
+  deaf.child.kill('SIGINT');
+  assert.is(await deaf.exited, 130);
+  const left = await f!.t.engine.containers.list({ all: true, labels: { 'com.docker.compose.project': 'interactive', 'com.docker.compose.oneoff': 'True' } });
+  assert.equal(left.map((c) => c.name), []);
 });
 
 test('run at a terminal: a TTY of our size, typed commands, the shell\'s exit code', async () => {

@@ -36,7 +36,8 @@ export function registerAttach(program: Command): void {
         if (!container.state.running) throw new TscError('CONTAINER_NOT_RUNNING', 'You cannot attach to a stopped container, start it first');
         const details = await engine.containers.inspect(container.id);
         const tty = details?.spec.tty === true;
-        const { detached } = await attachInteractive(engine, container.id, { tty, stdin: flags.stdin, detachKeys: flags.detachKeys, sigProxy: flags.sigProxy && !tty });
+        const { detached, interrupted } = await attachInteractive(engine, container.id, { tty, stdin: flags.stdin, detachKeys: flags.detachKeys, sigProxy: flags.sigProxy && !tty });
+        if (interrupted) throw new ExitCodeError(130);
         // As docker attach: the container's exit code, when it ended while attached.
         if (!detached) {
           const code = await engine.containers.wait(container.id);

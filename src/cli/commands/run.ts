@@ -103,8 +103,9 @@ async function runOneoff(serviceName: string, command: string[], flags: RunFlags
     let detached = false;
     try {
       // Attached before it starts: none of its output is missed.
-      ({ detached } = await attachInteractive(open.engine, id, { tty: spec.tty === true, stdin: flags.interactive, start: true, sigProxy: true }));
-      code = detached ? 0 : await open.engine.containers.wait(id);
+      const attached = await attachInteractive(open.engine, id, { tty: spec.tty === true, stdin: flags.interactive, start: true, sigProxy: true });
+      detached = attached.detached && !attached.interrupted;
+      code = attached.interrupted ? 130 : detached ? 0 : await open.engine.containers.wait(id);
     } finally {
       // Detached from, it goes on running: --rm cannot apply (no daemon removes it when it ends).
       if (flags.rm && !detached) await open.engine.containers.remove(id, { force: true, volumes: true });

@@ -15,8 +15,12 @@ export interface InteractiveOptions {
   sigProxy: boolean;
 }
 
-/** Resolves when the container's output has ended or the user detached. */
-export async function attachInteractive(engine: Engine, id: string, opts: InteractiveOptions): Promise<{ detached: boolean }> {
+/**
+ * Resolves when the container's output has ended or the user detached. A
+ * second Ctrl-C while the first one was sent on (a container may ignore it, as
+ * a PID 1 does) gives up: `interrupted`, the container left as it is.
+ */
+export async function attachInteractive(engine: Engine, id: string, opts: InteractiveOptions): Promise<{ detached: boolean; interrupted: boolean }> {
   const input = process.stdin;
   const raw = opts.tty && opts.stdin && input.isTTY === true;
   const size = () => (process.stdout.isTTY ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined);
@@ -30,16 +34,24 @@ export async function attachInteractive(engine: Engine, id: string, opts: Intera
     const now = size();
     if (now && session) void session.resize(now).catch(() => undefined);
   };
+  let interrupted = false;
+  let proxied = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (opts.sigProxy) void engine.containers.kill(id, signal).catch(() => undefined);
-    else session?.close();
+    if (opts.sigProxy && !proxied) {
+      proxied = signal === 'SIGINT';
+      void engine.containers.kill(id, signal).catch(() => undefined);
+      return;
+    }
+    interrupted = opts.sigProxy;
+    session?.close();
   };
   try {
     session = await engine.containers.attach(id, attach);
     if (opts.tty) process.stdout.on('resize', onResize);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    return await session.done;
+    const { detached } = await session.done;
+    return { detached, interrupted };
   } finally {
     process.stdout.removeListener('resize', onResize);
     process.removeListener('SIGINT', onSignal);
