@@ -45,8 +45,11 @@ export async function attachInteractive(engine: Engine, id: string, opts: Intera
     interrupted = opts.sigProxy;
     session?.close();
   };
+  // Ours alone while attached: the CLI's own Ctrl-C handler (exit 130) comes back after.
+  const saved = process.listeners('SIGINT');
   try {
     session = await engine.containers.attach(id, attach);
+    process.removeAllListeners('SIGINT');
     if (opts.tty) process.stdout.on('resize', onResize);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -55,6 +58,7 @@ export async function attachInteractive(engine: Engine, id: string, opts: Intera
   } finally {
     process.stdout.removeListener('resize', onResize);
     process.removeListener('SIGINT', onSignal);
+    if (process.listenerCount('SIGINT') === 0) for (const l of saved) process.on('SIGINT', l);
     process.removeListener('SIGTERM', onSignal);
     if (raw) input.setRawMode(false);
     input.pause();
