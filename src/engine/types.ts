@@ -64,6 +64,8 @@ export interface ContainerSpec {
   domainname?: string;
   tty?: boolean;
   stdinOpen?: boolean;
+  /** Docker's StdinOnce: the container's input closes when the first attached client ends it (`run -i`). */
+  stdinOnce?: boolean;
   init?: boolean;
   readOnly?: boolean;
   privileged?: boolean;
@@ -246,6 +248,34 @@ export interface ExecStdio {
   stderr: NodeJS.WritableStream;
 }
 
+export interface TerminalSize {
+  rows: number;
+  columns: number;
+}
+
+/** `attach` (and `run` in the foreground): the container's own stdio, through the engine. */
+export interface AttachOptions {
+  /** Sent to the container's input (when it has one open: stdin_open); undefined attaches output only. */
+  stdin?: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Docker's detach keys (`ctrl-p,ctrl-q` when undefined; '' for none): typed on stdin, they detach. */
+  detachKeys?: string;
+  /** Start the (created or stopped) container once attached, so none of its output is missed. */
+  start?: boolean;
+  /** The terminal's size, given to a container with a TTY before it runs. */
+  size?: TerminalSize;
+}
+
+export interface AttachSession {
+  /** Resolves when the container's output has ended (it stopped), or the user detached. */
+  done: Promise<{ detached: boolean }>;
+  /** A new size of the user's terminal, for a container with a TTY. */
+  resize(size: TerminalSize): Promise<void>;
+  /** Ends the session from our side (the container goes on). */
+  close(): void;
+}
+
 export interface ImageSummary {
   id: string;
   repoTags: string[];
@@ -397,6 +427,8 @@ export interface ContainerService {
   /** Resolves with the exit code once the container is not running. */
   wait(id: string, opts?: { signal?: AbortSignal }): Promise<number>;
   exec(id: string, spec: ExecSpec, stdio: ExecStdio): Promise<number>;
+  /** Resolves once attached (and started, with `start`); the session says when it ends. */
+  attach(id: string, opts: AttachOptions): Promise<AttachSession>;
   top(id: string): Promise<{ titles: string[]; processes: string[][] }>;
   copyTo(id: string, hostPath: string, containerPath: string, opts?: CopyOptions): Promise<void>;
   copyFrom(id: string, containerPath: string, hostPath: string, opts?: CopyOptions): Promise<void>;

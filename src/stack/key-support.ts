@@ -34,7 +34,7 @@ const SERVICE_KEYS: Record<string, Rule> = {
   // Process
   command: APPLIED, entrypoint: APPLIED, environment: APPLIED, working_dir: APPLIED, user: APPLIED, group_add: APPLIED,
   init: APPLIED, stop_signal: APPLIED, stop_grace_period: APPLIED, tty: APPLIED,
-  stdin_open: (v) => (v === true ? { warn: 'has no effect yet: the embedded engine cannot attach to a container\'s input (use `run -i` or `exec`)' } : undefined),
+  stdin_open: APPLIED,
   labels: APPLIED, annotations: APPLIED, ulimits: APPLIED, sysctls: APPLIED, read_only: APPLIED,
   // Security (caps, seccomp and security_opt are applied by the OCI spec)
   privileged: APPLIED, cap_add: APPLIED, cap_drop: APPLIED, security_opt: APPLIED,

@@ -64,6 +64,7 @@ export class FakeEngine implements Engine {
     logs: () => (async function* () { /* no logs */ })(),
     wait: async () => 0,
     exec: async () => 0,
+    attach: async () => ({ done: Promise.resolve({ detached: false }), resize: async () => undefined, close: () => undefined }),
     top: async () => ({ titles: [], processes: [] }),
     copyTo: async () => undefined,
     copyFrom: async () => undefined,

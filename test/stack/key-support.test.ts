@@ -58,13 +58,13 @@ s('what is applied in part warns: Swarm-only deploy keys, max-file, other log op
   ]);
 });
 
-s('platform must be the host\'s; stdin_open warns that nothing attaches to it', () => {
+s('platform must be the host\'s; stdin_open is applied (attach)', () => {
   const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
   const other = arch === 'amd64' ? 'arm64' : 'amd64';
   assert.equal(messages(`services:\n  a:\n    image: x\n    platform: linux/${arch}\n`), { errors: [], warnings: [] });
   const r = messages(`services:\n  a:\n    image: x\n    platform: linux/${other}\n    stdin_open: true\n`);
   assert.match(r.errors[0]!, new RegExp(`compose\\.yaml:4:15: services\\.a\\.platform: "linux/${other}" does not match this host \\(linux/${arch}\\)`));
-  assert.equal(r.warnings, ['services.a.stdin_open has no effect yet: the embedded engine cannot attach to a container\'s input (use `run -i` or `exec`)']);
+  assert.equal(r.warnings, []);
 });
 
 s('IPv6 is refused, never dropped', () => {

@@ -33,6 +33,7 @@ export function registerExec(program: Command): void {
     .option('--index <index>', 'Index of the container if service has multiple replicas')
     .option('--privileged', 'Give extended privileges to the process', false)
     .option('-i, --interactive', 'Keep STDIN open even if not attached (always on, as in Compose)', true)
+    .option('-t, --tty', 'Allocate a pseudo-TTY (the default, as in Compose; -T disables it)')
     .action(async (service: string, command: string[], opts: ExecOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals() as GlobalOptions;
       const project = resolveProject(globals);
@@ -40,8 +41,10 @@ export function registerExec(program: Command): void {
       let code = 0;
       try {
         const container = await serviceContainer(engine, project, service, { index: parseIndex(opts.index) });
-        const tty = opts.tty && !opts.detach && Boolean(process.stdin.isTTY);
-        const restore = tty ? enterRawMode() : () => undefined;
+        // A detached command gets a TTY as with Compose (by default when our output is a terminal) or Docker (`exec -d -t`).
+        const askedTty = cmd.getOptionValueSource('tty') === 'cli' && opts.tty;
+        const tty = opts.tty && (opts.detach ? askedTty || Boolean(process.stdout.isTTY) : Boolean(process.stdin.isTTY));
+        const restore = tty && !opts.detach ? enterRawMode() : () => undefined;
         try {
           code = await engine.containers.exec(container.id, {
             cmd: command,

@@ -12,7 +12,7 @@ import type { OneoffOverrides } from '../../stack/oneoff.js';
 import { formatPlan } from '../../stack/plan-format.js';
 import { planResources, planUp } from '../../stack/plan-up.js';
 import type { GlobalOptions } from '../global-options.js';
-import { attachContainers } from '../progress/attach.js';
+import { attachInteractive } from '../progress/interactive.js';
 import { ExitCodeError, TscError } from '../../util/errors.js';
 import { lockedObserve, runPlan, withEngine } from '../progress/stack-command.js';
 import { collect, ensureServiceImages } from './up.js';
@@ -56,7 +56,8 @@ export function registerRun(program: Command): void {
     .option('-u, --user <user>', 'Run as specified username or uid')
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('-l, --label <label>', 'Add or override a label', collect, [])
-    .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
+    .option('-i, --interactive', 'Keep STDIN open even if not attached (default true)', true)
+    .option('--no-interactive', 'Do not keep STDIN open, nor attach it')
     .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")')
     .option('--build', 'Build image before starting container')
     .action(async (service: string, command: string[], flags: RunFlags, cmd: Command) => {
@@ -67,17 +68,15 @@ export function registerRun(program: Command): void {
 }
 
 async function runOneoff(serviceName: string, command: string[], flags: RunFlags, globals: GlobalOptions): Promise<void> {
-  if (flags.interactive) {
-    throw new TscError('UNSUPPORTED', 'run -i: the embedded engine cannot attach to a container\'s input yet; run it detached (`run -d`) and use `exec -it` on it, or give the input as arguments');
-  }
   await withEngine(globals, { command: 'run', services: [serviceName] }, async (open) => {
     const stack = open.stack!;
     const service = stack.project.services[serviceName];
     if (!service) throw new TscError('NO_SUCH_SERVICE', `no such service: ${serviceName}`);
     const imageIds = await ensureServiceImages(open, [serviceName], flags);
     const slug = newSlug();
-    const spec = buildContainerSpec(stack, oneoffService(service, overrides(command, flags)), { number: 1, oneoff: { slug }, name: flags.name, imageId: imageIds[serviceName] });
-    const since = new Date().toISOString();
+    const built = buildContainerSpec(stack, oneoffService(service, overrides(command, flags)), { number: 1, oneoff: { slug }, name: flags.name, imageId: imageIds[serviceName] });
+    // Docker's StdinOnce for an attached `run -i`: the container's input ends with ours.
+    const spec = flags.interactive && !flags.detach ? { ...built, stdinOnce: true } : built;
     const id = await lockedObserve(open, 'run', async (ctx) => {
       const deps = [...transitiveDependencies(dependenciesFromProject(stack.project), serviceName)];
       if (flags.deps && deps.length > 0) await runPlan(ctx, planUp(stack, ctx.observed, { services: deps, noDeps: true, imageIds }));
@@ -90,26 +89,26 @@ async function runOneoff(serviceName: string, command: string[], flags: RunFlags
       return open.engine.containers.create(spec);
     });
     if (!id) return;
-    try {
-      await open.engine.containers.start(id);
-    } catch (error) {
-      if (flags.rm) await open.engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
-      throw error;
-    }
     if (flags.detach) {
+      try {
+        await open.engine.containers.start(id);
+      } catch (error) {
+        if (flags.rm) await open.engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
+        throw error;
+      }
       process.stdout.write(`${spec.name}\n`);
       return;
     }
-    const interrupt = new AbortController();
-    const onSigint = () => interrupt.abort();
-    process.once('SIGINT', onSigint);
     let code: number;
+    let detached = false;
     try {
-      await attachContainers(open.engine, { project: open.name, containers: [{ id, name: spec.name, service: serviceName, since }], color: false, noPrefix: true, announceExit: false, signal: interrupt.signal });
-      code = interrupt.signal.aborted ? 130 : await open.engine.containers.wait(id);
+      // Attached before it starts: none of its output is missed.
+      const attached = await attachInteractive(open.engine, id, { tty: spec.tty === true, stdin: flags.interactive, start: true, sigProxy: true });
+      detached = attached.detached && !attached.interrupted;
+      code = attached.interrupted ? 130 : detached ? 0 : await open.engine.containers.wait(id);
     } finally {
-      process.removeListener('SIGINT', onSigint);
-      if (flags.rm) await open.engine.containers.remove(id, { force: true, volumes: true });
+      // Detached from, it goes on running: --rm cannot apply (no daemon removes it when it ends).
+      if (flags.rm && !detached) await open.engine.containers.remove(id, { force: true, volumes: true });
     }
     if (code !== 0) throw new ExitCodeError(code);
   });
@@ -139,8 +138,9 @@ function overrides(command: string[], flags: RunFlags): OneoffOverrides {
     servicePorts: flags.servicePorts,
     user: flags.user,
     workingDir: flags.workdir,
-    tty: flags.TTY && process.stdout.isTTY ? undefined : false,
-    stdinOpen: flags.interactive || undefined,
+    // As Compose's run: a TTY when ours are terminals (service's `tty` or not), none with -T.
+    tty: flags.TTY && process.stdin.isTTY === true && process.stdout.isTTY === true,
+    stdinOpen: flags.interactive,
     labels: Object.keys(labels).length > 0 ? labels : undefined,
   };
 }

@@ -43,6 +43,7 @@ export function buildCreateRequest(spec: ContainerSpec, resolvedLinks: string[] 
     Domainname: spec.domainname,
     Tty: spec.tty ?? false,
     OpenStdin: spec.stdinOpen ?? false,
+    StdinOnce: spec.stdinOnce ?? false,
     AttachStdin: false,
     AttachStdout: true,
     AttachStderr: true,

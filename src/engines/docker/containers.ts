@@ -1,10 +1,11 @@
 // Containers on a Docker Engine: the ContainerService over /containers and /exec.
 import { Writable, type Duplex } from 'node:stream';
 import type {
-  CopyOptions, FileSync,
+  AttachOptions, AttachSession, CopyOptions, FileSync,
   ContainerDetails, ContainerFilter, ContainerService, ContainerSpec, ContainerSummary, ExecSpec, ExecStdio, LogEntry, LogOptions,
 } from '../../engine/types.js';
 import { TscError } from '../../util/errors.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../engine/detach-keys.js';
 import { DockerApiError, type DockerClient } from './client.js';
 import { buildCreateRequest } from './container-create.js';
 import { detailsFromInspect, summaryFromList, type ApiContainerInspect, type ApiContainerListItem } from './container-view.js';
@@ -158,6 +159,33 @@ export class DockerContainerService implements ContainerService {
     await pumpExec(socket, Boolean(spec.tty), attachStdin ? stdio.stdin : undefined, stdio);
     const r = await this.client.json<{ ExitCode: number | null; Running: boolean }>('GET', `${execPath}/json`);
     return r.ExitCode ?? 0;
+  }
+
+  /** The attach API on a hijacked connection; the daemon itself watches for the detach keys. */
+  async attach(id: string, opts: AttachOptions): Promise<AttachSession> {
+    const detachKeys = opts.detachKeys ?? DEFAULT_DETACH_KEYS;
+    parseDetachKeys(detachKeys);
+    const info = await this.inspect(id);
+    if (!info) throw new TscError('NO_SUCH_CONTAINER', `No such container: ${id}`);
+    if (!opts.start && info.state.paused) throw new TscError('CONTAINER_PAUSED', 'You cannot attach to a paused container, unpause it first');
+    if (!opts.start && !info.state.running) throw new TscError('CONTAINER_NOT_RUNNING', 'You cannot attach to a stopped container, start it first');
+    const tty = info.spec.tty === true;
+    const stdin = info.spec.stdinOpen ? opts.stdin : undefined;
+    const socket = await this.client.hijack(path(id, '/attach'), { query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1, detachKeys } });
+    const resize = async (size: { rows: number; columns: number }) => {
+      if (tty) await this.client.json('POST', path(id, '/resize'), { query: { h: size.rows, w: size.columns } }).catch(() => undefined);
+    };
+    try {
+      if (opts.start) await this.start(id);
+      if (opts.size) await resize(opts.size);
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+    const ended = pumpExec(socket, tty, stdin, opts);
+    // The daemon ends the stream on the detach keys as at the container's end: a container still running was detached from.
+    const done = ended.then(async () => ({ detached: (await this.inspect(id))?.state.running === true }));
+    return { done, resize, close: () => socket.destroy() };
   }
 
   async top(id: string): Promise<{ titles: string[]; processes: string[][] }> {

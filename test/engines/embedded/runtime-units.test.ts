@@ -42,6 +42,18 @@ s('buildConmonArgs: Podman-style argv', () => {
   assert.ok(text.endsWith('--exit-command /usr/bin/node --exit-command-arg /app/exit.js --exit-command-arg c1'));
 });
 
+s('buildConmonArgs: stdin pipe (kept open unless StdinOnce), exec sessions', () => {
+  const base = { id: 'c1', name: 'web-1', runtimePath: '/usr/sbin/runc', runtimeArgs: [], bundleDir: '/b', pidFile: '/d/pidfile', conmonPidFile: '/d/conmon.pid', exitDir: '/s/exits', logPath: '/d/ctr.log', socketDir: '/s/sockets' };
+  const open = buildConmonArgs({ ...base, stdin: true, leaveStdinOpen: true });
+  assert.ok(open.includes('-i') && open.includes('--leave-stdin-open'));
+  const once = buildConmonArgs({ ...base, stdin: true, leaveStdinOpen: false });
+  assert.ok(once.includes('-i') && !once.includes('--leave-stdin-open'));
+  assert.ok(!buildConmonArgs({ ...base, leaveStdinOpen: true }).includes('--leave-stdin-open'));
+  const exec = buildConmonArgs({ ...base, tty: true, exec: { sessionId: 's1', processSpec: '/b/process.json' } }).join(' ');
+  assert.ok(exec.startsWith('--api-version 1 -c c1 -u s1 '));
+  assert.ok(exec.includes('--exec --exec-process-spec /b/process.json -t'));
+});
+
 s('missing runtime fails with the install hint', async () => {
   const rt = missingRuntime('runc', '/x');
   try {

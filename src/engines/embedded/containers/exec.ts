@@ -2,7 +2,8 @@
 // (pipes). With a TTY, runc itself makes the pty and, in the foreground, copies
 // between it and its own stdio — given the user's terminal (stdio inherited)
 // runc puts it in raw mode and forwards window size changes, as `runc exec -t`
-// does from a shell. Detached execs are `runc exec --detach` with no stdio.
+// does from a shell. Detached execs are `runc exec --detach` with no stdio, or
+// with a TTY under conmon (ContainerRuntime.execDetachedTty).
 import { spawn } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -20,7 +21,10 @@ export async function execIn(ctr: ContainerRuntime, bundleDir: string, spec: Exe
   if (!spec.tty && !spec.detach) return ctr.exec(bundleDir, spec, { stdin, stdout: stdio.stdout, stderr: stdio.stderr });
   const config = readJson<OciSpec>(join(bundleDir, 'config.json'));
   if (!config) throw new TscError('BUNDLE_MISSING', `no config.json in ${bundleDir}`);
-  // runc needs a console socket for a detached TTY: a detached exec gets none.
+  if (spec.detach && spec.tty) {
+    await ctr.execDetachedTty(buildExecProcess(config, spec));
+    return 0;
+  }
   const tty = spec.tty === true && !spec.detach;
   const processFile = join(ctr.paths.dir, `exec-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   writeJsonAtomic(processFile, buildExecProcess(config, { ...spec, tty }));

@@ -2,9 +2,12 @@
 // records (state/), overlay snapshots, and conmon + runc (runtime/).
 import { posix } from 'node:path';
 import type {
-  ContainerDetails, ContainerFilter, ContainerService, CopyOptions, ContainerSpec, ContainerStatsSample, ContainerSummary, ExecSpec, ExecStdio, FileSync, LogEntry, LogOptions,
+  AttachOptions, AttachSession, ContainerDetails, ContainerFilter, ContainerService, CopyOptions, ContainerSpec, ContainerStatsSample, ContainerSummary, ExecSpec, ExecStdio, FileSync, LogEntry, LogOptions,
 } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../../engine/detach-keys.js';
+import { connectAttachSocket, resizeTerminal, type AttachConnection } from '../runtime/attach-socket.js';
+import { pumpAttach } from './attach.js';
 import { isMounted, mountOverlay, unmount } from '../snapshots/mount.js';
 import {
   beginRemove, findRecord, listRecords, noSuchContainer, readRecord, removeRecord, resolveContainerId, updateState, type ContainerRecord,
@@ -40,7 +43,7 @@ export class EmbeddedContainerService implements ContainerService {
     this.ctx.network.checkPortsFreeAll(containers, { exceptContainers: opts.replacing });
   }
 
-  async start(ref: string): Promise<void> {
+  async start(ref: string, beforeStart?: () => Promise<void>): Promise<void> {
     const id = this.idOf(ref);
     await withContainerLock(this.ctx, id, 'start container', async () => {
       const record = await syncLocked(this.ctx, id);
@@ -50,7 +53,7 @@ export class EmbeddedContainerService implements ContainerService {
       if (status === 'paused') throw new TscError('CONTAINER_PAUSED', 'cannot start a paused container, try unpause instead');
       if (status === 'damaged') throw new TscError('CONTAINER_DAMAGED', `container ${record.config.name} cannot be started: ${record.state.error ?? 'its record is damaged'}. Remove it (down, or rm -f) and create it again`);
       if (status === 'removing' || status === 'dead') throw new TscError('CONTAINER_DEAD', `container ${record.config.name} is marked for removal and cannot be started: remove it (rm -f) and create it again`);
-      await startContainer(this.ctx, record);
+      await startContainer(this.ctx, record, beforeStart);
       // The agent runs healthchecks: make sure it is there and has seen this run.
       if (recordHealthcheck(record)) await this.ctx.ensureDns();
       // As Docker's start: a new restart count and backoff (restart/).
@@ -203,6 +206,28 @@ export class EmbeddedContainerService implements ContainerService {
     if (record.state.status !== 'running') throw new TscError('CONTAINER_NOT_RUNNING', `Container ${record.config.id} is not running`);
     const ctr = runtimeOf(this.ctx, record.config.id, record.config.name);
     return execIn(ctr, containerLayout(record.dir).bundle, spec, stdio);
+  }
+
+  async attach(ref: string, opts: AttachOptions): Promise<AttachSession> {
+    const detachKeys = parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS);
+    const record = await this.synced(ref);
+    const { spec } = record.config;
+    const bundleDir = containerLayout(record.dir).bundle;
+    const connect = async () => {
+      if (spec.tty && opts.size) resizeTerminal(bundleDir, opts.size);
+      return connectAttachSocket(bundleDir);
+    };
+    let socket: AttachConnection | undefined;
+    // Connected between the runtime's create and start: none of the output is missed.
+    if (opts.start) await this.start(record.config.id, async () => void (socket = await connect()));
+    if (!socket) {
+      const now = await this.synced(record.config.id);
+      if (now.state.paused) throw new TscError('CONTAINER_PAUSED', 'You cannot attach to a paused container, unpause it first');
+      if (now.state.status !== 'running') throw new TscError('CONTAINER_NOT_RUNNING', 'You cannot attach to a stopped container, start it first');
+      socket = await connect();
+    }
+    // As Docker: a container without stdin_open takes no input.
+    return pumpAttach(socket, { stdin: spec.stdinOpen ? opts.stdin : undefined, stdout: opts.stdout, stderr: opts.stderr, detachKeys, bundleDir });
   }
 
   async top(ref: string): Promise<{ titles: string[]; processes: string[][] }> {

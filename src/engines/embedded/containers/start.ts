@@ -28,7 +28,8 @@ import { resolveBlockIO } from '../runtime/block-io.js';
 import { recordHealthcheck } from '../health/config.js';
 import { startingHealth } from '../health/record.js';
 
-export async function startContainer(ctx: ContainerContext, record: ContainerRecord): Promise<void> {
+/** `beforeStart`: runs once the runtime has created the container and before it runs (attach does its connecting there). */
+export async function startContainer(ctx: ContainerContext, record: ContainerRecord, beforeStart?: () => Promise<void>): Promise<void> {
   const { config } = record;
   const extra = configExtra(config.extra);
   const layout = containerLayout(record.dir);
@@ -68,8 +69,10 @@ export async function startContainer(ctx: ContainerContext, record: ContainerRec
       appArmorDefault: await ensureDefaultAppArmorProfile(),
       hostCapabilities: hostCapabilities(),
     });
-    const pid = await ctr.create(layout.bundle, spec);
+    // Docker's StdinOnce: only `run -i` closes the container's input when its client ends it.
+    const pid = await ctr.create(layout.bundle, spec, { stdin: config.spec.stdinOpen, leaveStdinOpen: !config.spec.stdinOnce });
     await releasePinned(mounts);
+    await beforeStart?.();
     await ctr.start();
     await updateState(ctx.root, config.id, (s) => ({
       ...s, status: 'running', running: true, paused: false, restarting: false, pid, exitCode: 0, error: undefined,

@@ -3,12 +3,12 @@
 // removed and their root filesystems unmounted. One whose process still runs
 // is left running (as Podman does: only the OCI runtime is needed to stop it
 // later) and reported: its owner decides (containers/lost-monitor.ts).
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../state/process-ref.js';
 import { mountsUnder, unmount } from '../snapshots/mount.js';
 import { removeCgroups } from './cgroups.js';
-import { ContainerRuntime, runtimePaths } from './container-runtime.js';
+import { ContainerRuntime, runtimePaths, TTY_EXEC_PREFIX } from './container-runtime.js';
 import { openRuntime, type RuntimeName } from './runc.js';
 
 export interface CleanupReport {
@@ -83,7 +83,10 @@ export async function cleanupLeftovers(
   if (existsSync(containersDir)) {
     for (const id of readdirSync(containersDir)) {
       const dir = join(containersDir, id);
-      for (const f of readdirSync(dir)) if (/^exec-\d+-/.test(f) && !isAlive({ pid: Number(f.split('-')[1]) })) rmSync(join(dir, f), { force: true });
+      for (const f of readdirSync(dir)) {
+        if (/^exec-\d+-/.test(f) && !isAlive({ pid: Number(f.split('-')[1]) })) rmSync(join(dir, f), { force: true });
+        if (f.startsWith(TTY_EXEC_PREFIX) && !ttyExecAlive(join(dir, f))) rmSync(join(dir, f), { recursive: true, force: true });
+      }
     }
   }
   return report;
@@ -92,6 +95,16 @@ export async function cleanupLeftovers(
 function initAlive(stateRoot: string, id: string): boolean {
   try {
     return isAlive({ pid: Number(readFileSync(runtimePaths(stateRoot, id).pidFile, 'utf8').trim()) });
+  } catch {
+    return false;
+  }
+}
+
+/** A detached TTY exec's conmon still holds its pty, or is being started (no pid file yet) by another command. */
+function ttyExecAlive(dir: string): boolean {
+  try {
+    if (statSync(dir).mtimeMs > Date.now() - 60_000) return true;
+    return isAlive({ pid: Number(readFileSync(join(dir, 'conmon.pid'), 'utf8').trim()) });
   } catch {
     return false;
   }

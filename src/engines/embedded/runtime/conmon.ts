@@ -30,8 +30,11 @@ export interface ConmonArgsOptions {
   logSizeMax?: number;
   tty?: boolean;
   stdin?: boolean;
+  leaveStdinOpen?: boolean;
   /** Run when the container has exited: absolute program path, then its arguments. */
   exitCommand?: string[];
+  /** An exec session (`id` is then the container's, `sessionId` the session's): the process of this spec file. */
+  exec?: { sessionId: string; processSpec: string };
 }
 
 /** The one place conmon's argv is made (Podman: libpod/oci_conmon_linux.go). */
@@ -39,7 +42,7 @@ export function buildConmonArgs(o: ConmonArgsOptions): string[] {
   const args = [
     '--api-version', '1',
     '-c', o.id,
-    '-u', o.id,
+    '-u', o.exec?.sessionId ?? o.id,
     '-r', o.runtimePath,
     '-b', o.bundleDir,
     '-p', o.pidFile,
@@ -53,8 +56,10 @@ export function buildConmonArgs(o: ConmonArgsOptions): string[] {
   ];
   if (o.logSizeMax && o.logSizeMax > 0) args.push('--log-size-max', String(o.logSizeMax));
   for (const a of o.runtimeArgs) args.push('--runtime-arg', a);
+  if (o.exec) args.push('--exec', '--exec-process-spec', o.exec.processSpec);
   if (o.tty) args.push('-t');
   if (o.stdin) args.push('-i');
+  if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
   if (o.exitCommand?.length) {
     args.push('--exit-command', o.exitCommand[0]!);
     for (const a of o.exitCommand.slice(1)) args.push('--exit-command-arg', a);

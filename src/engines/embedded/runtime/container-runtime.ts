@@ -64,6 +64,9 @@ export function runtimePaths(stateRoot: string, id: string): RuntimePaths {
   };
 }
 
+/** Directories of detached TTY execs (removed once their conmon is gone: runtime/cleanup.ts). */
+export const TTY_EXEC_PREFIX = 'exec-tty-';
+
 export class ContainerRuntime {
   readonly id: string;
   readonly paths: RuntimePaths;
@@ -77,8 +80,12 @@ export class ContainerRuntime {
     this.runtime = openRuntime(opts.stateRoot, opts.runtime ?? 'runc');
   }
 
-  /** Writes `config.json` into the bundle and has conmon create the container; resolves with its pid. */
-  async create(bundleDir: string, spec: OciSpec): Promise<number> {
+  /**
+   * Writes `config.json` into the bundle and has conmon create the container; resolves with its pid.
+   * `stdin`: conmon keeps a pipe to the container's input, fed through its attach socket
+   * (with a TTY the pty takes input anyway); `leaveStdinOpen`: an attached client's end does not close it.
+   */
+  async create(bundleDir: string, spec: OciSpec, io: { stdin?: boolean; leaveStdinOpen?: boolean } = {}): Promise<number> {
     if (!this.runtime.path) await this.runtime.state(this.id); // throws "runc not found"
     const conmon = findConmon();
     const p = this.paths;
@@ -89,7 +96,7 @@ export class ContainerRuntime {
     const args = buildConmonArgs({
       id: this.id, name: this.opts.name ?? this.id, runtimePath: this.runtime.path, runtimeArgs: this.runtime.globalArgs(),
       bundleDir, pidFile: p.pidFile, conmonPidFile: p.conmonPidFile, exitDir: p.exitDir, logPath: this.opts.noLog ? '/dev/null' : p.logPath,
-      socketDir: p.socketDir, tty: spec.process.terminal, exitCommand: this.opts.exitCommand, logSizeMax: this.opts.logSizeMax,
+      socketDir: p.socketDir, tty: spec.process.terminal, stdin: io.stdin && !spec.process.terminal, leaveStdinOpen: io.leaveStdinOpen, exitCommand: this.opts.exitCommand, logSizeMax: this.opts.logSizeMax,
     });
     // Where the move fails (no writable cgroupfs), conmon stays in our cgroups, as before; `system doctor` says so.
     const pid = await launchConmon(conmon, args, { cwd: bundleDir, beforeStart: (conmonPid) => void moveToConmonCgroup(conmonPid) });
@@ -97,6 +104,27 @@ export class ContainerRuntime {
     const ref: ProcessRef = { pid: conmonPid, startTicks: readStartTicks(conmonPid), bootId: currentBootId() };
     writeJsonAtomic(p.conmonRecord, ref);
     return pid;
+  }
+
+  /**
+   * A detached exec with a TTY (`exec -d`, as Docker allows): runc needs someone
+   * to hold the pty, so conmon runs it in exec mode, in a directory of its own
+   * (its attach socket and control FIFO beside the container's would clash).
+   * Resolves once the process runs; nobody reads its output, as Docker.
+   */
+  async execDetachedTty(processSpec: OciSpec['process']): Promise<void> {
+    const conmon = findConmon();
+    const sessionId = `${TTY_EXEC_PREFIX}${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const dir = join(this.paths.dir, sessionId);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const processFile = join(dir, 'process.json');
+    writeJsonAtomic(processFile, processSpec);
+    const args = buildConmonArgs({
+      id: this.id, name: this.opts.name ?? this.id, runtimePath: this.runtime.path, runtimeArgs: this.runtime.globalArgs(),
+      bundleDir: dir, pidFile: join(dir, 'pid'), conmonPidFile: join(dir, 'conmon.pid'), exitDir: dir, logPath: '/dev/null',
+      socketDir: dir, tty: true, exec: { sessionId, processSpec: processFile },
+    });
+    await launchConmon(conmon, args, { cwd: dir });
   }
 
   async start(): Promise<void> {
