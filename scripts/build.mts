@@ -55,6 +55,9 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // src/engines/embedded/snapshots/tar-stream-pax.ts patches tar-stream's own headers module, which it
+  // requires from node_modules: tar-stream must be that one instance, not a bundled copy.
+  external: ['tar-stream'],
   // The CommonJS packages bundled (commander, yaml, ajv's runtime…) call require() for node's modules.
   banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module'; const require = __tscCreateRequire(import.meta.url);" },
   plugins: [validatorPlugin],
