@@ -7,7 +7,7 @@
 // with the schema's sha256: src/compose/schema-validator.ts uses it only while
 // schemas/compose-spec.json matches.
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, _ } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -38,8 +38,12 @@ const validatorPlugin: Plugin = {
   },
 };
 
+// `--metafile FILE`: esbuild's account of which sources went into which output (to see what a command loads).
+const metaIndex = process.argv.indexOf('--metafile');
+const metafile = metaIndex > 0 ? process.argv[metaIndex + 1] : undefined;
+
 rmSync(`${repo}dist`, { recursive: true, force: true });
-await build({
+const result = await build({
   absWorkingDir: repo,
   entryPoints: {
     bin: 'src/bin.ts',
@@ -55,6 +59,9 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // Less text for node to compile at each start (a fifth of a no-op `up`'s CPU time); names are kept for stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // src/engines/embedded/snapshots/tar-stream-pax.ts patches tar-stream's own headers module, which it
   // requires from node_modules: tar-stream must be that one instance, not a bundled copy.
   external: ['tar-stream'],
@@ -62,4 +69,6 @@ await build({
   banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module'; const require = __tscCreateRequire(import.meta.url);" },
   plugins: [validatorPlugin],
   logLevel: 'warning',
+  metafile: metafile !== undefined,
 });
+if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));

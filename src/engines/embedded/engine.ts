@@ -1,13 +1,12 @@
 // The embedded engine behind the Engine interface: images, volumes,
 // containers and networks over one state root.
-import type { Engine } from '../../engine/types.js';
+import type { BuildService, Engine } from '../../engine/types.js';
 import { EmbeddedContainerService } from './containers/service.js';
 import { withContainerLock, type ContainerContext } from './containers/context.js';
 import { configExtra, containerLayout } from './containers/layout.js';
 import { isActive, syncRecord } from './containers/sync.js';
 import { ImageStore } from './images/store.js';
-import { buildCacheDir, EmbeddedBuilder } from './build/builder.js';
-import { BuildCache } from './build/cache.js';
+import { BuildCache, buildCacheDir } from './build/cache.js';
 import { stopAgent } from './agent/ensure.js';
 import { ensureDnsAgent } from './networks/dns-agent.js';
 import { NetworkManager, type NetworkDamage } from './network/manager.js';
@@ -63,7 +62,7 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
     volumes,
     networks,
     containers: new EmbeddedContainerService(ctx),
-    builder: new EmbeddedBuilder(ctx),
+    builder: lazyBuilder(ctx),
     async lockProject(project, command, lockOpts = {}) {
       const lock = await acquireProjectLock(root, project, command, { onWait: lockOpts.onWait && ((message) => lockOpts.onWait!(message)), timeoutMs: lockOpts.timeoutMs });
       return () => lock.release();
@@ -71,6 +70,16 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
     async close() {
       // Nothing is held open between calls.
     },
+  };
+}
+
+/** The builder, loaded at its first use: most commands build nothing (and start faster without its code). */
+function lazyBuilder(ctx: ContainerContext): BuildService {
+  let builder: Promise<BuildService> | undefined;
+  const load = () => (builder ??= import('./build/builder.js').then((m) => new m.EmbeddedBuilder(ctx)));
+  return {
+    build: async (spec, onEvent) => (await load()).build(spec, onEvent),
+    prune: async () => (await load()).prune(),
   };
 }
 

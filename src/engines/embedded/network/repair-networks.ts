@@ -3,7 +3,7 @@
 // was killed between the record and the bridge, or the host rebooted), its
 // state UP, its gateway address, and its firewall rules (a command killed
 // between the bridge and its rules left it dead). Cheap when all is well:
-// one `ip -j addr` and one `iptables-save`.
+// one `ip -j addr` and one `iptables-save`, side by side.
 import { ip, ipJson, sysctl } from './commands.js';
 import { bridgeNet, type NetContext } from './context.js';
 import { deleteTagged, ensureChainsAndAdd, ourFirewallLines } from './firewall.js';
@@ -27,8 +27,8 @@ export interface NetworkDamage {
 export async function findNetworkDamage(ctx: NetContext): Promise<NetworkDamage[]> {
   const records = ctx.records.networks();
   if (records.length === 0) return [];
-  const links = new Map((await ipJson<AddrLink>('addr', 'show')).map((l) => [l.ifname, l]));
-  const rules = await ourFirewallLines();
+  const [addrs, rules] = await Promise.all([ipJson<AddrLink>('addr', 'show'), ourFirewallLines()]);
+  const links = new Map(addrs.map((l) => [l.ifname, l]));
   const out: NetworkDamage[] = [];
   for (const r of records) {
     const problems = damageOf(r, links.get(r.bridge), rules);
