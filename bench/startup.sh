@@ -56,9 +56,11 @@ fi
 for c in "${CMDS[@]}"; do $c >/dev/null 2>"$WORK/err" || { echo "failed: $c" >&2; cat "$WORK/err" >&2; exit 1; }; done
 
 MEDIANS=()
+CPU=()  # mean user+system ms (hyperfine only): steadier than wall time on a shared machine
 if command -v hyperfine >/dev/null; then
   hyperfine -N --style none --warmup 2 --runs "$RUNS" --export-json "$WORK/h.json" "${CMDS[@]}" >/dev/null
   mapfile -t MEDIANS < <(node -e 'for (const r of JSON.parse(require("fs").readFileSync(process.argv[1])).results) console.log(Math.round(r.median * 1000))' "$WORK/h.json")
+  mapfile -t CPU < <(node -e 'for (const r of JSON.parse(require("fs").readFileSync(process.argv[1])).results) console.log(Math.round((r.user + r.system) * 1000))' "$WORK/h.json")
   HOW="hyperfine, $RUNS runs each"
 else
   now_ns() { date +%s%N; }
@@ -74,7 +76,11 @@ else
   HOW="loop, $RUNS rounds"
 fi
 
-echo "median whole-process wall time ($HOW); ratio to node -e 0"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+echo "whole-process wall time, median ($HOW), and its ratio to node -e 0; CPU (user+sys, mean) likewise"
+printf '%-28s %9s %7s %9s %7s\n' "" "wall" "ratio" "cpu" "ratio"
 for i in "${!CMDS[@]}"; do
-  printf '%-28s %6s ms  %5sx\n' "${LABELS[$i]}" "${MEDIANS[$i]}" "$(awk -v a="${MEDIANS[$i]}" -v b="${MEDIANS[0]}" 'BEGIN { printf "%.2f", a / b }')"
+  printf '%-28s %6s ms %7s' "${LABELS[$i]}" "${MEDIANS[$i]}" "$(ratio "${MEDIANS[$i]}" "${MEDIANS[0]}")"
+  if [ ${#CPU[@]} -gt 0 ]; then printf ' %6s ms %7s' "${CPU[$i]}" "$(ratio "${CPU[$i]}" "${CPU[0]}")"; fi
+  echo
 done
