@@ -54,7 +54,10 @@ export async function createEmbeddedEngine(opts: EmbeddedEngineOptions): Promise
       if (listRecords(root, { includeCreating: true }).length === 0) await stopAgent(root.path);
     },
   });
-  if (!repaired.has(root.path)) repaired.set(root.path, repairStateRoot(ctx));
+  if (!repaired.has(root.path)) {
+    network.readKernelStateEarly();
+    repaired.set(root.path, repairStateRoot(ctx));
+  }
   await repaired.get(root.path);
   return {
     name: 'embedded',
