@@ -55,7 +55,7 @@ for c in "${CMDS[@]}"; do $c >/dev/null 2>"$WORK/err" || { echo "failed: $c" >&2
 MEDIANS=()
 CPU=()  # mean user+system ms (hyperfine only): steadier than wall time on a shared machine
 if command -v hyperfine >/dev/null; then
-  hyperfine -N --style none --warmup 2 --runs "$RUNS" --export-json "$WORK/h.json" "${CMDS[@]}" >/dev/null
+  hyperfine -N --style none --warmup 2 --runs "$RUNS" --export-json "$WORK/h.json" "${CMDS[@]}" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
   mapfile -t MEDIANS < <(node -e 'for (const r of JSON.parse(require("fs").readFileSync(process.argv[1])).results) console.log(Math.round(r.median * 1000))' "$WORK/h.json")
   mapfile -t CPU < <(node -e 'for (const r of JSON.parse(require("fs").readFileSync(process.argv[1])).results) console.log(Math.round((r.user + r.system) * 1000))' "$WORK/h.json")
   HOW="hyperfine, $RUNS runs each"
