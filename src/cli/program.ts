@@ -3,7 +3,7 @@
 // loaded only for the command that runs, so `version` loads none of them and
 // `config` no engine. Help, and names we do not know, load every command.
 import { Command } from 'commander';
-import { VERSION } from './commands/version.js';
+import { TSCOMPOSE_VERSION } from '../stack/version.js';
 import { addGlobalOptions } from './global-options.js';
 
 type Register = (program: Command) => void;
@@ -54,7 +54,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
 export async function buildProgram(argv?: string[]): Promise<Command> {
   const program = new Command('tscompose')
     .description('Define and run multi-container applications, with no Docker daemon')
-    .version(VERSION, '-v, --version', 'Show the tscompose version information')
+    .version(TSCOMPOSE_VERSION, '-v, --version', 'Show the tscompose version information')
     .enablePositionalOptions()
     .showHelpAfterError(false)
     .exitOverride();

@@ -88,7 +88,7 @@ export function loadProject(opts: LoadOptions): LoadResult {
   const env = environment.env;
 
   let stdinText: string | undefined;
-  // The project's files are read once for `name:`, then loaded.
+  // The project's files are read and parsed once for `name:`, then loaded.
   const texts = new Map<string, string>();
   const readSource = (file: string): string => {
     const cached = texts.get(file);
@@ -96,6 +96,13 @@ export function loadProject(opts: LoadOptions): LoadResult {
     const text = readSourceOnce(file);
     if (files.includes(file)) texts.set(file, text);
     return text;
+  };
+  // The documents parsed for `name:`, for the first load of their file (loading changes them).
+  const parsedForName = new Map<string, ComposeMap[]>();
+  const takeParsed = (file: string): ComposeMap[] | undefined => {
+    const docs = parsedForName.get(file);
+    parsedForName.delete(file);
+    return docs;
   };
   const readSourceOnce = (file: string): string => {
     if (file === STDIN) {
@@ -120,7 +127,7 @@ export function loadProject(opts: LoadOptions): LoadResult {
   // validates the merged model.
   const loadRawFile = (file: string, fileEnv: Record<string, string | undefined>, check = true, base?: ComposeMap): ComposeMap => {
     const displayName = file === STDIN ? '(stdin)' : file;
-    const docs = parseOrEmpty(readSource(file), displayName);
+    const docs = takeParsed(file) ?? parseOrEmpty(readSource(file), displayName);
     if (docs.length === 0) return {};
     let merged: ComposeMap | undefined;
     for (let doc of docs) {
@@ -170,7 +177,11 @@ export function loadProject(opts: LoadOptions): LoadResult {
   const name = resolveProjectName({
     flag: opts.projectName,
     env,
-    nameField: nameFieldOf(files, (file) => parseOrEmpty(readSource(file), file === STDIN ? '(stdin)' : file), interpolate ? env : undefined, warn),
+    nameField: nameFieldOf(files, (file) => {
+      const docs = parseOrEmpty(readSource(file), file === STDIN ? '(stdin)' : file);
+      parsedForName.set(file, docs);
+      return docs;
+    }, interpolate ? env : undefined, warn),
     projectDir,
   });
   env.COMPOSE_PROJECT_NAME = name;

@@ -1,6 +1,6 @@
 // The custom formats of schemas/compose-spec.json and the ajv options it is
 // compiled with. Shared by the runtime compile (validate.ts) and the compile
-// at build time (scripts/build-schema-validator.mjs), so both check the same.
+// at build time (scripts/build.mts), so both check the same.
 import { parsePortSpec, PortSyntaxError } from './syntax/ports.js';
 
 /** A custom format: `undefined` when `value` is fine, else what is wrong with it. */

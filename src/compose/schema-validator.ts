@@ -1,18 +1,18 @@
 // The validator of schemas/compose-spec.json. Compiling it with ajv takes
 // about 300 ms, most of a short command's time, so `npm run build` compiles it
-// ahead into dist (scripts/build-schema-validator.mjs). That one is used when
-// it was made from this very schema file; otherwise (running from src, or the
-// schema changed since the build) ajv compiles it now, with the same options.
+// ahead into the bundle (dist/compose/compose-spec-validator.js, from
+// scripts/build.mts). That one is used when it was made from this very schema
+// file; otherwise (running from src, or the schema changed since the build)
+// ajv compiles it now, with the same options.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
+import { fromSource, packagePath } from '../util/package-files.js';
 import { AJV_OPTIONS, formatDefinitions } from './schema-formats.js';
 
 export type SchemaNode = { [key: string]: unknown };
-
-const SCHEMA_URL = new URL('../../schemas/compose-spec.json', import.meta.url);
-const PREBUILT_URL = new URL('./compose-spec-validator.js', import.meta.url);
 
 interface Prebuilt {
   validate: ValidateFunction;
@@ -20,8 +20,9 @@ interface Prebuilt {
 }
 
 async function importPrebuilt(): Promise<Prebuilt | undefined> {
+  if (fromSource) return undefined;
   try {
-    return (await import(PREBUILT_URL.href)) as Prebuilt;
+    return (await import(pathToFileURL(packagePath('dist/compose/compose-spec-validator.js')).href)) as Prebuilt;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
     throw error;
@@ -48,7 +49,7 @@ let loaded: { validate: ValidateFunction; schema: SchemaNode; prebuilt: boolean 
 /** The validator and the schema it checks (error reports read the schema). */
 export function schemaValidator(): { validate: ValidateFunction; schema: SchemaNode; prebuilt: boolean } {
   if (loaded) return loaded;
-  const text = readFileSync(SCHEMA_URL, 'utf8');
+  const text = readFileSync(packagePath('schemas/compose-spec.json'), 'utf8');
   const schema = JSON.parse(text) as SchemaNode;
   loaded = prebuilt && prebuilt.schemaSha256 === schemaSha256(text)
     ? { validate: prebuilt.validate, schema, prebuilt: true }

@@ -1,6 +1,8 @@
 // The validator compiled at build time (dist) must judge every document as
 // the one ajv compiles at run time, with the same errors.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as assert from 'uvu/assert';
@@ -84,10 +86,24 @@ s('the prebuilt and the runtime-compiled validators agree on every document', as
   assert.ok(invalid >= 9, `only ${invalid} invalid documents`);
 });
 
-s('the built CLI uses the prebuilt validator', async () => {
+s('the built CLI uses the prebuilt validator: it never loads ajv', async () => {
   if (!(await prebuilt())) return;
-  const dist = (await import(pathToFileURL(join(REPO, 'dist/compose/schema-validator.js')).href)) as typeof import('../../src/compose/schema-validator.js');
-  assert.is(dist.schemaValidator().prebuilt, true);
+  // A preload that records every package require() asks for (ajv is loaded only to compile the schema).
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-prebuilt-'));
+  try {
+    writeFileSync(join(dir, 'trace.cjs'), "const M = require('node:module'); const load = M._load; const seen = [];\n"
+      + "M._load = function (request, ...rest) { seen.push(request); return load.call(this, request, ...rest); };\n"
+      + "process.on('exit', () => require('node:fs').writeFileSync(process.env.TRACE_OUT, seen.join('\\n')));\n");
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n');
+    const r = spawnSync(process.execPath, ['--require', join(dir, 'trace.cjs'), join(REPO, 'dist/bin.js'), 'config', '-q'],
+      { cwd: dir, env: { ...process.env, TRACE_OUT: join(dir, 'seen.txt') }, encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const seen = readFileSync(join(dir, 'seen.txt'), 'utf8').split('\n');
+    assert.ok(seen.length > 1, 'the preload saw no require()');
+    assert.not.ok(seen.some((m) => m === 'ajv' || m.startsWith('ajv/')), seen.join(' '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 s('from src the validator is compiled at run time, once', () => {

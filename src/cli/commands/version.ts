@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { TSCOMPOSE_VERSION as VERSION } from '../../stack/version.js';
 import { TscError } from '../../util/errors.js';
-
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export function registerVersion(program: Command): void {
   program

@@ -11,7 +11,6 @@ import { TscError } from '../../util/errors.js';
 import { humanSize } from '../format/units.js';
 import { createProgress } from '../progress.js';
 import type { OpenStack } from './stack-command.js';
-import { buildServiceImages } from './build-images.js';
 
 export interface EnsureImagesOptions {
   /** Services named on the command line (all when empty). */
@@ -93,6 +92,8 @@ async function runBuilds(open: OpenStack, decisions: ImageDecision[], build: boo
     }
     return;
   }
+  // Loaded only when something is to be built.
+  const { buildServiceImages } = await import('./build-images.js');
   await buildServiceImages(open, builds.map((d) => d.service), { always: true });
 }
 

@@ -69,8 +69,18 @@ export interface OpenStack {
 
 /** Loads the project and opens the engine for `fn`; closes the engine after. */
 export async function withEngine<T>(globals: GlobalOptions, opts: StackCommandOptions, fn: (open: OpenStack) => Promise<T>): Promise<T> {
-  const { name, stack } = loadStack(globals, opts);
-  const engine = await openEngine(globals);
+  // Opened first: the processes of its start-up checks run while the project loads.
+  const opening = openEngine(globals);
+  let loaded: { name: string; stack?: StackProject };
+  try {
+    loaded = loadStack(globals, opts);
+  } catch (error) {
+    // The project's error is the one to report, once the engine is done opening.
+    await opening.then((engine) => engine.close(), () => undefined);
+    throw error;
+  }
+  const { name, stack } = loaded;
+  const engine = await opening;
   try {
     return await fn({ engine, name, stack, globals });
   } finally {

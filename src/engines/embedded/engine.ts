@@ -3,15 +3,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isNoSpace, noSpaceError, reportingNoSpace } from './no-space.js';
-import type { Engine } from '../../engine/types.js';
+import type { BuildService, Engine } from '../../engine/types.js';
 import { EmbeddedContainerService } from './containers/service.js';
 import { withContainerLock, type ContainerContext } from './containers/context.js';
 import { configExtra, containerLayout } from './containers/layout.js';
 import { isActive, monitorAlive, syncRecord } from './containers/sync.js';
 import { removeUnowned } from './containers/lost-monitor.js';
 import { ImageStore } from './images/store.js';
-import { buildCacheDir, EmbeddedBuilder } from './build/builder.js';
-import { BuildCache } from './build/cache.js';
+import { BuildCache, buildCacheDir } from './build/cache.js';
 import { stopAgent } from './agent/ensure.js';
 import { ensureDnsAgent } from './agent/dns-agent.js';
 import { NetworkManager, type NetworkDamage } from './networks/manager.js';
@@ -80,7 +79,10 @@ async function openEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<Engine> 
       if (listRecords(root, { includeCreating: true }).length === 0) await stopAgent(root.path);
     },
   });
-  if (!repaired.has(root.path)) repaired.set(root.path, repairStateRoot(ctx).then((report) => tellDamaged(report, opts.onWarning)));
+  if (!repaired.has(root.path)) {
+    network.readKernelStateEarly();
+    repaired.set(root.path, repairStateRoot(ctx).then((report) => tellDamaged(report, opts.onWarning)));
+  }
   await repaired.get(root.path);
   const full = <T extends object>(service: T) => reportingNoSpace(service, root.path);
   return full<Engine>({
@@ -89,7 +91,7 @@ async function openEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<Engine> 
     volumes: full(volumes),
     networks: full(networks),
     containers: full(new EmbeddedContainerService(ctx)),
-    builder: full(new EmbeddedBuilder(ctx)),
+    builder: full(lazyBuilder(ctx)),
     async lockProject(project, command, lockOpts = {}) {
       const lock = await acquireProjectLock(root, project, command, { onWait: lockOpts.onWait && ((message) => lockOpts.onWait!(message)), timeoutMs: lockOpts.timeoutMs });
       return () => lock.release();
@@ -98,6 +100,16 @@ async function openEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<Engine> 
       // Nothing is held open between calls.
     },
   });
+}
+
+/** The builder, loaded at its first use: most commands build nothing (and start faster without its code). */
+function lazyBuilder(ctx: ContainerContext): BuildService {
+  let builder: Promise<BuildService> | undefined;
+  const load = () => (builder ??= import('./build/builder.js').then((m) => new m.EmbeddedBuilder(ctx)));
+  return {
+    build: async (spec, onEvent) => (await load()).build(spec, onEvent),
+    prune: async () => (await load()).prune(),
+  };
 }
 
 export interface StateRootRepairReport {

@@ -14,7 +14,7 @@ import { TscError } from '../../../util/errors.js';
 import type { ContainerContext } from '../containers/context.js';
 import { goArch } from '../images/oci.js';
 import { formatReference, parseReference } from '../images/reference.js';
-import { BuildCache } from './cache.js';
+import { BuildCache, buildCacheDir } from './cache.js';
 import { FileSteps } from './file-steps.js';
 import type { SourceTree } from './source-tree.js';
 import { chainKey, type StageState } from './state.js';
@@ -23,11 +23,6 @@ import { removeStaleWorkspaces } from './workspace.js';
 import { removeStaleBuildContainers } from './run-step.js';
 
 const FILE_STEPS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
-
-/** Where the build cache of a state root lives (the image store pins what it holds). */
-export function buildCacheDir(stateRoot: string): string {
-  return join(stateRoot, 'build', 'cache');
-}
 
 export class EmbeddedBuilder implements BuildService {
   readonly cache: BuildCache;

@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
 import type { LayerRef } from './workspace.js';
 
+/** Where the build cache of a state root lives (the image store pins what it holds). */
+export function buildCacheDir(stateRoot: string): string {
+  return join(stateRoot, 'build', 'cache');
+}
+
 export interface CacheRecord {
   /** The step's layer; absent when the step changed no file. */
   layer?: LayerRef;

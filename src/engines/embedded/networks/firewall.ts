@@ -233,7 +233,13 @@ async function removeChainsStepwise(): Promise<boolean> {
 
 /** Lines of `iptables-save` that are ours (for checks and tests). */
 export async function ourFirewallLines(): Promise<string[]> {
-  await firewallBackend();
-  const { stdout } = await execFile(['iptables-save']);
+  let stdout: string;
+  try {
+    ({ stdout } = await execFile(['iptables-save']));
+  } catch (error) {
+    // Not `iptables --version` before each listing (a process less at every command's start): only to explain a failure.
+    await firewallBackend();
+    throw error;
+  }
   return stdout.split('\n').filter((l) => /TSC-|tsc:/.test(l));
 }

@@ -16,10 +16,11 @@ import {
   type ConnectEndpoint, type ConnectResult, type SandboxInfo,
 } from './sandbox-ops.js';
 import { StepErrors } from './steps.js';
-import { findNetworkDamage, repairNetworksLocked, type NetworkDamage } from './repair-networks.js';
+import { findNetworkDamage, readKernelNetState, repairNetworksLocked, type KernelNetState, type NetworkDamage } from './repair-networks.js';
 
 export class NetworkManager {
   private readonly ctx: NetContext;
+  private kernelState: Promise<KernelNetState> | undefined;
 
   constructor(root: StateRoot) {
     this.ctx = openNetContext(root);
@@ -67,11 +68,24 @@ export class NetworkManager {
   }
 
   /**
+   * Starts the reading of the kernel's state that repairNetworks needs, so
+   * that its processes run while the caller goes on (loading the project).
+   */
+  readKernelStateEarly(): void {
+    if (this.kernelState || this.ctx.records.networks().length === 0) return;
+    this.kernelState = readKernelNetState();
+    this.kernelState.catch(() => undefined); // awaited (and reported) by repairNetworks, if it runs
+  }
+
+  /**
    * Verifies each network's bridge (present, up, addressed) and firewall rules,
    * and puts back what is missing (under the global lock, taken only then).
    */
   async repairNetworks(): Promise<NetworkDamage[]> {
-    if ((await findNetworkDamage(this.ctx)).length === 0) return [];
+    const early = this.kernelState;
+    this.kernelState = undefined;
+    // What the early read missed (a network made meanwhile) is judged again, fresh, under the lock.
+    if ((await findNetworkDamage(this.ctx, early)).length === 0) return [];
     return this.locked('repair networks', () => repairNetworksLocked(this.ctx));
   }
 

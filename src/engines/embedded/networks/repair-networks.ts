@@ -3,7 +3,7 @@
 // was killed between the record and the bridge, or the host rebooted), its
 // state UP, its gateway address, and its firewall rules (a command killed
 // between the bridge and its rules left it dead). Cheap when all is well:
-// one `ip -j addr` and one `iptables-save`.
+// one `ip -j addr` and one `iptables-save`, side by side, started early.
 import { ip, ipJson, sysctl } from './commands.js';
 import { bridgeNet, type NetContext } from './context.js';
 import { deleteTagged, ensureChainsAndAdd, ourFirewallLines } from './firewall.js';
@@ -11,7 +11,7 @@ import { createBridge } from './links.js';
 import { isolationRules, networkRules } from './network-rules.js';
 import type { NetworkRecord } from './records.js';
 
-interface AddrLink {
+export interface AddrLink {
   ifname: string;
   flags?: string[];
   addr_info?: Array<{ family?: string; local?: string; prefixlen?: number }>;
@@ -23,12 +23,23 @@ export interface NetworkDamage {
   problems: string[];
 }
 
-/** What is wrong with each network's kernel objects (nothing changed). */
-export async function findNetworkDamage(ctx: NetContext): Promise<NetworkDamage[]> {
+/** What the kernel has of our networks: each link with its addresses, and our firewall lines. */
+export interface KernelNetState {
+  links: Map<string, AddrLink>;
+  rules: string[];
+}
+
+/** Reads the kernel's state: `ip -j addr` and `iptables-save`, side by side. */
+export async function readKernelNetState(): Promise<KernelNetState> {
+  const [addrs, rules] = await Promise.all([ipJson<AddrLink>('addr', 'show'), ourFirewallLines()]);
+  return { links: new Map(addrs.map((l) => [l.ifname, l])), rules };
+}
+
+/** What is wrong with each network's kernel objects (nothing changed); `kernel`: that state read already. */
+export async function findNetworkDamage(ctx: NetContext, kernel?: Promise<KernelNetState>): Promise<NetworkDamage[]> {
   const records = ctx.records.networks();
   if (records.length === 0) return [];
-  const links = new Map((await ipJson<AddrLink>('addr', 'show')).map((l) => [l.ifname, l]));
-  const rules = await ourFirewallLines();
+  const { links, rules } = await (kernel ?? readKernelNetState());
   const out: NetworkDamage[] = [];
   for (const r of records) {
     const problems = damageOf(r, links.get(r.bridge), rules);

@@ -6,9 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { TscError } from '../../../util/errors.js';
+import { packagePath } from '../../../util/package-files.js';
 import type { OciSeccomp, OciSeccompArg, OciSyscall } from './oci-types.js';
-
-const DEFAULT_PROFILE_URL = new URL('../../../../schemas/seccomp-default.json', import.meta.url);
 
 interface Filter {
   caps?: string[];
@@ -65,7 +64,7 @@ export function hostSeccomp(): SeccompHost {
 let defaultProfile: DockerSeccompProfile | undefined;
 
 export function defaultSeccompProfile(): DockerSeccompProfile {
-  defaultProfile ??= JSON.parse(readFileSync(DEFAULT_PROFILE_URL, 'utf8')) as DockerSeccompProfile;
+  defaultProfile ??= JSON.parse(readFileSync(packagePath('schemas/seccomp-default.json'), 'utf8')) as DockerSeccompProfile;
   return defaultProfile;
 }
 
