@@ -8,6 +8,7 @@
 // guards against a conmon that never answers.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setIoTimeout } from '../../../util/io-timeout.js';
 import { TscError } from '../../../util/errors.js';
 import { ProcessError } from '../../../util/exec.js';
 import { findInPath } from './runc.js';
@@ -100,13 +101,11 @@ export function launchConmon(conmonPath: string, args: string[], opts: { cwd: st
       if (error) reject(error);
       else resolve(pid!);
     };
-    // Judged after the poll phase (setImmediate): when a busy event loop (a hundred containers
-    // starting) ran the timer late, conmon's report already waiting in the pipe is read first.
-    const timer = setTimeout(() => setImmediate(() => {
+    const timer = setIoTimeout(() => {
       if (settled) return;
       killDaemon(args);
       finish(new ProcessError(argv, null, null, stderr, `conmon did not report the container created within ${opts.timeoutMs ?? 30000} ms`));
-    }), opts.timeoutMs ?? 30000);
+    }, opts.timeoutMs ?? 30000);
     child.stdout!.resume();
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (e) => finish(new ProcessError(argv, null, null, '', e.message)));
