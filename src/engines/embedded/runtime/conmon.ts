@@ -101,11 +101,12 @@ export function launchConmon(conmonPath: string, args: string[], opts: { cwd: st
       if (error) reject(error);
       else resolve(pid!);
     };
+    // Podman's ContainerCreateTimeout (240 s): a hundred `runc create`s on two loaded cores outlast 30 s.
     const timer = setIoTimeout(() => {
       if (settled) return;
       killDaemon(args);
-      finish(new ProcessError(argv, null, null, stderr, `conmon did not report the container created within ${opts.timeoutMs ?? 30000} ms`));
-    }, opts.timeoutMs ?? 30000);
+      finish(new ProcessError(argv, null, null, stderr, `conmon did not report the container created within ${opts.timeoutMs ?? 240_000} ms`));
+    }, opts.timeoutMs ?? 240_000);
     child.stdout!.resume();
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (e) => finish(new ProcessError(argv, null, null, '', e.message)));
