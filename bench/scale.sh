@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Scale figures of the embedded engine: `up -d`, a no-op `up -d` and `down` of
-# N busybox services (default: 100 and 300), with the resident memory of the
-# agent and of the conmon processes while they run; next to docker-compose +
-# dockerd in the same run where `docker compose` works here.
-# Usage: bench/scale.sh [N...]   (root; `npm run build` first)
+# N busybox services (default: 100 and 300), with the resident memory (VmRSS) of
+# the agent and of the conmon processes while they run; in the same run, the
+# same project under docker compose (v2 plugin, else Debian's docker-compose v1)
+# on a private dockerd (bench/private-dockerd.mts: own data/exec root, socket,
+# containerd and network namespace), with dockerd+containerd and the
+# containerd-shims as the memory to compare, and tscompose/docker ratios.
+# Usage: bench/scale.sh [N...]   (root; `npm run build` first; SCALE_DOCKER=0 skips docker)
 set -euo pipefail
 SIZES=("$@")
 [ $# -eq 0 ] && SIZES=(100 300)
@@ -12,14 +15,18 @@ BIN="$REPO/dist/bin.js"
 [ -f "$BIN" ] || { echo "dist/bin.js missing: run npm run build" >&2; exit 1; }
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tsc-scale-XXXXXX")"
 export TSCOMPOSE_ROOT="$WORK/root"
-DOCKER=""
-if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then DOCKER=1; fi
+PROJECT="tscscale$$"
+DC="" DOCKERD_PID="" DOCKER_INFO="$WORK/dockerd.json"
+
 # The agent of this run's own state root (by its command line).
 agent_pids() { local f; for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' < "$f"; } 2>/dev/null | grep -q -- "agent/main.* --root $TSCOMPOSE_ROOT" && basename "$(dirname "$f")"; done; return 0; }
-T() { (cd "$WORK/project" && node "$BIN" --progress quiet "$@"); }
+T() { (cd "$WORK/project" && node "$BIN" --progress quiet -p "$PROJECT" "$@"); }
+# docker-compose v1's 60 s HTTP read timeout failed `up -d` of 100 services on a loaded 2-core box; tscompose has none.
+D() { (cd "$WORK/project" && DOCKER_HOST="$DOCKER_HOST_PRIVATE" COMPOSE_HTTP_TIMEOUT=600 $DC -p "$PROJECT" "$@"); }
 cleanup() {
   T down -t 0 >/dev/null 2>&1 || true
-  if [ -n "$DOCKER" ]; then (cd "$WORK/project" && docker compose -p tscscaled down -t 0 >/dev/null 2>&1) || true; fi
+  if [ -n "$DC" ]; then D down -t 0 >/dev/null 2>&1 || true; fi
+  if [ -n "$DOCKERD_PID" ]; then kill -TERM "$DOCKERD_PID" 2>/dev/null || true; wait "$DOCKERD_PID" 2>/dev/null || true; fi
   for pid in $(agent_pids); do kill "$pid" 2>/dev/null || true; done
   grep " $TSCOMPOSE_ROOT/" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$WORK"
@@ -27,26 +34,60 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$WORK/project"
-node --import tsx "$REPO/bench/busybox-tar.mts" "$WORK/busybox.tar"
+(cd "$REPO" && node --import tsx bench/busybox-tar.mts "$WORK/busybox.tar")  # tsx resolves from the repo
 node "$BIN" image import "$WORK/busybox.tar" busybox:latest >/dev/null
 
-secs() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>"$WORK/err" || { echo "failed: $*" >&2; tail -5 "$WORK/err" >&2; return 1; }; e=$(date +%s%N); awk -v d=$((e - s)) 'BEGIN { printf "%.2f", d / 1e9 }'; }
-rss_mb() { awk '/^VmRSS/ { s += $2 } END { printf "%.1f", s / 1024 }' "$@" 2>/dev/null || echo "?"; }
-agent_rss() { local pids; pids=$(agent_pids); [ -n "$pids" ] && rss_mb $(for p in $pids; do echo "/proc/$p/status"; done) || echo "-"; }
-conmon_rss() { local files=() p; for p in $(pgrep -x conmon); do grep -q -- "$TSCOMPOSE_ROOT" "/proc/$p/cmdline" 2>/dev/null && files+=("/proc/$p/status"); done; [ ${#files[@]} -gt 0 ] && echo "$(rss_mb "${files[@]}") MB total, ${#files[@]} conmon" || echo "-"; }
+if [ "${SCALE_DOCKER:-1}" = 0 ]; then echo "docker: skipped (SCALE_DOCKER=0)"
+elif docker compose version >/dev/null 2>&1; then DC="docker compose"
+elif command -v docker-compose >/dev/null 2>&1; then DC="docker-compose"
+else echo "docker: no docker compose / docker-compose here"
+fi
+if [ -n "$DC" ]; then
+  (cd "$REPO" && exec node --import tsx bench/private-dockerd.mts "$DOCKER_INFO") > "$WORK/dockerd.log" 2>&1 &
+  DOCKERD_PID=$!
+  until [ -s "$DOCKER_INFO" ]; do
+    kill -0 "$DOCKERD_PID" 2>/dev/null || { echo "private dockerd failed:" >&2; tail -20 "$WORK/dockerd.log" >&2; DOCKERD_PID="" DC=""; break; }
+    sleep 0.5
+  done
+fi
+if [ -n "$DC" ]; then
+  json() { node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]]))' "$DOCKER_INFO" "$1"; }
+  DOCKER_HOST_PRIVATE=$(json host)
+  DOCKERD=$(json dockerdPid) CONTAINERD=$(json containerdPid) CONTAINERD_SOCK=$(json containerdSocket)
+  DOCKER_HOST="$DOCKER_HOST_PRIVATE" docker import "$WORK/busybox.tar" busybox:latest >/dev/null
+  echo "docker: $($DC version 2>/dev/null | head -1), dockerd $(DOCKER_HOST="$DOCKER_HOST_PRIVATE" docker version -f '{{.Server.Version}}'), private (bench/private-dockerd.mts)"
+fi
 
-printf '%-8s %-14s %8s %12s %8s %12s  %s\n' services tool up "no-op up" down "agent RSS" "conmon RSS"
+secs() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>"$WORK/err" || { echo "failed: $*" >&2; tail -5 "$WORK/err" >&2; return 1; }; e=$(date +%s%N); awk -v d=$((e - s)) 'BEGIN { printf "%.2f", d / 1e9 }'; }
+# rss_kb PID...: the sum of their VmRSS in kB.
+rss_kb() { local p; for p in "$@"; do cat "/proc/$p/status" 2>/dev/null; done | awk '/^VmRSS/ { s += $2 } END { print s + 0 }'; }
+# pids_with NAME TEXT: processes called NAME whose command line contains TEXT.
+pids_with() { local p; for p in $(pgrep -x "$1"); do { tr '\0' ' ' < "/proc/$p/cmdline"; } 2>/dev/null | grep -q -- "$2" && echo "$p"; done; return 0; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+per() { awk -v k="$1" -v n="$2" 'BEGIN { printf (n > 0 ? "%.2f" : "-"), k / 1024 / n }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (a > 0 && b > 0 ? "%.2fx" : "n/a"), (b > 0 ? a / b : 0) }'; }
+
+printf '%-8s %-30s %9s %9s %9s %12s %10s %8s\n' services tool "up -d" "no-op up" down "daemon MB" "monitors" "MB each"
 for n in "${SIZES[@]}"; do
-  { echo "name: tscscale"; echo "services:"; for i in $(seq 1 "$n"); do printf '  s%d:\n    image: busybox:latest\n    command: sleep 100000\n    stop_signal: SIGKILL\n' "$i"; done; } > "$WORK/project/compose.yaml"
-  up=$(secs T up -d)
-  noop=$(secs T up -d)
-  agent=$(agent_rss)
-  conmon=$(conmon_rss)
-  down=$(secs T down -t 0)
-  printf '%-8s %-14s %7ss %11ss %7ss %9s MB  %s\n' "$n" tscompose "$up" "$noop" "$down" "$agent" "$conmon"
-  if [ -n "$DOCKER" ]; then
-    D() { (cd "$WORK/project" && docker compose -p tscscaled "$@"); }
-    up=$(secs D up -d); noop=$(secs D up -d); down=$(secs D down -t 0)
-    printf '%-8s %-14s %7ss %11ss %7ss\n' "$n" docker-compose "$up" "$noop" "$down"
+  # No top-level `name:` (docker-compose v1 refuses it): both tools get `-p`.
+  { echo "services:"; for i in $(seq 1 "$n"); do printf '  s%d:\n    image: busybox:latest\n    command: sleep 100000\n    stop_signal: SIGKILL\n' "$i"; done; } > "$WORK/project/compose.yaml"
+  t_up=$(secs T up -d)
+  t_noop=$(secs T up -d)
+  t_daemon=$(rss_kb $(agent_pids))
+  conmons=($(pids_with conmon "$TSCOMPOSE_ROOT"))
+  t_mon=$(rss_kb "${conmons[@]}")
+  t_down=$(secs T down -t 0)
+  printf '%-8s %-30s %8ss %8ss %8ss %12s %10s %8s\n' "$n" "tscompose (agent)" "$t_up" "$t_noop" "$t_down" "$(mb "$t_daemon")" "${#conmons[@]} conmon" "$(per "$t_mon" "${#conmons[@]}")"
+  if [ -n "$DC" ]; then
+    # dockerd under load fails now and then ("network … has active endpoints"): the row says so and the run goes on.
+    d_up=$(secs D up -d || echo failed)
+    d_noop=$(secs D up -d || echo failed)
+    d_daemon=$(rss_kb "$DOCKERD" "$CONTAINERD")
+    shims=($(pids_with containerd-shim "$CONTAINERD_SOCK"))
+    d_mon=$(rss_kb "${shims[@]}")
+    d_down=$(secs D down -t 0 || echo failed)
+    printf '%-8s %-30s %8ss %8ss %8ss %12s %10s %8s\n' "$n" "$DC (dockerd+ctrd)" "$d_up" "$d_noop" "$d_down" "$(mb "$d_daemon")" "${#shims[@]} shim" "$(per "$d_mon" "${#shims[@]}")"
+    printf '%-8s %-30s %9s %9s %9s %12s %10s %8s\n' "$n" "tscompose / docker" "$(ratio "$t_up" "$d_up")" "$(ratio "$t_noop" "$d_noop")" "$(ratio "$t_down" "$d_down")" \
+      "$(ratio "$t_daemon" "$d_daemon")" "" "$(ratio "$t_mon" "$d_mon")"
   fi
 done

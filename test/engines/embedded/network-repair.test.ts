@@ -5,9 +5,10 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { openContainerContext } from '../../../src/engines/embedded/agent/open-context.js';
 import { repairStateRoot } from '../../../src/engines/embedded/engine.js';
-import { deleteTagged, ourFirewallLines } from '../../../src/engines/embedded/networks/firewall.js';
+import { addRulesStepwise, deleteTagged, ourFirewallLines } from '../../../src/engines/embedded/networks/firewall.js';
 import { findNetworkDamage } from '../../../src/engines/embedded/networks/repair-networks.js';
-import { openNetContext } from '../../../src/engines/embedded/networks/context.js';
+import { bridgeNet, openNetContext } from '../../../src/engines/embedded/networks/context.js';
+import { networkRules } from '../../../src/engines/embedded/networks/network-rules.js';
 import { openStateRoot } from '../../../src/engines/embedded/state/root.js';
 import { suite } from '../../harness.js';
 import { requireHost } from '../../host.js';
@@ -69,6 +70,23 @@ test('record written, bridge never made (killed in between): the bridge is made 
   await t!.engine.containers.start(id);
   assert.is((await t!.engine.containers.inspect(id))?.state.status, 'running');
   await t!.engine.containers.remove(id, { force: true });
+});
+
+test('a restore that committed its filter table and not its nat table (another root removed the nat chains meanwhile): the step-by-step retry adds each rule once', async () => {
+  await t!.engine.networks.create({ name: 'tscrepair3', labels: {} });
+  const record = openNetContext(openStateRoot(t!.root)).records.network('tscrepair3')!;
+  const tag = `tsc:${record.id.slice(0, 12)}`;
+  const mine = async () => (await ourFirewallLines()).filter((l) => l.includes(tag));
+  const all = await mine();
+  // What the half-applied restore left: the filter rules in, the nat rules not.
+  for (const line of all.filter((l) => l.startsWith('-A TSC-POSTROUTING '))) {
+    execFileSync('iptables', ['-w', '5', '-t', 'nat', '-D', ...line.slice(3).split(' ').map((a) => a.replace(/^"(.*)"$/, '$1'))]);
+  }
+  assert.ok((await mine()).length < all.length, 'the nat rules are gone');
+  await addRulesStepwise(networkRules(bridgeNet(record)));
+  const after = await mine();
+  assert.equal([...after].sort(), [...all].sort(), after.join('\n'));
+  assert.equal(await damage(), []);
 });
 
 s.run();

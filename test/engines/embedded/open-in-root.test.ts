@@ -88,4 +88,15 @@ s('a directory swapped for a symlink to the host in a loop: every open stays ins
   }
 });
 
+s('a file is read whole up to the bound, empty or exactly at it, and refused past it', () => {
+  mkdirSync(join(root, 'sizes'));
+  const text = 'x'.repeat(100);
+  writeFileSync(join(root, 'sizes', 'at'), text);
+  writeFileSync(join(root, 'sizes', 'empty'), '');
+  assert.is(readFileInRoot(root, '/sizes/at', 100), text);
+  assert.is(readFileInRoot(root, '/sizes/at', 4 * 1024 * 1024), text);
+  assert.is(readFileInRoot(root, '/sizes/empty', 100), '');
+  assert.throws(() => readFileInRoot(root, '/sizes/at', 99), /more than the 99/);
+});
+
 s.run();

@@ -1,11 +1,11 @@
 import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
 import { parseK8sLog, parseK8sLogLine } from '../../../src/engines/embedded/runtime/k8s-log.js';
-import { buildConmonArgs } from '../../../src/engines/embedded/runtime/conmon.js';
+import { buildConmonArgs, launchConmon } from '../../../src/engines/embedded/runtime/conmon.js';
 import { missingRuntime } from '../../../src/engines/embedded/runtime/runc.js';
 import { commonDir, overlayOptions, parseMountInfo } from '../../../src/engines/embedded/snapshots/mount.js';
 import { cgroupsPathFor, detectCgroupVersion } from '../../../src/engines/embedded/runtime/cgroups.js';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,6 +52,25 @@ s('buildConmonArgs: stdin pipe (kept open unless StdinOnce), exec sessions', () 
   const exec = buildConmonArgs({ ...base, tty: true, exec: { sessionId: 's1', processSpec: '/b/process.json' } }).join(' ');
   assert.ok(exec.startsWith('--api-version 1 -c c1 -u s1 '));
   assert.ok(exec.includes('--exec --exec-process-spec /b/process.json -t'));
+});
+
+s('launchConmon: a report already in the pipe wins over a timer the busy event loop ran late', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-conmon-late-'));
+  try {
+    // A stand-in for conmon: reports pid 4242 on the sync pipe, then says so in a file.
+    const fake = join(dir, 'conmon');
+    writeFileSync(fake, `#!/bin/sh\nprintf '{"data": 4242}\\n' >&3\ntouch ${join(dir, 'reported')}\n`);
+    chmodSync(fake, 0o755);
+    const launched = launchConmon(fake, ['--conmon-pidfile', join(dir, 'conmon.pid')], { cwd: dir, timeoutMs: 20 });
+    // The event loop blocked (as by a hundred synchronous spawns) past the timeout, until the report is in the pipe.
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(join(dir, 'reported')) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    assert.ok(existsSync(join(dir, 'reported')), 'the stand-in ran');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    assert.is(await launched, 4242);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 s('missing runtime fails with the install hint', async () => {

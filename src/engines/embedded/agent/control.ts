@@ -2,6 +2,7 @@
 // line (`{"cmd":"ping"}` → `{"ok":true,"pid":123}`).
 import { chmodSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
+import { setIoTimeout } from '../../../util/io-timeout.js';
 
 export interface ControlRequest {
   cmd: string;
@@ -57,28 +58,40 @@ async function reply(line: string, handle: ControlHandler): Promise<ControlReply
   }
 }
 
-/** Sends one command; rejects when the socket is not there, does not answer in time, or answers garbage. */
+/**
+ * Sends one command; rejects when the socket is not there, does not answer in time, or answers garbage.
+ * The reply is taken at its newline, not at the socket's end: after an event loop blocked past the
+ * timeout, the data is read before the (late) timer is judged, the end only after.
+ */
 export function sendControl(path: string, cmd: string, timeoutMs = 2000): Promise<ControlReply> {
   return new Promise((resolve, reject) => {
     const sock = connect(path);
     let buf = '';
-    const timer = setTimeout(() => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const answer = () => settle(() => {
       sock.destroy();
-      reject(new Error(`agent did not answer "${cmd}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    sock.on('connect', () => sock.write(JSON.stringify({ cmd }) + '\n'));
-    sock.on('data', (chunk: Buffer) => (buf += chunk.toString('utf8')));
-    sock.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    sock.on('end', () => {
-      clearTimeout(timer);
       try {
         resolve(JSON.parse(buf) as ControlReply);
       } catch {
         reject(new Error(`agent answered "${cmd}" with something that is not JSON: ${buf.slice(0, 200)}`));
       }
     });
+    const timer = setIoTimeout(() => settle(() => {
+      sock.destroy();
+      reject(new Error(`agent did not answer "${cmd}" within ${timeoutMs} ms`));
+    }), timeoutMs);
+    sock.on('connect', () => sock.write(JSON.stringify({ cmd }) + '\n'));
+    sock.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      if (buf.includes('\n')) answer();
+    });
+    sock.on('error', (error) => settle(() => reject(error)));
+    sock.on('end', answer);
   });
 }

@@ -95,9 +95,21 @@ export async function ensureChainsAndAdd(rules: Rule[]): Promise<void> {
     await restore(commands);
   } catch {
     // Raced with another command (a chain made or a jump removed meanwhile): step by step.
-    await ensureChains();
-    await addRules(rules);
+    await addRulesStepwise(rules);
   }
+}
+
+/**
+ * ensureChains, then the rules not there yet. The restore commits table by
+ * table: when its filter part went in and its nat part failed (another state
+ * root removed the nat chains between the listing and the restore), adding
+ * every rule again doubled the filter rules.
+ */
+export async function addRulesStepwise(rules: Rule[]): Promise<void> {
+  await ensureChains();
+  const missing: Rule[] = [];
+  for (const r of rules) if (!(await has(r.table, r.chain, withTag(r)))) missing.push(r);
+  await addRules(missing);
 }
 
 function hasLine(lines: string[][], want: string[]): boolean {
@@ -126,7 +138,7 @@ function withTag(rule: Rule): string[] {
 }
 
 /** Appends the rules; if one fails, the ones added are removed again before the error is thrown. */
-export async function addRules(rules: Rule[]): Promise<void> {
+async function addRules(rules: Rule[]): Promise<void> {
   const added: Rule[] = [];
   try {
     for (const r of rules) {

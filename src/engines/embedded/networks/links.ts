@@ -34,14 +34,9 @@ export async function deleteLink(name: string): Promise<void> {
   await ignoreGone(() => ip('link', 'del', 'dev', name));
 }
 
+/** The named netns, its `lo` still down: the first createVeth into it brings it up (a process saved per container). */
 export async function createNetns(name: string): Promise<void> {
   await ip('netns', 'add', name);
-  try {
-    await ip('-n', name, 'link', 'set', 'dev', 'lo', 'up');
-  } catch (error) {
-    await deleteNetns(name).catch(() => undefined);
-    throw error;
-  }
 }
 
 export async function deleteNetns(name: string): Promise<void> {
@@ -62,7 +57,7 @@ export interface VethOptions {
 
 /**
  * The veth pair, its host end on the bridge and its container end addressed
- * and up: one `ip -batch` on the host, one in the namespace. `defaultRoute`
+ * and up, and the namespace's `lo` up: one `ip -batch` on the host, one in the namespace. `defaultRoute`
  * points the namespace's default route at the gateway through this end.
  */
 export async function createVeth(o: VethOptions, defaultRoute?: { gateway: string }): Promise<void> {
@@ -78,6 +73,7 @@ export async function createVeth(o: VethOptions, defaultRoute?: { gateway: strin
       ['link', 'set', 'dev', o.hostIf, 'up'],
     ]);
     await ipBatch([
+      ['link', 'set', 'dev', 'lo', 'up'],
       ['addr', 'add', o.address, 'dev', o.ifname],
       ['link', 'set', 'dev', o.ifname, 'up'],
       ...(defaultRoute ? [['route', 'replace', 'default', 'via', defaultRoute.gateway, 'dev', o.ifname]] : []),

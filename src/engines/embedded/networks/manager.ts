@@ -94,7 +94,7 @@ export class NetworkManager {
     return this.locked('remove network', () => removeNetworkLocked(this.ctx, name));
   }
 
-  /** The named netns `tsc-<id12>` with `lo` up; idempotent. */
+  /** The named netns `tsc-<id12>`; idempotent. Its `lo` comes up with its first connect. */
   createSandbox(containerId: string, opts: { containerName?: string } = {}): Promise<SandboxInfo> {
     // No global lock: the record and the netns are this container's alone (its callers hold the container's lock).
     return createSandboxLocked(this.ctx, containerId, opts.containerName ?? '');

@@ -10,6 +10,7 @@
 // move it into its own cgroup (conmon-cgroup.ts) before anything is born.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setIoTimeout } from '../../../util/io-timeout.js';
 import { TscError } from '../../../util/errors.js';
 import { ProcessError } from '../../../util/exec.js';
 import { findInPath } from './runc.js';
@@ -110,10 +111,12 @@ export function launchConmon(conmonPath: string, args: string[], opts: { cwd: st
       if (error) reject(error);
       else resolve(pid!);
     };
-    const timer = setTimeout(() => {
+    // Podman's ContainerCreateTimeout (240 s): a hundred `runc create`s on two loaded cores outlast 30 s.
+    const timer = setIoTimeout(() => {
+      if (settled) return;
       killDaemon(args);
-      finish(new ProcessError(argv, null, null, stderr, `conmon did not report the container created within ${opts.timeoutMs ?? 30000} ms`));
-    }, opts.timeoutMs ?? 30000);
+      finish(new ProcessError(argv, null, null, stderr, `conmon did not report the container created within ${opts.timeoutMs ?? 240_000} ms`));
+    }, opts.timeoutMs ?? 240_000);
     // `beforeStart` must not throw: conmon waits for this byte.
     if (child.pid !== undefined) opts.beforeStart?.(child.pid);
     startPipe.end('0');
