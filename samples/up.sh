@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sample="${1:-hello}"
 scripts/install-deps.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm install --no-audit --no-fund  # the locked versions (see .ci/run for why not npm ci)
 npm run build --silent
 bin="$PWD/dist/bin.js"
 tscompose() { node "$bin" "$@"; }
