@@ -190,7 +190,8 @@ test('repair after a crash: conmon killed (its container left running, then stop
   assert.is(stopped?.state.status, 'exited');
   assert.is(stopped?.state.exitCode, LOST_MONITOR_EXIT);
   assert.match(stopped?.state.error ?? '', /exit status could not be retrieved/);
-  assert.not.ok(existsSync(`/proc/${pid}`));
+  const left = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  assert.not.ok(left && !/^\d+ \(.*\) Z /.test(left), `process ${pid} still runs: ${left}`);
   assert.not.ok(isMounted(join(root, 'containers', id, 'rootfs')));
   await engine.containers.start(id);
   assert.is((await engine.containers.inspect(id))?.state.status, 'running', 'it starts again after repair');
