@@ -4,25 +4,17 @@
 // exits at once. Exit hooks of the engine still remove a container record it
 // was making, and the locks it held.
 import { CanceledError } from '../util/errors.js';
+import { withSignalHandler } from './signal-handler.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** Runs `fn` with a signal that the first SIGINT or SIGTERM aborts (with a CanceledError). */
 export async function whileCancellable<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  // bin.ts exits on SIGINT at once: not while this runs.
-  const saved = process.listeners('SIGINT');
-  process.removeAllListeners('SIGINT');
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write(`Canceling on ${signal}: finishing what is in progress... (press Ctrl+C again to force)\n`);
     controller.abort(new CanceledError(signal));
   };
-  for (const s of SIGNALS) process.on(s, onSignal);
-  try {
-    return await fn(controller.signal);
-  } finally {
-    for (const s of SIGNALS) process.removeListener(s, onSignal);
-    for (const l of saved) process.on('SIGINT', l as () => void);
-  }
+  return withSignalHandler(SIGNALS, onSignal, () => fn(controller.signal));
 }

@@ -15,6 +15,7 @@ import type { OpenStack } from '../progress/stack-command.js';
 import { parseWaitTimeout, waitForStack } from '../progress/wait-stack.js';
 import { ensureImages } from '../progress/ensure-images.js';
 import { checkPullPolicyFlag } from '../../stack/plan-images.js';
+import { withSignalHandler } from '../signal-handler.js';
 
 export interface CreateFlags {
   forceRecreate: boolean;
@@ -164,16 +165,13 @@ async function followUntilDone(open: OpenStack, containers: AttachedContainer[],
   process.stdout.write(`Attaching to ${containers.map((c) => c.name.replace(`${open.name}-`, '')).join(', ')}\n`);
   const interrupt = new AbortController();
   const force = new AbortController();
-  const saved = process.listeners('SIGINT');
-  process.removeAllListeners('SIGINT');
   const onSigint = () => {
     if (!interrupt.signal.aborted) {
       process.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
       interrupt.abort();
     } else force.abort();
   };
-  process.on('SIGINT', onSigint);
-  try {
+  return withSignalHandler(['SIGINT'], onSigint, async () => {
     const result = await attachContainers(open.engine, {
       project: open.name, containers, color: open.globals.ansi !== 'never' && !!process.stdout.isTTY,
       noPrefix: !flags.logPrefix, abortOnExit, signal: interrupt.signal, ...watch,
@@ -198,8 +196,5 @@ async function followUntilDone(open: OpenStack, containers: AttachedContainer[],
       return c ? open.engine.containers.wait(c.id) : 0;
     }
     return result.reason === 'container-exit' ? result.exits[0]?.code ?? 0 : 0;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    for (const l of saved) process.on('SIGINT', l as () => void);
-  }
+  });
 }

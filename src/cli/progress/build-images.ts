@@ -7,6 +7,7 @@ import { serviceBuildSpec, serviceImageName } from '../../stack/build-spec.js';
 import { ExitCodeError, TscError } from '../../util/errors.js';
 import { DockerfileError } from '../../build/errors.js';
 import type { OpenStack } from './stack-command.js';
+import { withSignalHandler } from '../signal-handler.js';
 
 export interface BuildImagesOptions {
   /** Build even when the image exists (`build`, `up --build`, `pull_policy: build`); else only missing images. */
@@ -45,21 +46,14 @@ export async function buildServiceImages(open: OpenStack, services: string[], op
   const started = Date.now();
   // Ctrl-C stops the RUN containers and lets every step clean up before the exit (130).
   const interrupt = new AbortController();
-  const saved = process.listeners('SIGINT');
-  process.removeAllListeners('SIGINT');
-  const onSigint = () => interrupt.abort();
-  process.on('SIGINT', onSigint);
   try {
-    return await buildGroups(builder, groups, out, started, interrupt.signal, opts);
+    return await withSignalHandler(['SIGINT'], () => interrupt.abort(), () => buildGroups(builder, groups, out, started, interrupt.signal, opts));
   } catch (error) {
     if (interrupt.signal.aborted) {
       process.stderr.write('build canceled\n');
       throw new ExitCodeError(130);
     }
     throw error;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    for (const l of saved) process.on('SIGINT', l as () => void);
   }
 }
 

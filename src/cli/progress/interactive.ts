@@ -3,6 +3,7 @@
 // size passed on (and on SIGWINCH), Ctrl-C sent on to the container (sig-proxy)
 // without a TTY — with a TTY it is a byte of input like any other.
 import type { AttachOptions, Engine } from '../../engine/types.js';
+import { withSignalHandler } from '../signal-handler.js';
 
 export interface InteractiveOptions {
   /** The container has a TTY. */
@@ -45,21 +46,15 @@ export async function attachInteractive(engine: Engine, id: string, opts: Intera
     interrupted = opts.sigProxy;
     session?.close();
   };
-  // Ours alone while attached: the CLI's own Ctrl-C handler (exit 130) comes back after.
-  const saved = process.listeners('SIGINT');
   try {
-    session = await engine.containers.attach(id, attach);
-    process.removeAllListeners('SIGINT');
+    const attached = await engine.containers.attach(id, attach);
+    session = attached;
     if (opts.tty) process.stdout.on('resize', onResize);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const { detached } = await session.done;
+    // Ours alone while attached: the CLI's own Ctrl-C handler (exit 130) comes back after.
+    const { detached } = await withSignalHandler(['SIGINT', 'SIGTERM'], onSignal, () => attached.done);
     return { detached, interrupted };
   } finally {
     process.stdout.removeListener('resize', onResize);
-    process.removeListener('SIGINT', onSignal);
-    if (process.listenerCount('SIGINT') === 0) for (const l of saved) process.on('SIGINT', l);
-    process.removeListener('SIGTERM', onSignal);
     if (raw) input.setRawMode(false);
     input.pause();
   }
