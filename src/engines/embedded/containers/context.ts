@@ -27,7 +27,8 @@ export interface ContainerContext {
 export function runtimeOf(ctx: ContainerContext, id: string, name?: string, exitCommand?: string[], log?: ContainerSpec['log']): ContainerRuntime {
   return new ContainerRuntime({
     stateRoot: ctx.root.path, id, name, runtime: ctx.runtime, exitCommand,
-    ...(log?.maxSizeBytes ? { logSizeMax: log.maxSizeBytes } : {}),
+    // Several files: the agent rotates (runtime/log-rotate.ts); conmon's own limit would empty the file.
+    ...(log?.maxSizeBytes && (log.maxFile ?? 1) <= 1 ? { logSizeMax: log.maxSizeBytes } : {}),
     ...(log?.driver === 'none' ? { noLog: true } : {}),
   });
 }
