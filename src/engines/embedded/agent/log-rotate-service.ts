@@ -6,7 +6,7 @@
 import type { ContainerContext } from '../containers/context.js';
 import { withContainerLock } from '../containers/context.js';
 import { containerLayout } from '../containers/layout.js';
-import { needsRotation, rotateLog } from '../runtime/log-rotate.js';
+import { needsRotation, rotateLog, rotatesLog } from '../runtime/log-rotate.js';
 import { runtimePaths } from '../runtime/container-runtime.js';
 import { listRecords, readRecord, type ContainerRecord } from '../state/containers.js';
 import type { AgentLog, AgentService } from './agent.js';
@@ -69,6 +69,5 @@ export class LogRotateService implements AgentService {
 }
 
 function rotates(record: ContainerRecord): boolean {
-  const log = record.config.spec.log;
-  return record.state.status === 'running' && log?.driver !== 'none' && (log?.maxFile ?? 1) > 1 && (log?.maxSizeBytes ?? 0) > 0;
+  return record.state.status === 'running' && rotatesLog(record.config.spec.log);
 }

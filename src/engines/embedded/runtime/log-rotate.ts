@@ -7,7 +7,13 @@
 // reader that sees a new ctr.log knows the old one is complete).
 // The log directory is the engine's, never the container's: plain paths are safe.
 import { renameSync, rmSync, statSync } from 'node:fs';
+import type { ContainerSpec } from '../../../engine/types.js';
 import { reopenLog } from './attach-socket.js';
+
+/** Whether the agent rotates this log (else conmon's --log-size-max empties the one file). */
+export function rotatesLog(log: ContainerSpec['log']): log is NonNullable<ContainerSpec['log']> & { maxSizeBytes: number; maxFile: number } {
+  return !!log && log.driver !== 'none' && (log.maxFile ?? 1) > 1 && (log.maxSizeBytes ?? 0) > 0;
+}
 
 /** The rotated files of `logPath` that exist, oldest first (ctr.log.N … ctr.log.1), without ctr.log itself. */
 export function rotatedLogs(logPath: string): string[] {
