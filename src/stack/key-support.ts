@@ -123,7 +123,6 @@ function loggingVerdicts(value: unknown): Verdict[] {
   for (const [key, v] of Object.entries(logging.options ?? {})) {
     if (!LOG_OPTIONS.has(key)) out.push({ warn: `logging option ${key} is not applied: the embedded engine honours max-size and max-file` });
     else if (key === 'max-file' && !/^[1-9][0-9]*$/.test(String(v))) out.push({ refuse: `logging option max-file must be a positive number, not ${JSON.stringify(v)}` });
-    else if (key === 'max-file' && Number(v) > 1) out.push({ warn: `logging option max-file ${String(v)}: the embedded engine keeps one log file, emptied when it reaches max-size` });
   }
   return out;
 }

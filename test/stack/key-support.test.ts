@@ -48,12 +48,11 @@ s('a service-level mac_address that differs from the primary network\'s, or with
     ['compose.yaml:4:18: services.a.mac_address: has no network to apply to with network_mode host']);
 });
 
-s('what is applied in part warns: Swarm-only deploy keys, max-file, other log options', () => {
+s('what is applied in part warns: Swarm-only deploy keys, other log options; max-file > 1 is applied (rotation)', () => {
   const r = messages('services:\n  a:\n    image: x\n    deploy:\n      placement: { constraints: [node.role==manager] }\n    logging:\n      options: { max-size: 1m, max-file: "3", compress: "true" }\n');
   assert.equal(r.errors, []);
   assert.equal(r.warnings, [
     'services.a.deploy (deploy.placement) is used by Swarm only; ignored on a single engine, as Docker Compose does',
-    'services.a.logging logging option max-file 3: the embedded engine keeps one log file, emptied when it reaches max-size',
     'services.a.logging logging option compress is not applied: the embedded engine honours max-size and max-file',
   ]);
 });

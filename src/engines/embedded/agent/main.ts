@@ -6,6 +6,7 @@ import { parseUpstream } from '../dns/resolv-conf.js';
 import { Agent, type AgentLog } from './agent.js';
 import { DnsService } from './dns-service.js';
 import { HealthService } from './health-service.js';
+import { LogRotateService } from './log-rotate-service.js';
 import { RestartService } from './restart-service.js';
 
 const log: AgentLog = (message) => process.stdout.write(`${new Date().toISOString()} [${process.pid}] ${message}\n`);
@@ -34,7 +35,7 @@ async function main(): Promise<number> {
     resolvConf: values['resolv-conf'],
     rescanMs: values['rescan-ms'] ? Number(values['rescan-ms']) : undefined,
   });
-  const agent = new Agent({ root, services: [dns, new HealthService({ root, log }), new RestartService({ root, log })], log });
+  const agent = new Agent({ root, services: [dns, new HealthService({ root, log }), new RestartService({ root, log }), new LogRotateService({ root, log })], log });
   const result = await agent.start();
   if (!result.started) {
     log(`another agent (pid ${result.otherPid}) serves ${root}: exiting`);

@@ -6,6 +6,7 @@ import type { ImageStore } from '../images/store.js';
 import type { NetworkManager } from '../networks/manager.js';
 import type { RuntimeName } from '../runtime/runc.js';
 import { ContainerRuntime } from '../runtime/container-runtime.js';
+import { rotatesLog } from '../runtime/log-rotate.js';
 import { acquireLock } from '../state/lock.js';
 import type { StateRoot } from '../state/root.js';
 import type { LocalVolumeStore } from '../volumes/store.js';
@@ -27,7 +28,8 @@ export interface ContainerContext {
 export function runtimeOf(ctx: ContainerContext, id: string, name?: string, exitCommand?: string[], log?: ContainerSpec['log']): ContainerRuntime {
   return new ContainerRuntime({
     stateRoot: ctx.root.path, id, name, runtime: ctx.runtime, exitCommand,
-    ...(log?.maxSizeBytes ? { logSizeMax: log.maxSizeBytes } : {}),
+    // Several files: the agent rotates; conmon's own limit would empty the file.
+    ...(log?.maxSizeBytes && !rotatesLog(log) ? { logSizeMax: log.maxSizeBytes } : {}),
     ...(log?.driver === 'none' ? { noLog: true } : {}),
   });
 }

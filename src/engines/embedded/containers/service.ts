@@ -21,6 +21,7 @@ import { toDetails, toSummary } from './details.js';
 import { execIn } from './exec.js';
 import { configExtra, containerLayout } from './layout.js';
 import { readLogs } from './logs.js';
+import { rotatesLog } from '../runtime/log-rotate.js';
 import { startContainer } from './start.js';
 import { finalizeRun, isActive, releaseMounts, stopDamaged, syncLocked, syncRecord } from './sync.js';
 import { lostMonitorEnd, monitorLost } from './lost-monitor.js';
@@ -54,8 +55,8 @@ export class EmbeddedContainerService implements ContainerService {
       if (status === 'damaged') throw new TscError('CONTAINER_DAMAGED', `container ${record.config.name} cannot be started: ${record.state.error ?? 'its record is damaged'}. Remove it (down, or rm -f) and create it again`);
       if (status === 'removing' || status === 'dead') throw new TscError('CONTAINER_DEAD', `container ${record.config.name} is marked for removal and cannot be started: remove it (rm -f) and create it again`);
       await startContainer(this.ctx, record, beforeStart);
-      // The agent runs healthchecks: make sure it is there and has seen this run.
-      if (recordHealthcheck(record)) await this.ctx.ensureDns();
+      // The agent runs healthchecks and rotates logs: make sure it is there and has seen this run.
+      if (recordHealthcheck(record) || rotatesLog(record.config.spec.log)) await this.ctx.ensureDns();
       // As Docker's start: a new restart count and backoff (restart/).
       await updateState(this.ctx.root, id, (s) => ({ ...s, restartCount: 0, extra: { ...s.extra, stoppedByUser: false, restart: undefined } }));
     });

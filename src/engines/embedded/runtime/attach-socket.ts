@@ -4,7 +4,8 @@
 //   the data. Packets to conmon go to the container's input as they are (the
 //   pty with a TTY); a shutdown of our side closes that input unless conmon
 //   runs with --leave-stdin-open. conmon closes the socket when it exits.
-// - `ctl`, a FIFO: "1 <rows> <columns>\n" resizes the TTY (podman's resize).
+// - `ctl`, a FIFO: "1 <rows> <columns>\n" resizes the TTY (podman's resize),
+//   "2 0 0\n" makes conmon reopen its log (log-rotate.ts).
 // Node's net module has no SEQPACKET: node-unix-socket (N-API, its prebuilt
 // binary comes inside the registry package) gives it.
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
@@ -112,6 +113,16 @@ function connectSeqpacket(bundleDir: string): Promise<SeqpacketLike> {
 
 /** Resizes the container's TTY through conmon's control FIFO; false when conmon is not there to read it. */
 export function resizeTerminal(bundleDir: string, size: TerminalSize): boolean {
+  return writeControl(bundleDir, `1 ${Math.max(1, size.rows)} ${Math.max(1, size.columns)}`);
+}
+
+/** Makes conmon reopen its k8s-file log (its REOPEN_LOGS_EVENT); false when conmon is not there to read it. */
+export function reopenLog(bundleDir: string): boolean {
+  return writeControl(bundleDir, '2 0 0');
+}
+
+/** One message to conmon's `ctl` FIFO (bundleDir is ours, not the container's). */
+function writeControl(bundleDir: string, message: string): boolean {
   let fd: number;
   try {
     fd = openSync(join(bundleDir, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK);
@@ -119,7 +130,7 @@ export function resizeTerminal(bundleDir: string, size: TerminalSize): boolean {
     return false;
   }
   try {
-    writeSync(fd, `1 ${Math.max(1, size.rows)} ${Math.max(1, size.columns)}\n`);
+    writeSync(fd, `${message}\n`);
     return true;
   } catch {
     return false;
