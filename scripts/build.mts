@@ -64,7 +64,9 @@ const result = await build({
   minifySyntax: true,
   // src/engines/embedded/snapshots/tar-stream-pax.ts patches tar-stream's own headers module, which it
   // requires from node_modules: tar-stream must be that one instance, not a bundled copy.
-  external: ['tar-stream'],
+  // undici, bundled, lost its named exports behind esbuild's CommonJS wrapper (`undici.Agent is not
+  // a constructor` on every pull): node loads it from node_modules, only when a pull or push runs.
+  external: ['tar-stream', 'undici'],
   // The CommonJS packages bundled (commander, yaml, ajv's runtime…) call require() for node's modules.
   banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module'; const require = __tscCreateRequire(import.meta.url);" },
   plugins: [validatorPlugin],
