@@ -11,6 +11,14 @@ export interface MountSpec {
   source?: string;
   target: string;
   readOnly?: boolean;
+  /**
+   * A volume mount whose source is the anonymous volume of the container this
+   * one replaces (a recreate carries it over, as Docker Compose does). The
+   * embedded engine counts it among the new container's anonymous volumes, so
+   * `rm -v` / `down -v` remove it with that container; Docker keeps a volume
+   * mounted by name on `rm -v`.
+   */
+  inherited?: boolean;
   bind?: { propagation?: string; createHostPath?: boolean; selinux?: string };
   volume?: { nocopy?: boolean; subpath?: string; labels?: Record<string, string> };
   tmpfs?: { size?: number; mode?: number };

@@ -20,9 +20,10 @@ export type StepAction =
   /**
    * As Compose's recreateContainer: the new container is made under `tempName`
    * while the old one runs on, then the old one is stopped and removed and the
-   * new one takes the name (`spec.name`).
+   * new one takes the name (`spec.name`). `inheritVolumes`: the new one
+   * mounts the old one's anonymous volumes (false with `up -V`).
    */
-  | { op: 'container-recreate'; old: ContainerRef; spec: ContainerSpec; tempName: string; start: boolean; changes: string[]; timeoutSeconds?: number }
+  | { op: 'container-recreate'; old: ContainerRef; spec: ContainerSpec; tempName: string; start: boolean; changes: string[]; inheritVolumes: boolean; timeoutSeconds?: number }
   | { op: 'container-start'; container: ContainerRef }
   | { op: 'container-running'; container: ContainerRef }
   | { op: 'container-stop'; container: ContainerRef; timeoutSeconds?: number }

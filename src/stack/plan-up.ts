@@ -23,6 +23,8 @@ export interface UpPlanOptions {
   noRecreate?: boolean;
   /** Dependencies are recreated only when they changed unless this is set. */
   alwaysRecreateDeps?: boolean;
+  /** `up -V`: a recreated container gets new anonymous volumes instead of its predecessor's. */
+  renewAnonVolumes?: boolean;
   noStart?: boolean;
   removeOrphans?: boolean;
   /** `--scale web=3`. */
@@ -124,7 +126,7 @@ function planService(b: PlanBuilder, stack: StackProject, service: ServiceConfig
       const changes = explainRecreate(c, service, opts.policy, c.configHash !== hash);
       if (opts.policy !== 'force' && imageChanged(c)) changes.push(`image: ${c.imageId} → ${imageId}`);
       if (opts.policy !== 'force' && leftAside(c)) changes.push(`name: ${c.name} → ${spec.name} (a recreate was interrupted)`);
-      const action = { op: 'container-recreate' as const, old: c, spec, tempName: recreateTempName(c.id, spec.name), start: !opts.noStart, changes, timeoutSeconds: opts.timeout };
+      const action = { op: 'container-recreate' as const, old: c, spec, tempName: recreateTempName(c.id, spec.name), start: !opts.noStart, changes, inheritVolumes: !opts.renewAnonVolumes, timeoutSeconds: opts.timeout };
       ids.push(b.add({ ...common, name: c.name, action }));
     } else if (c.running) {
       ids.push(b.add({ ...common, name: c.name, action: { op: 'container-running', container: c } }));

@@ -1,9 +1,12 @@
 // Recreating a container as Docker Compose's recreateContainer does: the new
 // container is made under a temporary name while the old one runs on; only
 // then is the old one stopped and removed, and the new one takes the name.
-// A new container that cannot be made leaves the old one untouched.
+// A new container that cannot be made leaves the old one untouched. Unless
+// told otherwise (`up -V`), the new container mounts the old one's anonymous
+// volumes; the old one is removed without its volumes, as Compose does.
 import type { Engine } from '../engine/types.js';
 import { TscError } from '../util/errors.js';
+import { withInheritedVolumes } from './inherit-volumes.js';
 import type { StepAction } from './plan-types.js';
 
 export type RecreateAction = Extract<StepAction, { op: 'container-recreate' }>;
@@ -24,7 +27,9 @@ export async function recreateContainer(engine: Engine, a: RecreateAction, hooks
   }
   let id: string;
   try {
-    id = await engine.containers.create({ ...a.spec, name: a.tempName });
+    const spec = a.inheritVolumes ? { ...a.spec, mounts: await withInheritedVolumes(engine, a.spec.mounts ?? [], a.old.id, a.spec.image) } : a.spec;
+    if (spec.mounts?.length === 0) delete spec.mounts;
+    id = await engine.containers.create({ ...spec, name: a.tempName });
   } catch (error) {
     if (!(error instanceof TscError)) throw error;
     throw new TscError(error.code, `${a.old.name} was not recreated (the old container is kept): ${error.message}`);

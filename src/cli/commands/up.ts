@@ -27,6 +27,8 @@ export interface CreateFlags {
   /** `--build` true, `--no-build` false. */
   build?: boolean;
   pull?: string;
+  /** `up -V` (Compose's `create` has no such flag). */
+  renewAnonVolumes?: boolean;
 }
 
 interface UpFlags extends CreateFlags {
@@ -74,6 +76,7 @@ export function parseScale(flags: string[]): Record<string, number> {
 }
 
 export function upPlanOptions(services: string[], flags: CreateFlags, extra: Partial<UpPlanOptions> = {}): UpPlanOptions {
+  if (flags.renewAnonVolumes && !flags.recreate) throw new TscError('CLI_USAGE', '--no-recreate and --renew-anon-volumes are incompatible');
   if (flags.forceRecreate && !flags.recreate) throw new TscError('CLI_USAGE', '--force-recreate and --no-recreate are incompatible');
   const env = process.env.COMPOSE_REMOVE_ORPHANS;
   return {
@@ -82,6 +85,7 @@ export function upPlanOptions(services: string[], flags: CreateFlags, extra: Par
     forceRecreate: flags.forceRecreate,
     noRecreate: !flags.recreate,
     alwaysRecreateDeps: flags.alwaysRecreateDeps,
+    renewAnonVolumes: flags.renewAnonVolumes === true,
     removeOrphans: flags.removeOrphans || env === 'true' || env === '1',
     scale: parseScale(flags.scale),
     ...extra,
@@ -98,6 +102,7 @@ export function registerUp(program: Command): void {
     .option('--exit-code-from <service>', 'Return the exit code of the selected service container. Implies --abort-on-container-exit')
     .option('--no-deps', 'Don\'t start linked services')
     .option('--no-start', 'Don\'t start the services after creating them')
+    .option('-V, --renew-anon-volumes', 'Recreate anonymous volumes instead of retrieving data from the previous containers', false)
     .option('-t, --timeout <seconds>', 'Use this timeout in seconds for container shutdown when attached or when containers are already running')
     .option('--no-log-prefix', 'Don\'t print prefix in logs')
     .option('--wait', 'Wait for services to be running|healthy. Implies detached mode.', false)

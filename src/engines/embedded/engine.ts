@@ -9,6 +9,7 @@ import { withContainerLock, type ContainerContext } from './containers/context.j
 import { configExtra, containerLayout } from './containers/layout.js';
 import { isActive, monitorAlive, syncRecord } from './containers/sync.js';
 import { removeUnowned } from './containers/lost-monitor.js';
+import { volumeUsers } from './containers/volume-users.js';
 import { ImageStore } from './images/store.js';
 import { BuildCache, buildCacheDir } from './build/cache.js';
 import { stopAgent } from './agent/ensure.js';
@@ -66,9 +67,7 @@ async function openEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<Engine> 
     pinned: () => new BuildCache(buildCacheDir(root.path), () => '').pinned(),
   });
   const volumes = new LocalVolumeStore(root, {
-    isInUse: (name) => listRecords(root, { includeCreating: true })
-      .filter((r) => (configExtra(r.config.extra).mounts ?? []).some((m) => m.type === 'volume' && m.source === name))
-      .map((r) => r.config.id),
+    isInUse: (name) => volumeUsers(root, name),
   });
   const network = new NetworkManager(root);
   const ctx: ContainerContext = { root, images, volumes, runtime, network, ensureDns: () => ensureDnsAgent(root.path) };

@@ -15,11 +15,12 @@ import type { ResolvedImage } from '../images/store.js';
 import { resolveProcessArgs } from '../runtime/process-args.js';
 import { appArmorEnabled, appArmorUnavailable } from '../runtime/apparmor.js';
 import { parseSecurityOpts } from '../runtime/security-opts.js';
-import { commitRecord, createRecord, findRecord, noSuchContainer, removeRecord, type ContainerRecord } from '../state/containers.js';
+import { atUnfinishedExit, commitRecord, createRecord, findRecord, noSuchContainer, removeRecord, type ContainerRecord } from '../state/containers.js';
 import type { ContainerContext } from './context.js';
 import { buildHostnameFile, buildHostsFile, buildResolvConf, readHostHosts, readHostResolvConf } from './etc-files.js';
 import { configExtra, containerLayout, type ContainerConfigExtra, type EffectiveMount } from './layout.js';
 import { checkBindSource } from './start-mounts.js';
+import { volumeUsers } from './volume-users.js';
 
 export async function createContainer(ctx: ContainerContext, spec: ContainerSpec): Promise<string> {
   const image = await ctx.images.resolveImage(spec.image);
@@ -33,7 +34,7 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerSpec
   const record = await createRecord(ctx.root, { spec, extra: {} });
   const madeVolumes: string[] = [];
   try {
-    const { mounts, anonymousVolumes } = await resolveCreateMounts(ctx, spec, image, madeVolumes);
+    const { mounts, anonymousVolumes } = await resolveCreateMounts(ctx, record.config.id, spec, image, madeVolumes);
     const hostname = spec.hostname || (peer ? configExtra(peer.config.extra).hostname : spec.networkMode === 'host' ? osHostname() : record.config.id.slice(0, 12));
     const extra: ContainerConfigExtra = {
       imageId: image.id, imageConfig: image.config, hostname,
@@ -85,23 +86,31 @@ function networkPeer(ctx: ContainerContext, mode: string | undefined): Container
  * then `volumes_from`, then an anonymous volume for each image VOLUME that no
  * mount covers, as Docker does.
  */
-async function resolveCreateMounts(ctx: ContainerContext, spec: ContainerSpec, image: ResolvedImage, made: string[]) {
+async function resolveCreateMounts(ctx: ContainerContext, id: string, spec: ContainerSpec, image: ResolvedImage, made: string[]) {
   const mounts: EffectiveMount[] = [];
   const anonymousVolumes: string[] = [];
   const anonymous = async () => {
     const v = await ctx.volumes.create({ name: '' });
     made.push(v.name);
     anonymousVolumes.push(v.name);
+    // A second Ctrl-C exits before createContainer's undo runs: the exit hook that takes the record takes the volume too.
+    atUnfinishedExit(ctx.root, id, () => {
+      if (volumeUsers(ctx.root, v.name).length === 0) ctx.volumes.removeAtExit(v.name);
+    });
     return v.name;
   };
   for (const m of spec.mounts ?? []) {
     const target = posix.normalize(m.target);
     if (m.type === 'volume') {
       let source = m.source;
+      const existing = source ? await ctx.volumes.inspect(source) : undefined;
       if (!source) source = await anonymous();
-      else if (!(await ctx.volumes.inspect(source))) {
+      else if (!existing) {
         await ctx.volumes.create({ name: source, labels: m.volume?.labels });
         made.push(source);
+      } else if (m.inherited && ctx.volumes.isAnonymous(existing)) {
+        // Carried over from the container this one replaces: it is this one's now (not made: a failed create keeps it).
+        anonymousVolumes.push(source);
       }
       mounts.push({ ...m, target, source });
     } else if (m.type === 'bind') {

@@ -83,27 +83,44 @@ export async function createRecord(root: StateRoot, opts: CreateRecordOptions): 
     rmSync(root.container(id), { recursive: true, force: true });
     throw error;
   }
-  making.set(root.container(id), { root, id });
+  making.set(root.container(id), { root, id, atExit: [] });
   removeUnfinishedOnExit();
   return { dir: root.container(id), config, state };
 }
 
-/** Records this process is making: if it exits before they are complete (a second Ctrl-C), they go with it. */
-const making = new Map<string, { root: StateRoot; id: string }>();
+/**
+ * Records this process is making: if it exits before they are complete (a
+ * second Ctrl-C), they go with it, and so does what was made for them
+ * (`atExit`: synchronous, run once the record is gone).
+ */
+const making = new Map<string, { root: StateRoot; id: string; atExit: Array<() => void> }>();
 let exitHookInstalled = false;
 
 function removeUnfinishedOnExit(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const { root, id } of making.values()) {
+    for (const { root, id, atExit } of [...making.values()]) {
       try {
         removeRecord(root, id);
       } catch {
         // Something is mounted under it: the next command's repair marks it dead for `rm`.
+        continue;
+      }
+      for (const undo of atExit) {
+        try {
+          undo();
+        } catch {
+          // Left for `volume prune` and the like: the process is ending.
+        }
       }
     }
   });
+}
+
+/** `undo` runs if this process exits while the record is still being made (see `making`). */
+export function atUnfinishedExit(root: StateRoot, id: string, undo: () => void): void {
+  making.get(root.container(id))?.atExit.push(undo);
 }
 
 /** Claims `name` for `id`, or throws the conflict with the container that holds it. */

@@ -94,12 +94,26 @@ export class LocalVolumeStore implements VolumeService {
       if (isMounted(this.mountpoint(name))) {
         throw new TscError('VOLUME_BUSY', `remove ${name}: ${this.mountpoint(name)} is still mounted; unmount it (umount ${this.mountpoint(name)}) and try again`);
       }
-      const trash = join(this.root.tmp, `removed-volume-${name}-${process.pid}`);
-      renameSync(this.root.volume(name), trash);
-      rmSync(trash, { recursive: true, force: true });
+      this.discard(name);
     } finally {
       await lock.release();
     }
+  }
+
+  /**
+   * At process exit (nothing async, no lock): removes an anonymous volume this
+   * process made for a container it did not finish, that nothing else knows of.
+   */
+  removeAtExit(name: string): void {
+    const record = this.read(name);
+    if (record && ANONYMOUS_LABEL in record.labels && !isMountVolume(record.options)) this.discard(name);
+  }
+
+  /** Renamed out of volumes/ first: a half-deleted directory is never listed. */
+  private discard(name: string): void {
+    const trash = join(this.root.tmp, `removed-volume-${name}-${process.pid}`);
+    renameSync(this.root.volume(name), trash);
+    rmSync(trash, { recursive: true, force: true });
   }
 
   /** The host directory a container mounts for this volume; mounts it first for type/device volumes. */
