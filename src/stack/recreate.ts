@@ -27,9 +27,12 @@ export async function recreateContainer(engine: Engine, a: RecreateAction, hooks
   }
   let id: string;
   try {
-    const spec = a.inheritVolumes ? { ...a.spec, mounts: await withInheritedVolumes(engine, a.spec.mounts ?? [], a.old.id, a.spec.image) } : a.spec;
-    if (spec.mounts?.length === 0) delete spec.mounts;
-    id = await engine.containers.create({ ...spec, name: a.tempName });
+    const spec = { ...a.spec, name: a.tempName };
+    if (a.inheritVolumes) {
+      const mounts = await withInheritedVolumes(engine, a.spec.mounts ?? [], a.old.id, a.spec.image);
+      if (mounts.length > 0) spec.mounts = mounts;
+    }
+    id = await engine.containers.create(spec);
   } catch (error) {
     if (!(error instanceof TscError)) throw error;
     throw new TscError(error.code, `${a.old.name} was not recreated (the old container is kept): ${error.message}`);
@@ -39,7 +42,8 @@ export async function recreateContainer(engine: Engine, a: RecreateAction, hooks
     await hooks.stopOld(a.old.id);
     await engine.containers.remove(a.old.id, { force: true });
   } catch (error) {
-    await engine.containers.remove(id, { force: true }).catch(() => undefined);
+    // With the volumes it made; those it got from the old container stay (in use by it, or mounted by name on Docker).
+    await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
     throw error;
   }
   await engine.containers.rename(id, name);

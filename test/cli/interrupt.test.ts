@@ -26,9 +26,10 @@ let fixture: ProjectFixture | undefined;
 
 const service = (name: string, extra = '') => `  ${name}:\n    image: busybox\n    command: sleep 1000\n${extra}`;
 // db never becomes healthy: the web services wait for it, and the cancel finds them waiting.
+// Each web and side container has an anonymous volume: `down -v` leaves none behind.
 const GATED = `name: intr\nservices:\n${service('db', '    stop_signal: SIGKILL\n    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s }\n')}${
-  [1, 2, 3].map((n) => service(`web${n}`, '    stop_signal: SIGKILL\n    depends_on: { db: { condition: service_healthy } }\n')).join('')}${
-  [1, 2, 3, 4].map((n) => service(`side${n}`, '    stop_signal: SIGKILL\n')).join('')}`;
+  [1, 2, 3].map((n) => service(`web${n}`, '    stop_signal: SIGKILL\n    volumes: ["/data"]\n    depends_on: { db: { condition: service_healthy } }\n')).join('')}${
+  [1, 2, 3, 4].map((n) => service(`side${n}`, '    stop_signal: SIGKILL\n    volumes: ["/data"]\n')).join('')}`;
 // slow ignores SIGTERM (pid 1 without a handler): its stop takes its grace period.
 const SLOW_DOWN = `name: intr\nservices:\n${service('slow', '    stop_grace_period: 3s\n')}${[1, 2, 3].map((n) => service(`fast${n}`, '    stop_signal: SIGKILL\n')).join('')}`;
 
@@ -82,6 +83,7 @@ async function assertNothingLeft(): Promise<void> {
   assert.equal(await projectContainers(), []);
   assert.equal(listNames(openStateRoot(t!.root)), []);
   assert.is(await t!.engine.networks.inspect('intr_default'), undefined);
+  assert.equal((await t!.engine.volumes.list()).map((v) => v.name), [], 'no anonymous volume left');
 }
 
 s.before(async () => {
@@ -109,7 +111,7 @@ test('SIGINT during up -d: exit 130, every container complete, none started afte
   // The next up finishes what was left, without duplicates.
   ok('up', '-d', 'db', 'side1', 'side2', 'side3', 'side4');
   assert.equal((await projectContainers()).map((c) => c.name).sort(), ['intr-db-1', 'intr-side1-1', 'intr-side2-1', 'intr-side3-1', 'intr-side4-1', ...left.filter((c) => c.name.includes('-web')).map((c) => c.name)].sort());
-  ok('down', '-t', '0');
+  ok('down', '-v', '-t', '0');
   await assertNothingLeft();
 });
 
@@ -120,7 +122,7 @@ test('SIGTERM during up -d: exit 130 too (as Docker Compose), nothing half-made'
   assert.is(r.code, 130, r.stderr);
   assert.match(r.stderr, 'canceled (SIGTERM)');
   await assertAllComplete();
-  ok('down', '-t', '0');
+  ok('down', '-v', '-t', '0');
   await assertNothingLeft();
 });
 
@@ -133,7 +135,7 @@ test('SIGINT during down: the stop in flight finishes, the network removal never
   await assertAllComplete();
   for (const c of await projectContainers()) assert.ok(['running', 'exited'].includes(c.state.status), `${c.name} ${c.state.status}`);
   assert.ok(await t!.engine.networks.inspect('intr_default'), 'the network removal, not yet begun, did not begin');
-  ok('down', '-t', '0');
+  ok('down', '-v', '-t', '0');
   await assertNothingLeft();
 });
 
