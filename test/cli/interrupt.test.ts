@@ -45,9 +45,10 @@ async function projectContainers() {
 
 /**
  * Runs the CLI, sends `signal` once `ready()` holds (polled, no fixed sleep),
- * and resolves with its exit code and stderr.
+ * and resolves with its exit code and stderr. `twice`: sent again once the
+ * CLI said it is canceling (a second Ctrl-C).
  */
-async function interrupt(args: string[], signal: NodeJS.Signals, isReady: () => Promise<boolean>): Promise<{ code: number | null; stderr: string; sentAfter: boolean }> {
+async function interrupt(args: string[], signal: NodeJS.Signals, isReady: () => Promise<boolean>, twice = false): Promise<{ code: number | null; stderr: string; sentAfter: boolean }> {
   const child = spawn(process.execPath, [BIN, '--progress', 'plain', ...args], { cwd: dir, env: { ...process.env, TSCOMPOSE_ROOT: t!.root }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -62,6 +63,13 @@ async function interrupt(args: string[], signal: NodeJS.Signals, isReady: () => 
       break;
     }
     await new Promise((r) => setTimeout(r, 20));
+  }
+  while (twice && sentAfter && !done) {
+    if (stderr.includes('Canceling on')) {
+      child.kill(signal);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 5));
   }
   return { code: await exited, stderr, sentAfter };
 }
@@ -121,6 +129,17 @@ test('SIGTERM during up -d: exit 130 too (as Docker Compose), nothing half-made'
   assert.ok(r.sentAfter, r.stderr);
   assert.is(r.code, 130, r.stderr);
   assert.match(r.stderr, 'canceled (SIGTERM)');
+  await assertAllComplete();
+  ok('down', '-v', '-t', '0');
+  await assertNothingLeft();
+});
+
+test('a second SIGINT during up -d exits at once: no half-made container, and down -v leaves no volume', async () => {
+  writeFileSync(join(dir, 'compose.yaml'), GATED);
+  const r = await interrupt(['up', '-d'], 'SIGINT', async () => (await projectContainers()).length > 0, true);
+  assert.ok(r.sentAfter, r.stderr);
+  assert.is(r.code, 130, r.stderr);
+  assert.not.match(r.stderr, /internal error|\n\s+at /);
   await assertAllComplete();
   ok('down', '-v', '-t', '0');
   await assertNothingLeft();
