@@ -1,4 +1,4 @@
-// Child of anon-volumes-exit.test.ts: makes a complete container with an
+// Child of anon-volumes.test.ts: makes a complete container with an
 // anonymous volume, then starts making one that mounts that volume (as a
 // recreate carries it over) and two anonymous ones of its own, and exits at
 // once (process.exit(130), as a second Ctrl-C does) while the second is made.
