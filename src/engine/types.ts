@@ -12,11 +12,11 @@ export interface MountSpec {
   target: string;
   readOnly?: boolean;
   /**
-   * A volume mount whose source is the anonymous volume of the container this
-   * one replaces (a recreate carries it over, as Docker Compose does). The
-   * embedded engine counts it among the new container's anonymous volumes, so
-   * `rm -v` / `down -v` remove it with that container; Docker keeps a volume
-   * mounted by name on `rm -v`.
+   * A volume mount whose source is a volume of the container this one
+   * replaces (a recreate carries its anonymous volumes over, as Docker Compose
+   * does). When that volume is an anonymous one, the embedded engine counts it
+   * among the new container's, so `rm -v` / `down -v` remove it with that
+   * container; Docker keeps a volume mounted by name on `rm -v`.
    */
   inherited?: boolean;
   bind?: { propagation?: string; createHostPath?: boolean; selinux?: string };
