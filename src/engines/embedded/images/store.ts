@@ -31,6 +31,14 @@ export interface ImageStoreOptions {
   isInUse?: (imageId: string) => boolean | Promise<boolean>;
   /** Blobs and layers kept though no image uses them (the build cache's). */
   pinned?: () => { blobs: string[]; layers: string[] };
+  /** Pull and push: given by the engine (registry/ sits above images/ and imports it, never the other way). */
+  registry?: RegistryClient;
+}
+
+/** The registry client as the store calls it (registry/client.ts). */
+export interface RegistryClient {
+  pull(store: ImageStore, ref: string, opts: ImagePullOptions): Promise<ImagePullResult>;
+  push(store: ImageStore, ref: string, opts: ImagePushOptions): Promise<ImagePushResult>;
 }
 
 /** What the runtime needs to make a container's root filesystem. */
@@ -73,6 +81,7 @@ export class ImageStore implements ImageService {
   private readonly index: ImageIndexFile;
   private readonly isInUse: (imageId: string) => boolean | Promise<boolean>;
   private readonly pinned: () => { blobs: string[]; layers: string[] };
+  private readonly registry: RegistryClient | undefined;
   private ready: Promise<void> | undefined;
 
   constructor(opts: ImageStoreOptions) {
@@ -82,6 +91,7 @@ export class ImageStore implements ImageService {
     this.index = new ImageIndexFile(join(root, 'images'));
     this.isInUse = opts.isInUse ?? (() => false);
     this.pinned = opts.pinned ?? (() => ({ blobs: [], layers: [] }));
+    this.registry = opts.registry;
   }
 
   async inspect(ref: string): Promise<ImageDetails | undefined> {
@@ -304,13 +314,16 @@ export class ImageStore implements ImageService {
   }
 
   async pull(ref: string, opts: ImagePullOptions = {}): Promise<ImagePullResult> {
-    const { pullImage } = await import('../registry/pull.js');
-    return pullImage(this, ref, opts);
+    return this.registryClient('pull').pull(this, ref, opts);
   }
 
   async push(ref: string, opts: ImagePushOptions = {}): Promise<ImagePushResult> {
-    const { pushImage } = await import('../registry/push.js');
-    return pushImage(this, ref, opts);
+    return this.registryClient('push').push(this, ref, opts);
+  }
+
+  private registryClient(operation: string): RegistryClient {
+    if (!this.registry) throw new TscError('ENGINE_UNSUPPORTED', `this image store was opened without a registry client: cannot ${operation} images`);
+    return this.registry;
   }
 
   async lastPulled(ref: string): Promise<string | undefined> {
