@@ -50,6 +50,18 @@ export interface ResolvedImage {
   layerDirs: string[];
 }
 
+/** What `repairIndex` did. */
+export interface IndexRepair {
+  path: string;
+  /** Where the damaged index went. */
+  movedTo: string;
+  images: number;
+  /** Tags named again; undefined when the store kept no copy of its tags: they are lost. */
+  tagsRestored?: number;
+  /** Kept tags of images no longer in the store. */
+  tagsDropped?: number;
+}
+
 /** A layer blob already in the blob store, for `commitImage`. */
 export interface CommitLayer {
   blob: string;
@@ -376,11 +388,18 @@ export class ImageStore implements ImageService {
     return this.index.update(operation, () => fn());
   }
 
-  /** A damaged index.json quarantined and rebuilt from the blobs (`system doctor --repair`); undefined when it is sound. */
-  async repairIndex(): Promise<{ path: string; movedTo: string; images: number } | undefined> {
+  /** A damaged index.json quarantined and rebuilt from the blobs and the kept tags (`system doctor --repair`); undefined when it is sound. */
+  async repairIndex(): Promise<IndexRepair | undefined> {
     await this.init();
-    const done = await this.index.repair(() => rebuildIndex(this.blobs, this.layers));
-    return done && { path: this.index.file, ...done };
+    const tags = this.index.tags;
+    const done = await this.index.repair(() => rebuildIndex(this.blobs, this.layers, tags.kept() ? tags.read() : undefined));
+    return done && {
+      path: this.index.file,
+      movedTo: done.movedTo,
+      images: Object.keys(done.index.images).length,
+      tagsRestored: done.tagsRestored,
+      tagsDropped: done.tagsDropped,
+    };
   }
 
   /** Removes blobs and unpacked layers that no image (and no pin) uses. */
@@ -433,6 +452,8 @@ export class ImageStore implements ImageService {
       await mkdir(this.layers.root, { recursive: true, mode: 0o700 });
       await this.blobs.removeLeftovers(isPidAlive);
       await this.layers.removeLeftovers(isPidAlive);
+      // A store written before tags were kept apart: kept from now on (a damaged index waits for the repair).
+      if (!this.index.tags.kept()) await this.index.update('keep tags', () => undefined).catch(() => undefined);
     })();
     return this.ready;
   }
