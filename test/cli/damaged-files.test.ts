@@ -24,7 +24,47 @@ function deadPid(): number {
   return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
 }
 
-gate.test('a damaged image index: named with its fix; doctor --repair rebuilds it from the blobs; a missing layer blob is named too', async () => {
+gate.test('a damaged image index: doctor --repair rebuilds it from the blobs with its tags; a removed tag stays removed', async () => {
+  let t: TestEngine | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-damaged-files-'));
+  const env = { COMPOSE_PROJECT_NAME: `tscdmgt${process.pid}` };
+  const cli = (...args: string[]) => runCli(['--progress', 'quiet', ...args], { cwd: dir, env: { TSCOMPOSE_ROOT: t!.root, ...env } });
+  try {
+    t = await openTestEngine();
+    // A loopback registry nobody listens on: a pull, which must not happen, fails at once.
+    const tagged = '127.0.0.1:9/tscdmg/web:1';
+    const removed = '127.0.0.1:9/tscdmg/removed:1';
+    for (const ref of [tagged, removed]) assert.is(cli('image', 'tag', 'busybox', ref).code, 0);
+    assert.is(cli('image', 'rm', removed).code, 0);
+    const index = join(t.root, 'images', 'index.json');
+    writeFileSync(index, '{"refs": {"garbage');
+
+    const images = cli('image', 'ls');
+    assert.is(images.code, 1, images.stdout + images.stderr);
+    assert.ok(images.stderr.includes(`${index} is damaged (invalid JSON`), images.stderr);
+    assert.ok(images.stderr.includes('system doctor --repair'), images.stderr);
+
+    const repair = cli('system', 'doctor', '--repair');
+    assert.ok(repair.stdout.includes(`rebuilt ${index} from the image blobs: 1 image(s), restored 2 tag(s); the damaged file is at`), repair.stdout + repair.stderr);
+    const ls = cli('image', 'ls', '--format', 'json');
+    assert.is(ls.code, 0, ls.stderr);
+    const tags = ls.stdout.trim().split('\n').map((l) => JSON.parse(l) as { Repository: string; Tag: string }).map((r) => `${r.Repository}:${r.Tag}`);
+    assert.equal(tags.sort(), ['127.0.0.1:9/tscdmg/web:1', 'busybox:latest']);
+
+    writeFileSync(join(dir, 'compose.yaml'), COMPOSE.replace('image: busybox', `image: ${tagged}`));
+    const up = cli('up', '-d');
+    assert.is(up.code, 0, up.stdout + up.stderr);
+    const ps = cli('ps', '--format', '{{.Image}} {{.State}}');
+    assert.is(ps.stdout.trim(), `${tagged} running`, ps.stdout + ps.stderr);
+    assert.is(cli('down').code, 0);
+  } finally {
+    if (t) cli('down');
+    await closeTestEngine(t);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+gate.test('a damaged image index of a store that kept no copy of its tags: rebuilt untagged, saying so; a missing layer blob is named too', async () => {
   let t: TestEngine | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'tsc-damaged-files-'));
   try {
@@ -32,6 +72,8 @@ gate.test('a damaged image index: named with its fix; doctor --repair rebuilds i
     const cli = (...args: string[]) => runCli(['--progress', 'quiet', ...args], { cwd: dir, env: { TSCOMPOSE_ROOT: t!.root, COMPOSE_PROJECT_NAME: `tscdmgf${process.pid}` } });
     const image = (await t.engine.images.inspect('busybox'))!;
     const index = join(t.root, 'images', 'index.json');
+    // As a store written before tags were kept in images/tags/.
+    rmSync(join(t.root, 'images', 'tags'), { recursive: true });
     writeFileSync(index, readFileSync(index, 'utf8').slice(0, 30));
 
     const images = cli('image', 'ls');
@@ -41,7 +83,7 @@ gate.test('a damaged image index: named with its fix; doctor --repair rebuilds i
     assert.not.match(images.stderr, BLAME);
 
     const repair = cli('system', 'doctor', '--repair');
-    assert.ok(repair.stdout.includes(`rebuilt ${index} from the image blobs: 1 image(s), untagged`), repair.stdout + repair.stderr);
+    assert.ok(repair.stdout.includes(`rebuilt ${index} from the image blobs: 1 image(s), untagged: this store kept no copy of its tags, they are lost (tag the images again: \`image tag ID NAME\`)`), repair.stdout + repair.stderr);
     assert.is(readFileSync(join(t.root, 'quarantine', 'images', 'index.json'), 'utf8').length, 30);
     assert.is(cli('image', 'inspect', image.id).code, 0);
     assert.is(cli('image', 'tag', image.id, 'busybox:latest').code, 0);

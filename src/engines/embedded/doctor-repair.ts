@@ -17,7 +17,10 @@ export async function repairStateFiles(rootPath: string): Promise<string[]> {
   const lines: string[] = [];
   const index = await new ImageStore({ root: root.path }).repairIndex();
   if (index) {
-    lines.push(`rebuilt ${index.path} from the image blobs: ${index.images} image(s), untagged (tag them again: \`image tag ID NAME\`); the damaged file is at ${index.movedTo}`);
+    const tags = index.tagsRestored === undefined
+      ? 'untagged: this store kept no copy of its tags, they are lost (tag the images again: `image tag ID NAME`)'
+      : `restored ${index.tagsRestored} tag(s)${index.tagsDropped ? `; ${index.tagsDropped} tag(s) of images no longer in the store are gone` : ''}`;
+    lines.push(`rebuilt ${index.path} from the image blobs: ${index.images} image(s), ${tags}; the damaged file is at ${index.movedTo}`);
   }
   lines.push(...quarantineNetworkRecords(root));
   lines.push(...describe(await repairStateRoot(openContainerContext(root))));

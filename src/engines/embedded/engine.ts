@@ -11,6 +11,7 @@ import { isActive, monitorAlive, syncRecord } from './containers/sync.js';
 import { removeUnowned } from './containers/lost-monitor.js';
 import { volumeUsers } from './containers/volume-users.js';
 import { ImageStore } from './images/store.js';
+import { registryClient } from './registry/client.js';
 import { BuildCache, buildCacheDir } from './build/cache.js';
 import { stopAgent } from './agent/ensure.js';
 import { ensureDnsAgent } from './agent/dns-agent.js';
@@ -65,6 +66,7 @@ async function openEmbeddedEngine(opts: EmbeddedEngineOptions): Promise<Engine> 
     root: root.path,
     isInUse: (imageId) => listRecords(root, { includeCreating: true }).some((r) => configExtra(r.config.extra).imageId === imageId),
     pinned: () => new BuildCache(buildCacheDir(root.path), () => '').pinned(),
+    registry: registryClient,
   });
   const volumes = new LocalVolumeStore(root, {
     isInUse: (name) => volumeUsers(root, name),

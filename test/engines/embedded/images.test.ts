@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, linkSync, writeFileSync, chownSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, linkSync, writeFileSync, chownSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { suite } from '../../harness.js';
 import { ImageStore } from '../../../src/engines/embedded/images/store.js';
 import { goArch } from '../../../src/engines/embedded/images/oci.js';
+import { TagRecords } from '../../../src/engines/embedded/images/tag-records.js';
 import { buildBusyboxRootfsTar, importBusybox, writeTar } from '../../fixtures/images/busybox.js';
 import { missingForLayers, requiring } from '../../fixtures/images/requirements.js';
 
@@ -225,6 +226,36 @@ test('tag and remove behave like docker tag and docker rmi', async () => {
   assert.equal(await store.remove(id), [`Deleted: ${id}`]);
   assert.is(await store.inspect(id), undefined);
   assert.ok(existsSync(kept.layerDirs[0]!), 'a layer another image uses stays');
+});
+
+test('tags are kept apart from the index (a moved tag names its latest image, a removed one is gone) and a rebuild restores them', async () => {
+  const state = join(root, 'tags-state');
+  const first = new ImageStore({ root: state });
+  const a = await importBusybox(first, 'tsc/a:1');
+  const tree = join(work, 'tiny');
+  mkdirSync(tree);
+  writeFileSync(join(tree, 'f'), 'x');
+  const b = await first.importRootfs(tree, 'tsc/b:1');
+  await first.tag('tsc/a:1', 'tsc/moved:1');
+  await first.tag('tsc/b:1', 'tsc/moved:1');
+  await first.tag('tsc/a:1', 'tsc/gone:1');
+  await first.remove('tsc/gone:1');
+  const kept = () => new TagRecords(join(state, 'images')).read().map((r) => `${r.ref} ${r.id}`).sort();
+  const expected = [`docker.io/tsc/a:1 ${a}`, `docker.io/tsc/b:1 ${b}`, `docker.io/tsc/moved:1 ${b}`];
+  assert.equal(kept(), expected);
+
+  // A store written before tags were kept apart gets them on its first use.
+  rmSync(join(state, 'images', 'tags'), { recursive: true });
+  await new ImageStore({ root: state }).list();
+  assert.equal(kept(), expected);
+
+  writeFileSync(join(state, 'images', 'index.json'), '{"refs":');
+  const repaired = await new ImageStore({ root: state }).repairIndex();
+  assert.equal([repaired?.images, repaired?.tagsRestored, repaired?.tagsDropped], [2, 3, 0]);
+  const after = new ImageStore({ root: state });
+  assert.is((await after.inspect('tsc/moved:1'))?.id, b);
+  assert.is((await after.inspect('tsc/a:1'))?.id, a);
+  assert.is(await after.inspect('tsc/gone:1'), undefined);
 });
 
 test('a layer that does not match its config is refused, leaving nothing behind', async () => {

@@ -2,6 +2,7 @@
 // among them: what the layering test checks the engine's floors with.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 
 export interface ImportEdge {
   /** Both relative to the tree's root, with `/` and a `.ts` ending. */
@@ -11,9 +12,6 @@ export interface ImportEdge {
   typeOnly: boolean;
 }
 
-// `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')`.
-const IMPORT = /\b(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
-
 export function listSources(dir: string): string[] {
   return readdirSync(dir).sort().flatMap((name) => {
     const full = join(dir, name);
@@ -22,13 +20,25 @@ export function listSources(dir: string): string[] {
   });
 }
 
-/** The relative import specifiers of one file, `.js` endings as written. */
+/**
+ * The relative import specifiers of one file, `.js` endings as written, in
+ * source order: `import … from`, `export … from`, `import '…'`, `import('…')`
+ * and `import('…').T` in types. Read by the TypeScript parser, so that a word
+ * "import" in a comment or a string is not taken for one.
+ */
 export function parseImports(text: string): Array<{ spec: string; typeOnly: boolean }> {
   const out: Array<{ spec: string; typeOnly: boolean }> = [];
-  for (const m of text.matchAll(IMPORT)) {
-    const spec = m[3] ?? m[4]!;
-    if (spec.startsWith('.')) out.push({ spec, typeOnly: m[2] !== undefined });
-  }
+  const add = (spec: ts.Node | undefined, typeOnly: boolean) => {
+    if (spec && ts.isStringLiteralLike(spec) && spec.text.startsWith('.')) out.push({ spec: spec.text, typeOnly });
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node)) add(node.moduleSpecifier, node.importClause?.isTypeOnly ?? false);
+    else if (ts.isExportDeclaration(node)) add(node.moduleSpecifier, node.isTypeOnly);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node.arguments[0], false);
+    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node.argument.literal, true);
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile('file.ts', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS));
   return out;
 }
 

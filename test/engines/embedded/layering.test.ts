@@ -17,12 +17,10 @@ const inEngine = (path: string) => path.startsWith(ENGINE);
 const local = (path: string) => path.slice(ENGINE.length);
 
 /**
- * Folder tangles known and not yet undone, each as its sorted folders. images
- * ↔ registry: the image store's pull and push call the registry client, which
- * writes into the store and speaks the store's OCI types. The test fails when
- * one is undone, so that it leaves this list too.
+ * Folder tangles known and not yet undone, each as its sorted folders. The
+ * test fails when one is undone, so that it leaves this list too.
  */
-const KNOWN_TANGLES = [['images', 'registry']];
+const KNOWN_TANGLES: string[][] = [];
 
 const s = suite('engine layering');
 
@@ -42,6 +40,22 @@ s('the import parser finds static, re-export, side-effect and dynamic imports, a
     { spec: './c.js', typeOnly: false },
     { spec: './d.js', typeOnly: false },
     { spec: '../e.js', typeOnly: false },
+  ]);
+});
+
+s('the import parser is not fooled by the word import in comments, strings and templates', () => {
+  const text = [
+    '// we import nothing here, but the sentence goes on',
+    "// and names a place from './commented.js';",
+    '/* import { x } */ export const y = 1;',
+    "const msg = 'cannot import from \\'./quoted.js\\'';",
+    'const t = `import { z } from "./template.js"`;',
+    "type Store = import('./store.js').Store;",
+    "import { real } from './real.js';",
+  ].join('\n');
+  assert.equal(parseImports(text), [
+    { spec: './store.js', typeOnly: true },
+    { spec: './real.js', typeOnly: false },
   ]);
 });
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { ImageStore } from '../../../src/engines/embedded/images/store.js';
+import { registryClient } from '../../../src/engines/embedded/registry/client.js';
 import { goArch } from '../../../src/engines/embedded/images/oci.js';
 import { TscError } from '../../../src/util/errors.js';
 import { importBusybox } from '../../fixtures/images/busybox.js';
@@ -24,7 +25,7 @@ let seed: ImageStore;
 function freshStore(): ImageStore {
   const root = mkdtempSync(join(tmpdir(), 'tsc-regstore-'));
   roots.push(root);
-  return new ImageStore({ root });
+  return new ImageStore({ root, registry: registryClient });
 }
 
 async function failure(promise: Promise<unknown>): Promise<TscError> {
@@ -234,7 +235,7 @@ test('disk full: a clear error, nothing half-stored, the store still usable', as
   const root = mkdtempSync(join(tmpdir(), 'tsc-regfull-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=5m', 'tsc-regfull', root]);
   try {
-    const store = new ImageStore({ root });
+    const store = new ImageStore({ root, registry: registryClient });
     await importBusybox(store, 'busybox:latest');
     const error = await failure(store.pull(ref));
     assert.is(error.code, 'DISK_FULL');

@@ -61,7 +61,7 @@ s('launchConmon: a report already in the pipe wins over a timer the busy event l
     const fake = join(dir, 'conmon');
     writeFileSync(fake, `#!/bin/sh\nprintf '{"data": 4242}\\n' >&3\ntouch ${join(dir, 'reported')}\n`);
     chmodSync(fake, 0o755);
-    const launched = launchConmon(fake, ['--conmon-pidfile', join(dir, 'conmon.pid')], { cwd: dir, timeoutMs: 20 });
+    const launched = launchConmon(fake, ['--conmon-pidfile', join(dir, 'conmon.pid')], { timeoutMs: 20 });
     // The event loop blocked (as by a hundred synchronous spawns) past the timeout, until the report is in the pipe.
     const deadline = Date.now() + 30_000;
     while (!existsSync(join(dir, 'reported')) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sweepDeadLocks } from '../../../src/engines/embedded/state/lock.js';
+import { acquireLock, sweepDeadLocks } from '../../../src/engines/embedded/state/lock.js';
+import { TscError } from '../../../src/util/errors.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const lockModule = fileURLToPath(new URL('../../../src/engines/embedded/state/lock.ts', import.meta.url));
@@ -96,6 +97,25 @@ s('sweepDeadLocks removes dead holders\' locks and leftover takeover markers, ne
   const removed = sweepDeadLocks(locks).sort();
   assert.equal(removed, [join(locks, '.project-c.lock.rm.0123abcd.0'), dead].sort());
   assert.ok(existsSync(live));
+});
+
+s('a dead holder\'s lock whose takeover a live process never finishes: the waiter gives up at its deadline', async (ctx) => {
+  const lockPath = join(ctx.dir, 'stuck.lock');
+  const holder = deadHolder();
+  writeFileSync(lockPath, holder);
+  // A takeover marker of a live process (this one) that never removes it.
+  const token = (JSON.parse(holder) as { token: string }).token;
+  const marker = join(ctx.dir, `.stuck.lock.rm.${token}.0`);
+  writeFileSync(marker, JSON.stringify({ pid: process.pid }));
+  try {
+    const guard = sleep(60_000).then(() => 'still waiting after 60 s');
+    const outcome: unknown = await Promise.race([acquireLock(lockPath, { command: 'waiter' }, { timeoutMs: 300, pollMs: 10 }).then(() => 'acquired', (e: unknown) => e), guard]);
+    assert.instance(outcome, TscError, String(outcome));
+    assert.is((outcome as TscError).code, 'LOCK_TIMEOUT');
+    assert.match((outcome as TscError).message, /which is gone, and it could not be taken over/);
+  } finally {
+    rmSync(marker, { force: true });
+  }
 });
 
 

@@ -3,9 +3,9 @@
 // reverse, plus the control socket. It keeps nothing that the state root
 // does not have, so it can be killed at any time and started again.
 import type { Server } from 'node:net';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { startControlServer, type ControlReply, type ControlRequest } from './control.js';
-import { agentPaths, type AgentPaths } from './paths.js';
+import { agentPaths, makeAgentDir, type AgentPaths } from './paths.js';
 import { liveAgent, removeOwnPid, writeOwnPid } from './pidfile.js';
 
 export interface AgentService {
@@ -41,7 +41,7 @@ export class Agent {
 
   /** Takes the pidfile (unless another agent is alive), starts the services, then answers on the socket. */
   async start(): Promise<AgentStartResult> {
-    mkdirSync(this.paths.dir, { recursive: true, mode: 0o700 });
+    makeAgentDir(this.paths);
     const other = liveAgent(this.paths.pidFile);
     if (other && other.pid !== process.pid) return { started: false, otherPid: other.pid };
     writeOwnPid(this.paths.pidFile);

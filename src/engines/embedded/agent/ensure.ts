@@ -2,14 +2,14 @@
 // command calls), and stops it. Two commands racing start one agent: the
 // check-and-spawn runs under a lock file.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TscError } from '../../../util/errors.js';
 import { acquireLock } from '../state/lock.js';
 import { isAlive } from '../state/process-ref.js';
 import { sendControl } from './control.js';
 import { agentCommand } from './entry.js';
-import { agentPaths, type AgentPaths } from './paths.js';
+import { agentPaths, makeAgentDir, type AgentPaths } from './paths.js';
 import { liveAgent, readAgentPid, type AgentPidRecord } from './pidfile.js';
 
 export interface EnsureAgentOptions {
@@ -33,7 +33,7 @@ const LOG_ROTATE_BYTES = 1 << 20;
 
 export async function ensureAgent(root: string, opts: EnsureAgentOptions = {}): Promise<EnsureAgentResult> {
   const paths = agentPaths(root);
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  makeAgentDir(paths);
   const running = await answering(paths);
   if (running) return { pid: running.pid, started: false };
 

@@ -1,5 +1,7 @@
 // Where the agent of a state root keeps its pidfile, socket, lock and log.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { TscError } from '../../../util/errors.js';
 
 export interface AgentPaths {
   dir: string;
@@ -18,4 +20,20 @@ export function agentPaths(root: string): AgentPaths {
     lock: join(dir, 'agent.lock'),
     log: join(dir, 'agent.log'),
   };
+}
+
+/**
+ * Makes the agent's directory in an existing state root. A root that is gone
+ * (removed while containers exited) is not made again: an agent there would
+ * serve nothing, and would keep the root from being gone.
+ */
+export function makeAgentDir(paths: AgentPaths): void {
+  try {
+    mkdirSync(paths.dir, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code === 'ENOENT') throw new TscError('STATE_ROOT_GONE', `the state root ${join(paths.dir, '..')} is gone: no agent is started for it`);
+    throw error;
+  }
 }

@@ -5,6 +5,7 @@ import { writeJsonAtomic } from '../../../util/atomic-file.js';
 import { isJsonObject, quarantine, readStateJson } from '../state/damaged-file.js';
 import { TscError } from '../../../util/errors.js';
 import { acquireLock } from '../state/lock.js';
+import { TagRecords } from './tag-records.js';
 
 export interface LayerRecord {
   /** `sha256:` digest of the uncompressed tar (the config's diff_ids entry). */
@@ -39,8 +40,7 @@ export interface IndexFile {
   pulled?: Record<string, string>;
 }
 
-export const INDEX_FIX = 'run `tscompose system doctor --repair` to rebuild it from the image blobs (then tag the images again: `image tag ID NAME`)';
-
+export const INDEX_FIX = 'run `tscompose system doctor --repair` to rebuild it from the image blobs and the tags kept in images/tags/';
 
 function isIndex(v: unknown): boolean {
   return isJsonObject(v) && isJsonObject(v.refs) && isJsonObject(v.images) && Object.values(v.images).every((i) => isJsonObject(i) && typeof i.id === 'string' && Array.isArray(i.layers));
@@ -48,12 +48,15 @@ function isIndex(v: unknown): boolean {
 
 export class ImageIndexFile {
   readonly file: string;
+  /** The second copy of `refs`, for a rebuild. */
+  readonly tags: TagRecords;
   private readonly lockFile: string;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(imagesDir: string) {
     this.file = join(imagesDir, 'index.json');
     this.lockFile = join(imagesDir, 'store.lock');
+    this.tags = new TagRecords(imagesDir);
   }
 
   read(): IndexFile {
@@ -62,9 +65,9 @@ export class ImageIndexFile {
 
   /**
    * A damaged index moved to the quarantine and replaced by `rebuild()`'s
-   * (under the store lock); undefined when the index is sound.
+   * (under the store lock, the tag records made to match it); undefined when the index is sound.
    */
-  async repair(rebuild: () => Promise<IndexFile>): Promise<{ movedTo: string; images: number } | undefined> {
+  async repair<R extends { index: IndexFile }>(rebuild: () => Promise<R>): Promise<(R & { movedTo: string }) | undefined> {
     const lock = await acquireLock(this.lockFile, { command: 'repair the image index' }, { timeoutMs: 30 * 60_000 });
     try {
       try {
@@ -73,10 +76,12 @@ export class ImageIndexFile {
       } catch (error) {
         if (!(error instanceof TscError && error.code === 'STATE_DAMAGED')) throw error;
       }
-      const index = await rebuild();
+      const rebuilt = await rebuild();
       const movedTo = quarantine(dirname(dirname(this.file)), this.file);
-      writeJsonAtomic(this.file, index);
-      return { movedTo, images: Object.keys(index.images).length };
+      const recorded = this.tags.kept() ? Object.fromEntries(this.tags.read().map((r) => [r.ref, r.id])) : {};
+      this.keepTags(recorded, rebuilt.index.refs);
+      writeJsonAtomic(this.file, rebuilt.index);
+      return { ...rebuilt, movedTo };
     } finally {
       await lock.release();
     }
@@ -93,8 +98,11 @@ export class ImageIndexFile {
       try {
         const index = this.read();
         const before = JSON.stringify(index);
+        const refs = { ...index.refs };
         const result = await fn(index);
-        if (JSON.stringify(index) !== before) writeJsonAtomic(this.file, index);
+        const changed = JSON.stringify(index) !== before;
+        if (changed || !this.tags.kept()) this.keepTags(refs, index.refs);
+        if (changed) writeJsonAtomic(this.file, index);
         return result;
       } finally {
         await lock.release();
@@ -103,5 +111,11 @@ export class ImageIndexFile {
     const job = this.queue.then(run, run);
     this.queue = job.catch(() => undefined);
     return job;
+  }
+
+  /** The tag records made to say `after` (written before the index: see tag-records.ts). */
+  private keepTags(before: Record<string, string>, after: Record<string, string>): void {
+    if (!this.tags.kept()) this.tags.seed(after);
+    else this.tags.update(before, after);
   }
 }

@@ -1,17 +1,27 @@
 // A damaged images/index.json rebuilt from the blob store: every manifest blob
-// whose config and layer blobs are all there is an image again. Which names
-// pointed at which image was only in the index: those are gone (the images
-// show as <none>, to tag again).
+// whose config and layer blobs are all there is an image again, and every tag
+// kept in images/tags/ whose image is there names it again. A store written
+// before tags were kept there has lost its tags (the images show as <none>).
 import { readFile } from 'node:fs/promises';
 import type { BlobStore } from './blob-store.js';
 import type { ImageRecord, IndexFile } from './index-file.js';
+import type { TagRecord } from './tag-records.js';
 import type { LayerStore } from '../snapshots/layers.js';
 import { MANIFEST_MEDIA_TYPES, type ImageConfig, type Manifest } from './oci.js';
 
 /** Blobs above this size are layers, not manifests: not read. */
 const MAX_MANIFEST = 4 * 1024 * 1024;
 
-export async function rebuildIndex(blobs: BlobStore, layers: LayerStore): Promise<IndexFile> {
+export interface RebuiltIndex {
+  index: IndexFile;
+  /** Tags named again; undefined when the store kept no tag records (they are lost). */
+  tagsRestored?: number;
+  /** Kept tags whose image is not in the blob store any more. */
+  tagsDropped?: number;
+}
+
+/** `tags`: the kept tag records, undefined when the store has none. */
+export async function rebuildIndex(blobs: BlobStore, layers: LayerStore, tags: TagRecord[] | undefined): Promise<RebuiltIndex> {
   const index: IndexFile = { version: 1, refs: {}, images: {} };
   const present = new Set(await blobs.list());
   for (const digest of present) {
@@ -34,7 +44,10 @@ export async function rebuildIndex(blobs: BlobStore, layers: LayerStore): Promis
     // Two manifests of one config (pulled and re-pushed): either serves.
     index.images[image.id] ??= image;
   }
-  return index;
+  if (!tags) return { index };
+  const found = tags.filter((t) => index.images[t.id]);
+  for (const t of found) index.refs[t.ref] = t.id;
+  return { index, tagsRestored: found.length, tagsDropped: tags.length - found.length };
 }
 
 function parse<T>(bytes: Buffer): T | undefined {

@@ -31,6 +31,14 @@ export interface ImageStoreOptions {
   isInUse?: (imageId: string) => boolean | Promise<boolean>;
   /** Blobs and layers kept though no image uses them (the build cache's). */
   pinned?: () => { blobs: string[]; layers: string[] };
+  /** Pull and push: given by the engine (registry/ sits above images/ and imports it, never the other way). */
+  registry?: RegistryClient;
+}
+
+/** The registry client as the store calls it (registry/client.ts). */
+export interface RegistryClient {
+  pull(store: ImageStore, ref: string, opts: ImagePullOptions): Promise<ImagePullResult>;
+  push(store: ImageStore, ref: string, opts: ImagePushOptions): Promise<ImagePushResult>;
 }
 
 /** What the runtime needs to make a container's root filesystem. */
@@ -40,6 +48,18 @@ export interface ResolvedImage {
   config: ImageDetails['config'];
   /** Unpacked layer directories, lowest first (overlayfs' lowerdir lists them the other way round). */
   layerDirs: string[];
+}
+
+/** What `repairIndex` did. */
+export interface IndexRepair {
+  path: string;
+  /** Where the damaged index went. */
+  movedTo: string;
+  images: number;
+  /** Tags named again; undefined when the store kept no copy of its tags: they are lost. */
+  tagsRestored?: number;
+  /** Kept tags of images no longer in the store. */
+  tagsDropped?: number;
 }
 
 /** A layer blob already in the blob store, for `commitImage`. */
@@ -73,6 +93,7 @@ export class ImageStore implements ImageService {
   private readonly index: ImageIndexFile;
   private readonly isInUse: (imageId: string) => boolean | Promise<boolean>;
   private readonly pinned: () => { blobs: string[]; layers: string[] };
+  private readonly registry: RegistryClient | undefined;
   private ready: Promise<void> | undefined;
 
   constructor(opts: ImageStoreOptions) {
@@ -82,6 +103,7 @@ export class ImageStore implements ImageService {
     this.index = new ImageIndexFile(join(root, 'images'));
     this.isInUse = opts.isInUse ?? (() => false);
     this.pinned = opts.pinned ?? (() => ({ blobs: [], layers: [] }));
+    this.registry = opts.registry;
   }
 
   async inspect(ref: string): Promise<ImageDetails | undefined> {
@@ -304,13 +326,16 @@ export class ImageStore implements ImageService {
   }
 
   async pull(ref: string, opts: ImagePullOptions = {}): Promise<ImagePullResult> {
-    const { pullImage } = await import('../registry/pull.js');
-    return pullImage(this, ref, opts);
+    return this.registryClient('pull').pull(this, ref, opts);
   }
 
   async push(ref: string, opts: ImagePushOptions = {}): Promise<ImagePushResult> {
-    const { pushImage } = await import('../registry/push.js');
-    return pushImage(this, ref, opts);
+    return this.registryClient('push').push(this, ref, opts);
+  }
+
+  private registryClient(operation: string): RegistryClient {
+    if (!this.registry) throw new TscError('ENGINE_UNSUPPORTED', `this image store was opened without a registry client: cannot ${operation} images`);
+    return this.registry;
   }
 
   async lastPulled(ref: string): Promise<string | undefined> {
@@ -363,11 +388,18 @@ export class ImageStore implements ImageService {
     return this.index.update(operation, () => fn());
   }
 
-  /** A damaged index.json quarantined and rebuilt from the blobs (`system doctor --repair`); undefined when it is sound. */
-  async repairIndex(): Promise<{ path: string; movedTo: string; images: number } | undefined> {
+  /** A damaged index.json quarantined and rebuilt from the blobs and the kept tags (`system doctor --repair`); undefined when it is sound. */
+  async repairIndex(): Promise<IndexRepair | undefined> {
     await this.init();
-    const done = await this.index.repair(() => rebuildIndex(this.blobs, this.layers));
-    return done && { path: this.index.file, ...done };
+    const tags = this.index.tags;
+    const done = await this.index.repair(() => rebuildIndex(this.blobs, this.layers, tags.kept() ? tags.read() : undefined));
+    return done && {
+      path: this.index.file,
+      movedTo: done.movedTo,
+      images: Object.keys(done.index.images).length,
+      tagsRestored: done.tagsRestored,
+      tagsDropped: done.tagsDropped,
+    };
   }
 
   /** Removes blobs and unpacked layers that no image (and no pin) uses. */
@@ -420,6 +452,8 @@ export class ImageStore implements ImageService {
       await mkdir(this.layers.root, { recursive: true, mode: 0o700 });
       await this.blobs.removeLeftovers(isPidAlive);
       await this.layers.removeLeftovers(isPidAlive);
+      // A store written before tags were kept apart: kept from now on (a damaged index waits for the repair).
+      if (!this.index.tags.kept()) await this.index.update('keep tags', () => undefined).catch(() => undefined);
     })();
     return this.ready;
   }

@@ -83,11 +83,14 @@ export interface SyncMessage {
  * Launches conmon and resolves with the container's pid once the runtime has
  * created it (the container is then in state `created`; `runtime start` runs it).
  */
-export function launchConmon(conmonPath: string, args: string[], opts: { cwd: string; timeoutMs?: number; beforeStart?: (pid: number) => void }): Promise<number> {
+export function launchConmon(conmonPath: string, args: string[], opts: { timeoutMs?: number; beforeStart?: (pid: number) => void } = {}): Promise<number> {
   const argv = [conmonPath, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(conmonPath, args, {
-      cwd: opts.cwd,
+      // Every path conmon is given is absolute. Its exit command inherits this cwd: one under the
+      // state root vanishes with it, and a node started there from the sources (tsx's module
+      // hooks) hung in a futex when its hooks thread could not start without a cwd.
+      cwd: '/',
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },

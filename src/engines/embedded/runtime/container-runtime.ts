@@ -99,7 +99,7 @@ export class ContainerRuntime {
       socketDir: p.socketDir, tty: spec.process.terminal, stdin: io.stdin && !spec.process.terminal, leaveStdinOpen: io.leaveStdinOpen, exitCommand: this.opts.exitCommand, logSizeMax: this.opts.logSizeMax,
     });
     // Where the move fails (no writable cgroupfs), conmon stays in our cgroups, as before; `system doctor` says so.
-    const pid = await launchConmon(conmon, args, { cwd: bundleDir, beforeStart: (conmonPid) => void moveToConmonCgroup(conmonPid) });
+    const pid = await launchConmon(conmon, args, { beforeStart: (conmonPid) => void moveToConmonCgroup(conmonPid) });
     const conmonPid = Number(readFileSync(p.conmonPidFile, 'utf8').trim());
     const ref: ProcessRef = { pid: conmonPid, startTicks: readStartTicks(conmonPid), bootId: currentBootId() };
     writeJsonAtomic(p.conmonRecord, ref);
@@ -124,7 +124,7 @@ export class ContainerRuntime {
       bundleDir: dir, pidFile: join(dir, 'pid'), conmonPidFile: join(dir, 'conmon.pid'), exitDir: dir, logPath: '/dev/null',
       socketDir: dir, tty: true, exec: { sessionId, processSpec: processFile },
     });
-    await launchConmon(conmon, args, { cwd: dir });
+    await launchConmon(conmon, args);
   }
 
   async start(): Promise<void> {

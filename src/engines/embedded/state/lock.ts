@@ -87,7 +87,12 @@ export async function acquireLock(path: string, what: { command: string; project
     if (!current.holder || !isAlive(current.holder)) {
       const judged = current.holder || Date.now() - current.mtimeMs > 5_000;
       // Lock files appear whole (link): an unreadable one is damaged, but give it a moment.
-      if (!judged || removeStale(path, current) === 'busy') await sleep(Math.min(pollMs, 20));
+      if (judged && removeStale(path, current) !== 'busy') continue;
+      // Bounded too: a takeover that another live process never finishes must not be waited for forever.
+      if (Date.now() >= deadline) {
+        throw new TscError('LOCK_TIMEOUT', `${path} is held by ${current.holder ? `pid ${current.holder.pid}, which is gone` : 'nobody (the lock file is unreadable)'}, and it could not be taken over within ${Math.round(timeoutMs / 1000)}s: run \`tscompose system doctor --repair\``);
+      }
+      await sleep(Math.min(pollMs, 20));
       continue;
     }
     if (current.holder.token !== toldAbout) {

@@ -80,6 +80,22 @@ function ensureDir(full: string, mode: number, root: string): void {
 }
 
 /**
+ * The paths of a state root that exists, without making anything;
+ * undefined when it is gone (removed while its containers exited: the exit
+ * hook then has nothing to do, and must not make it again).
+ */
+export function existingStateRoot(path: string): StateRoot | undefined {
+  const root = resolve(path);
+  try {
+    checkOwnDir(join(root, 'containers'), LAYOUT.containers, root);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  return paths(root);
+}
+
+/**
  * An existing directory of the state root: ours (owned by this user, a real
  * directory, writable by nobody else) or refused; modes looser than the
  * layout's (a root made by an older version) are tightened.
