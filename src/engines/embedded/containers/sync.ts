@@ -4,6 +4,7 @@
 // is watching when a container exits on its own, so whoever looks next does this.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unmount } from '../snapshots/mount.js';
+import { unmountBatched } from '../snapshots/unmount-batch.js';
 import { readRecord, updateState, type ContainerRecord } from '../state/containers.js';
 import { isAlive } from '../state/process-ref.js';
 import { runtimeOf, withContainerLock, type ContainerContext } from './context.js';
@@ -91,7 +92,7 @@ export async function releaseMounts(ctx: ContainerContext, record: ContainerReco
   const rootfs = containerLayout(record.dir).rootfs;
   const steps = new StepErrors();
   await steps.run(() => teardownNetwork(ctx, record));
-  await steps.run(() => unmount(rootfs).catch(() => unmount(rootfs, { lazy: true })));
+  await steps.run(() => unmountBatched(rootfs).catch(() => unmount(rootfs, { lazy: true })));
   await steps.run(() => unmountVolumes(ctx, stateExtra(record.state.extra).mountedVolumes ?? []));
   steps.throwFirst();
 }

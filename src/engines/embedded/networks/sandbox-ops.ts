@@ -5,7 +5,7 @@ import { TscError } from '../../../util/errors.js';
 import type { NetContext } from './context.js';
 import { allocateAddress } from './ipam.js';
 import { checkMac, macFromIp, mustParseIp } from './ipv4.js';
-import { ipBatch } from './commands.js';
+import { ipBatched } from './ip-batcher.js';
 import { createNetns, createVeth, deleteLink, deleteNetns, setDefaultRoute, type VethOptions } from './links.js';
 import { checkIfname, netnsName, netnsPath, vethHostName } from './names.js';
 import type { Attachment, SandboxRecord } from './records.js';
@@ -173,8 +173,8 @@ export async function destroySandboxLocked(ctx: NetContext, containerId: string)
   const sandbox = ctx.records.sandbox(containerId);
   if (!sandbox) return;
   const links = Object.values(sandbox.attachments).map((a) => a.hostIf);
-  // Everything in one process; when something is gone already, step by step (a gone thing is done).
-  const batched = await ipBatch([...links.map((l) => ['link', 'del', 'dev', l]), ['netns', 'del', sandbox.netns]]).then(() => true, () => false);
+  // In one process with other containers' teardowns; when something is gone already, step by step (a gone thing is done).
+  const batched = await ipBatched([...links.map((l) => ['link', 'del', 'dev', l]), ['netns', 'del', sandbox.netns]]).then(() => true, () => false);
   if (!batched) {
     const steps = new StepErrors();
     for (const l of links) await steps.run(() => deleteLink(l));
