@@ -91,9 +91,12 @@ export async function finalizeRun(ctx: ContainerContext, record: ContainerRecord
 export async function releaseMounts(ctx: ContainerContext, record: ContainerRecord): Promise<void> {
   const rootfs = containerLayout(record.dir).rootfs;
   const steps = new StepErrors();
-  await steps.run(() => teardownNetwork(ctx, record));
-  await steps.run(() => unmountBatched(rootfs).catch(() => unmount(rootfs, { lazy: true })));
-  await steps.run(() => unmountVolumes(ctx, stateExtra(record.state.extra).mountedVolumes ?? []));
+  // Independent of each other: each waits for its batch (with other containers') at the same time.
+  await Promise.all([
+    steps.run(() => teardownNetwork(ctx, record)),
+    steps.run(() => unmountBatched(rootfs).catch(() => unmount(rootfs, { lazy: true }))),
+    steps.run(() => unmountVolumes(ctx, stateExtra(record.state.extra).mountedVolumes ?? [])),
+  ]);
   steps.throwFirst();
 }
 
