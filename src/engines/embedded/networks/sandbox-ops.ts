@@ -190,7 +190,7 @@ export async function destroySandboxLocked(ctx: NetContext, containerId: string)
 }
 
 /** How long the kernel gets to dismantle a deleted namespace before its veths are deleted one by one. */
-const VETH_GONE_MS = 5_000;
+const VETH_GONE_MS = 2_000;
 
 /** The host links of `names` still there once they are all gone or `ms` have passed. */
 async function linksLeftAfter(names: string[], ms: number): Promise<string[]> {
