@@ -7,7 +7,7 @@ import { delimiter, join } from 'node:path';
 import { TscError } from '../../../util/errors.js';
 import { execFile, ProcessError, type ExecOptions } from '../../../util/exec.js';
 import { readJson } from '../../../util/atomic-file.js';
-import { readStartTicks } from '../state/process-ref.js';
+import { isAlive } from '../state/process-ref.js';
 import { cgroupsPathFor, isFrozen } from './cgroups.js';
 
 export type RuntimeName = 'runc' | 'crun';
@@ -161,7 +161,8 @@ class CliRuntime implements OciRuntime {
     }
     const pid = state?.init_process_pid;
     if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return false;
-    if (typeof state?.init_process_start !== 'number' || readStartTicks(pid) !== state.init_process_start) return false;
+    // A zombie init is a stopped container to runc: it says so.
+    if (typeof state?.init_process_start !== 'number' || !isAlive({ pid, startTicks: state.init_process_start })) return false;
     try {
       process.kill(pid, sig);
       return true;
