@@ -6,7 +6,8 @@
 # on a private dockerd (bench/private-dockerd.mts: own data/exec root, socket,
 # containerd and network namespace), with dockerd+containerd and the
 # containerd-shims as the memory to compare, and tscompose/docker ratios.
-# Usage: bench/scale.sh [N...]   (root; `npm run build` first; SCALE_DOCKER=0 skips docker)
+# Usage: bench/scale.sh [N...]   (root; `npm run build` first; SCALE_DOCKER=0 skips docker;
+# SCALE_SPAWNS=1 runs tscompose's down under bench/trace-spawns.mjs and prints its child processes per service)
 set -euo pipefail
 SIZES=("$@")
 [ $# -eq 0 ] && SIZES=(100 300)
@@ -21,6 +22,7 @@ DC="" DOCKERD_PID="" DOCKER_INFO="$WORK/dockerd.json"
 # The agent of this run's own state root (by its command line).
 agent_pids() { local f; for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' < "$f"; } 2>/dev/null | grep -q -- "agent/main.* --root $TSCOMPOSE_ROOT" && basename "$(dirname "$f")"; done; return 0; }
 T() { (cd "$WORK/project" && node "$BIN" --progress quiet -p "$PROJECT" "$@"); }
+TD() { (cd "$WORK/project" && node ${SCALE_SPAWNS:+--import "$REPO/bench/trace-spawns.mjs"} "$BIN" --progress quiet -p "$PROJECT" "$@"); }
 # docker-compose v1's 60 s HTTP read timeout failed `up -d` of 100 services on a loaded 2-core box; tscompose has none.
 D() { (cd "$WORK/project" && DOCKER_HOST="$DOCKER_HOST_PRIVATE" COMPOSE_HTTP_TIMEOUT=600 $DC -p "$PROJECT" "$@"); }
 cleanup() {
@@ -76,8 +78,12 @@ for n in "${SIZES[@]}"; do
   t_daemon=$(rss_kb $(agent_pids))
   conmons=($(pids_with conmon "$TSCOMPOSE_ROOT"))
   t_mon=$(rss_kb "${conmons[@]}")
-  t_down=$(secs T down -t 0)
+  t_down=$(secs TD down -t 0)
   printf '%-8s %-30s %8ss %8ss %8ss %12s %10s %8s\n' "$n" "tscompose (agent)" "$t_up" "$t_noop" "$t_down" "$(mb "$t_daemon")" "${#conmons[@]} conmon" "$(per "$t_mon" "${#conmons[@]}")"
+  if [ -n "${SCALE_SPAWNS:-}" ]; then
+    spawns=$(sed -n 's/^\[spawns\] \([0-9]*\) children.*/\1/p' "$WORK/err")
+    printf '%-8s %-30s %s\n' "$n" "  down: child processes" "${spawns:-?} ($(awk -v a="${spawns:-0}" -v n="$n" 'BEGIN { printf "%.2f", a / n }') per service)"
+  fi
   if [ -n "$DC" ]; then
     # dockerd under load fails now and then ("network … has active endpoints"): the row says so and the run goes on.
     d_up=$(secs D up -d || echo failed)

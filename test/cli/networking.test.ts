@@ -5,7 +5,7 @@
 // (network-peers.ts, in a child process).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { ourFirewallLines } from '../../src/engines/embedded/networks/firewall.j
 import { openStateRoot } from '../../src/engines/embedded/state/root.js';
 import { createEmbeddedEngine } from '../../src/engines/embedded/engine.js';
 import { mountsUnder, unmount } from '../../src/engines/embedded/snapshots/mount.js';
+import { cgroupDirs, cgroupsPathFor } from '../../src/engines/embedded/runtime/cgroups.js';
 import { buildBusyboxRootfsTar } from '../fixtures/images/busybox.js';
 import { missingForEngine } from '../engines/embedded/engine-helpers.js';
 import { missingForNetwork } from '../engines/embedded/network-helpers.js';
@@ -107,6 +108,17 @@ function sh(service: string, script: string, index?: number): CliResult {
 interface InspectNet { IPAddress: string; Gateway: string; MacAddress: string; Aliases: string[] | null; DNSNames: string[] }
 function inspect(service: string, index?: number): { NetworkSettings: { Networks: Record<string, InspectNet>; Ports: Record<string, unknown> } } {
   return JSON.parse(cli('inspect', ...(index ? ['--index', String(index)] : []), service).stdout)[0];
+}
+
+/** Pids of the processes called `comm` whose command line mentions `text`. */
+function processesMentioning(comm: string, text: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === comm && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false;
+    }
+  }).map(Number);
 }
 
 /** Starts test/cli/network-peers.ts; resolves once it prints its ports. */
@@ -273,11 +285,17 @@ test('stop removes the endpoint at once (DNS forgets it); start brings it back',
   assert.is(fetchIn('a', 'http://bee:8080/').stdout.trim(), 'hello-from-b');
 });
 
-test('after down nothing of ours is left: links, namespaces, firewall rules, agent', async () => {
+test('after down nothing of ours is left: links, namespaces, firewall rules, mounts, cgroups, runc state, conmon, agent', async () => {
   const state = openStateRoot(env.TSCOMPOSE_ROOT!);
-  const containers = (await (await createEmbeddedEngine({ root: state.path })).containers.list({ all: true })).map((c) => c.id.slice(0, 12));
+  const ids = (await (await createEmbeddedEngine({ root: state.path })).containers.list({ all: true })).map((c) => c.id);
+  const containers = ids.map((id) => id.slice(0, 12));
   const networks = new NetworkManager(state).listNetworks().map((n) => n.id.slice(0, 12));
   cli('down', '-t', '0');
+  // The teardown of many containers is batched (one umount, one ip per wave): each one's own parts are gone all the same.
+  assert.equal(mountsUnder(state.path), []);
+  assert.equal(ids.flatMap((id) => cgroupDirs(cgroupsPathFor(id))), []);
+  assert.equal(ids.filter((id) => existsSync(join(state.path, 'runtime', 'runc', id))), []);
+  assert.equal(processesMentioning('conmon', state.path), []);
   const alias = openNetContext(state).linkAlias;
   assert.equal((await listLinks()).filter((l) => l.ifalias === alias).map((l) => l.ifname), []);
   assert.equal((await listNetns()).filter((n) => containers.some((id) => n === `tsc-${id}`)), []);

@@ -2,7 +2,9 @@ import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
 import { parseK8sLog, parseK8sLogLine } from '../../../src/engines/embedded/runtime/k8s-log.js';
 import { buildConmonArgs, launchConmon } from '../../../src/engines/embedded/runtime/conmon.js';
-import { missingRuntime } from '../../../src/engines/embedded/runtime/runc.js';
+import { missingRuntime, openRuntime, signalOf } from '../../../src/engines/embedded/runtime/runc.js';
+import { readStartTicks } from '../../../src/engines/embedded/state/process-ref.js';
+import { spawn } from 'node:child_process';
 import { commonDir, overlayOptions, parseMountInfo } from '../../../src/engines/embedded/snapshots/mount.js';
 import { cgroupsPathFor, detectCgroupVersion } from '../../../src/engines/embedded/runtime/cgroups.js';
 import { chmodSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -112,6 +114,37 @@ s('cgroups: version detection and path', () => {
     rmSync(dir, { recursive: true, force: true });
   }
   assert.is(cgroupsPathFor('abc'), '/tscompose/abc');
+});
+
+s('signalOf: names with or without SIG, numbers, unknown ones refused', () => {
+  assert.is(signalOf('KILL'), 'SIGKILL');
+  assert.is(signalOf('sigterm'), 'SIGTERM');
+  assert.is(signalOf('9'), 9);
+  assert.is(signalOf('SIGNOPE'), undefined);
+  assert.is(signalOf('0'), undefined);
+});
+
+s('kill signals the init runc recorded, and never a process that took its pid since (start time differs)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsc-signal-init-'));
+  const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
+  try {
+    const runtime = openRuntime(dir, 'runc');
+    const id = 'f'.repeat(64);
+    mkdirSync(join(runtime.root, id), { recursive: true });
+    const start = readStartTicks(child.pid!)!;
+    // Another process's start time: runc is asked instead, and it knows no such container (our state.json is a stub).
+    writeFileSync(join(runtime.root, id, 'state.json'), JSON.stringify({ init_process_pid: child.pid, init_process_start: start + 1 }));
+    assert.is(await runtime.kill(id, 'KILL').then(() => 'signalled', () => 'refused'), 'refused');
+    assert.is(child.exitCode, null);
+    assert.is(child.signalCode, null);
+    writeFileSync(join(runtime.root, id, 'state.json'), JSON.stringify({ init_process_pid: child.pid, init_process_start: start }));
+    await runtime.kill(id, 'TERM');
+    assert.is(await exited, 'SIGTERM');
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 s.run();

@@ -1,6 +1,8 @@
 // The embedded engine's ContainerService: Docker's container semantics over
 // records (state/), overlay snapshots, and conmon + runc (runtime/).
+import { rm } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { readMountinfoShared } from '../state/mountinfo.js';
 import type {
   AttachOptions, AttachSession, ContainerDetails, ContainerFilter, ContainerService, CopyOptions, ContainerSpec, ContainerStatsSample, ContainerSummary, ExecSpec, ExecStdio, FileSync, LogEntry, LogOptions,
 } from '../../../engine/types.js';
@@ -10,7 +12,7 @@ import { connectAttachSocket, resizeTerminal, type AttachConnection } from '../r
 import { pumpAttach } from './attach.js';
 import { isMounted, mountOverlay, unmount } from '../snapshots/mount.js';
 import {
-  beginRemove, findRecord, listRecords, noSuchContainer, readRecord, removeRecord, resolveContainerId, updateState, type ContainerRecord,
+  beginRemove, findRecord, listRecords, noSuchContainer, readRecord, resolveContainerId, retireRecord, updateState, type ContainerRecord,
 } from '../state/containers.js';
 import { runtimeOf, withContainerLock, type ContainerContext } from './context.js';
 import { copyFromRoot, copyToRoot, type CopyRoot } from './copy.js';
@@ -113,7 +115,8 @@ export class EmbeddedContainerService implements ContainerService {
       if (record.state.paused) await ctr.resume().catch(() => undefined);
       await ctr.delete({ force: true });
       await releaseMounts(this.ctx, record);
-      removeRecord(this.ctx.root, id);
+      const trash = retireRecord(this.ctx.root, id, await readMountinfoShared());
+      if (trash) await rm(trash, { recursive: true, force: true });
       return configExtra(record.config.extra).anonymousVolumes ?? [];
     });
     if (!opts.volumes) return;

@@ -4,6 +4,7 @@
 // is watching when a container exits on its own, so whoever looks next does this.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unmount } from '../snapshots/mount.js';
+import { unmountBatched } from '../snapshots/unmount-batch.js';
 import { readRecord, updateState, type ContainerRecord } from '../state/containers.js';
 import { isAlive } from '../state/process-ref.js';
 import { runtimeOf, withContainerLock, type ContainerContext } from './context.js';
@@ -90,9 +91,12 @@ export async function finalizeRun(ctx: ContainerContext, record: ContainerRecord
 export async function releaseMounts(ctx: ContainerContext, record: ContainerRecord): Promise<void> {
   const rootfs = containerLayout(record.dir).rootfs;
   const steps = new StepErrors();
-  await steps.run(() => teardownNetwork(ctx, record));
-  await steps.run(() => unmount(rootfs).catch(() => unmount(rootfs, { lazy: true })));
-  await steps.run(() => unmountVolumes(ctx, stateExtra(record.state.extra).mountedVolumes ?? []));
+  // Independent of each other: each waits for its batch (with other containers') at the same time.
+  await Promise.all([
+    steps.run(() => teardownNetwork(ctx, record)),
+    steps.run(() => unmountBatched(rootfs).catch(() => unmount(rootfs, { lazy: true }))),
+    steps.run(() => unmountVolumes(ctx, stateExtra(record.state.extra).mountedVolumes ?? [])),
+  ]);
   steps.throwFirst();
 }
 

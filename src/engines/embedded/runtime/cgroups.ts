@@ -29,7 +29,21 @@ interface Hierarchy {
   controllers: string[];
 }
 
+/**
+ * Reading mountinfo costs milliseconds on a host with hundreds of mounts, and
+ * removing one container's cgroups asks twice: the answer is kept a while
+ * (cgroup hierarchies are mounted at boot).
+ */
+const HIERARCHIES_TTL_MS = 10_000;
+let hierarchies: { at: number; list: Hierarchy[] } | undefined;
+
 export function listHierarchies(): Hierarchy[] {
+  const now = Date.now();
+  if (!hierarchies || now - hierarchies.at > HIERARCHIES_TTL_MS) hierarchies = { at: now, list: readHierarchies() };
+  return hierarchies.list;
+}
+
+function readHierarchies(): Hierarchy[] {
   return listMounts()
     .filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2')
     .map((m) => ({
@@ -72,6 +86,20 @@ export function readCgroupFile(cgroupsPath: string, controller: string, file: st
   } catch {
     return undefined;
   }
+}
+
+/** Whether the cgroup is frozen (paused): v2's cgroup.freeze, v1's freezer.state. */
+export function isFrozen(cgroupsPath: string): boolean {
+  const v2 = listHierarchies().find((h) => h.version === 2 && h.mountPoint === CGROUP_ROOT);
+  if (v2) {
+    try {
+      return readFileSync(join(v2.mountPoint, cgroupsPath, 'cgroup.freeze'), 'utf8').trim() === '1';
+    } catch {
+      return false;
+    }
+  }
+  const state = readCgroupFile(cgroupsPath, 'freezer', 'freezer.state');
+  return state !== undefined && state !== 'THAWED';
 }
 
 /**

@@ -2,6 +2,7 @@
 // read back from runc and conmon's exit file. Holds no state in memory: a new
 // object for the same id (in another process) sees the same container.
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecSpec } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
@@ -238,7 +239,8 @@ export class ContainerRuntime {
     await this.runtime.delete(this.id, { force: true });
     await this.reapConmon();
     const busy = removeCgroups(this.cgroupsPath);
-    rmSync(this.paths.dir, { recursive: true, force: true });
+    // Off the main thread: a down removes many at once.
+    await rm(this.paths.dir, { recursive: true, force: true });
     rmSync(this.paths.exitFile, { force: true });
     if (busy.length) throw new TscError('CGROUP_BUSY', `cgroups of ${this.id} still have processes and were left: ${busy.join(', ')}`);
   }

@@ -6,6 +6,9 @@ import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { TscError } from '../../../util/errors.js';
 import { execFile, ProcessError, type ExecOptions } from '../../../util/exec.js';
+import { readJson } from '../../../util/atomic-file.js';
+import { isAlive } from '../state/process-ref.js';
+import { cgroupsPathFor, isFrozen } from './cgroups.js';
 
 export type RuntimeName = 'runc' | 'crun';
 
@@ -134,7 +137,38 @@ class CliRuntime implements OciRuntime {
   }
 
   async kill(id: string, signal: string, opts: { all?: boolean } = {}): Promise<void> {
+    if (!opts.all && this.signalInit(id, signal)) return;
     await this.run(['kill', ...(opts.all ? ['--all'] : []), id, signal.replace(/^SIG/, '')]);
+  }
+
+  /**
+   * `runc kill` without --all, without starting runc (~20 ms each on a loaded
+   * host, and a down signals every container): the init's pid and start time
+   * from runc's state.json, checked against /proc as runc does so that a
+   * reused pid is never signalled. False when anything is unexpected: then
+   * runc itself is asked, and says what is wrong.
+   */
+  private signalInit(id: string, signal: string): boolean {
+    if (this.name !== 'runc') return false;
+    const sig = signalOf(signal);
+    // runc thaws a paused container after its SIGKILL: left to runc.
+    if (sig === undefined || ((sig === 'SIGKILL' || sig === osConstants.signals.SIGKILL) && isFrozen(cgroupsPathFor(id)))) return false;
+    let state: { init_process_pid?: unknown; init_process_start?: unknown } | undefined;
+    try {
+      state = readJson(join(this.root, id, 'state.json'));
+    } catch {
+      return false;
+    }
+    const pid = state?.init_process_pid;
+    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return false;
+    // A zombie init is a stopped container to runc: it says so.
+    if (typeof state?.init_process_start !== 'number' || !isAlive({ pid, startTicks: state.init_process_start })) return false;
+    try {
+      process.kill(pid, sig);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
@@ -164,6 +198,14 @@ class CliRuntime implements OciRuntime {
     const argv = [this.path, ...this.globalArgs(), 'exec', '--process', opts.processFile, ...(opts.tty ? ['--tty'] : []), id];
     return runForeground(argv, opts.streams);
   }
+}
+
+/** `KILL`, `SIGKILL` or `9` as process.kill takes it; undefined for what this host does not know. */
+export function signalOf(signal: string): NodeJS.Signals | number | undefined {
+  const s = signal.trim().toUpperCase();
+  if (/^\d+$/.test(s)) return Number(s) > 0 && Object.values(osConstants.signals).includes(Number(s)) ? Number(s) : undefined;
+  const name = `SIG${s.replace(/^SIG/, '')}`;
+  return name in osConstants.signals ? (name as NodeJS.Signals) : undefined;
 }
 
 /** Runs with the given streams; the exit code is the result (128+n for a signal), not a failure. */

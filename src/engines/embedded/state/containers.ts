@@ -253,8 +253,19 @@ export function beginRemove(root: StateRoot, id: string): Promise<ContainerState
 
 /** Deletes the record and frees its name; refuses while anything is mounted under its directory. Idempotent. */
 export function removeRecord(root: StateRoot, id: string): void {
+  const trash = retireRecord(root, id);
+  if (trash) rmSync(trash, { recursive: true, force: true });
+}
+
+/**
+ * removeRecord but the deletion: the record leaves containers/ for a trash
+ * directory (its name freed), returned for the caller to delete, off the main
+ * thread when it can (a down deletes many; repair sweeps a dead process's
+ * trash). `mountinfo`: a read of /proc/self/mountinfo made after the caller's unmounts.
+ */
+export function retireRecord(root: StateRoot, id: string, mountinfo?: string): string | undefined {
   if (!isFullId(id)) throw noSuchContainer(id);
-  if (hasMountsUnder(root.container(id))) {
+  if (hasMountsUnder(root.container(id), mountinfo)) {
     // rm -r through a mounted root filesystem or volume would delete its content.
     throw new TscError('CONTAINER_BUSY', `cannot remove container ${id.slice(0, 12)}: something is still mounted under ${root.container(id)}; stop the container first`);
   }
@@ -266,8 +277,8 @@ export function removeRecord(root: StateRoot, id: string): void {
   try {
     renameSync(root.container(id), trash);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  rmSync(trash, { recursive: true, force: true });
+  return trash;
 }
