@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './cli/short-lived.js';
 import { main } from './cli/main.js';
 
 process.on('SIGINT', () => process.exit(130));
