@@ -1,8 +1,8 @@
 // Prints a loaded tree the way `docker compose config` does: struct fields in
 // compose-go's order, user-named keys sorted, YAML or JSON.
-import { stringify } from 'yaml';
 import { isMap } from './source.js';
 import type { ComposeMap } from './source.js';
+import { emitYaml } from './yaml-emit.js';
 
 /** Field order of compose-go's types, by path pattern; `*` matches any key or index. */
 const FIELD_ORDER: Record<string, string[]> = {
@@ -192,19 +192,7 @@ function hostsList(hosts: ComposeMap): string[] {
 }
 
 export function renderYaml(tree: ComposeMap): string {
-  return stringify(orderTree(toOutputForm(tree)), {
-    // YAML 1.1 rules for quoting, as Go's yaml.v3 quotes `yes`, `on`, `12:30`.
-    version: '1.1',
-    indent: 2,
-    indentSeq: true,
-    lineWidth: 0,
-    minContentWidth: 0,
-    nullStr: 'null',
-    defaultStringType: 'PLAIN',
-    defaultKeyType: 'PLAIN',
-    doubleQuotedAsJSON: true,
-    singleQuote: false,
-  });
+  return emitYaml(orderTree(toOutputForm(tree)));
 }
 
 export function renderJson(tree: ComposeMap): string {
