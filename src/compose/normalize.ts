@@ -91,9 +91,9 @@ export function resolveBareEnvironment(tree: ComposeMap, env: Record<string, str
   return tree;
 }
 
-/** The single place where relative paths are resolved (paths.ts). */
+/** The single place where relative paths are resolved (paths.ts), in the tree normalizeProject copied. */
 function resolvePaths(tree: ComposeMap, projectDir: string): ComposeMap {
-  return resolveRelativePaths(tree, projectDir);
+  return resolveRelativePaths(tree, projectDir, { inPlace: true });
 }
 
 function withName(tree: ComposeMap, name: string): ComposeMap {

@@ -54,7 +54,16 @@ const FORCE_QUOTE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 
+/** The text of each string met by this emitYaml call (image names, keys and the like repeat). */
+const strings = new Map<string, string>();
+
 function stringText(value: string): string {
+  let text = strings.get(value);
+  if (text === undefined) strings.set(value, (text = newStringText(value)));
+  return text;
+}
+
+function newStringText(value: string): string {
   const rules = schemaRules();
   if (value === '<<' && rules.mergeKey) return value;
   if (value.includes('\n') || DOCUMENT_MARKER.test(value)) throw new NotPlain();
@@ -128,6 +137,7 @@ function nodeText(value: unknown, indent: string): string {
 
 /** The YAML document of `tree`: what `stringify(tree, YAML_OPTIONS)` returns. */
 export function emitYaml(tree: unknown): string {
+  strings.clear();
   try {
     return `${nodeText(tree, '')}\n`;
   } catch (error) {
