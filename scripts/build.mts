@@ -6,7 +6,11 @@
 // code, ~300 ms a command saves) into the entry compose/compose-spec-validator,
 // with the schema's sha256: src/compose/schema-validator.ts uses it only while
 // schemas/compose-spec.json matches.
+// The big CommonJS libraries (VENDORED) are bundled apart, each into
+// dist/vendor/NAME.cjs, which the CLI runs with V8's code cache
+// (src/util/code-cache.ts); `import … from 'yaml'` in the bundle reads them.
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, _ } from 'ajv';
@@ -35,6 +39,28 @@ const validatorPlugin: Plugin = {
   setup(b) {
     b.onResolve({ filter: new RegExp(`^${VALIDATOR}$`) }, () => ({ path: VALIDATOR, namespace: 'generated' }));
     b.onLoad({ filter: /.*/, namespace: 'generated' }, () => ({ contents: validatorSource(), loader: 'js', resolveDir: `${repo}src/compose` }));
+  },
+};
+
+const VENDORED = ['yaml', 'commander'];
+
+/** What `import { X } from 'yaml'` becomes: the exports of dist/vendor/yaml.cjs, run with the code cache. */
+function vendorModule(name: string): string {
+  const names = Object.keys(createRequire(import.meta.url)(name) as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+  return [
+    "import { runCachedScript } from './util/code-cache.ts';",
+    "import { packagePath } from './util/package-files.ts';",
+    `const m = runCachedScript(packagePath('dist', 'vendor', ${JSON.stringify(`${name}.cjs`)}));`,
+    `export const { ${names.join(', ')} } = m;`,
+    'export default m;',
+  ].join('\n');
+}
+
+const vendorPlugin: Plugin = {
+  name: 'vendor-code-cache',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${VENDORED.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'vendor' }));
+    b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({ contents: vendorModule(args.path), loader: 'js', resolveDir: `${repo}src` }));
   },
 };
 
@@ -69,8 +95,22 @@ const result = await build({
   external: ['tar-stream', 'undici'],
   // The CommonJS packages bundled (commander, yaml, ajv's runtime…) call require() for node's modules.
   banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module'; const require = __tscCreateRequire(import.meta.url);" },
-  plugins: [validatorPlugin],
+  plugins: [validatorPlugin, vendorPlugin],
   logLevel: 'warning',
   metafile: metafile !== undefined,
 });
 if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
+
+await build({
+  absWorkingDir: repo,
+  entryPoints: Object.fromEntries(VENDORED.map((name) => [name, name])),
+  outdir: 'dist/vendor',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+});
