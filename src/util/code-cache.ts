@@ -29,8 +29,11 @@ export function codeCacheDir(env: Record<string, string | undefined> = process.e
   }
 }
 
-/** Runs a CommonJS bundle (as node would require it) with V8's code cache; returns its exports. */
-export function runCachedScript(file: string): unknown {
+/**
+ * Runs a CommonJS bundle (as node would require it) with V8's code cache;
+ * returns its exports. Its `require(id)` of an id in `provided` gets that value.
+ */
+export function runCachedScript(file: string, provided: Record<string, unknown> = {}): unknown {
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
   const dir = codeCacheDir();
   const prefix = `${basename(file)}-`;
@@ -49,7 +52,9 @@ export function runCachedScript(file: string): unknown {
     process.once('exit', () => writeCache(script, dir, prefix, cacheFile));
   }
   const module = { exports: {} as unknown };
-  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
+  const nodeRequire = createRequire(file);
+  const require = (id: string): unknown => (Object.hasOwn(provided, id) ? provided[id] : nodeRequire(id));
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file));
   return module.exports;
 }
 
@@ -67,6 +72,10 @@ function writeCache(script: Script, dir: string, prefix: string, cacheFile: stri
     renameSync(tmp, cacheFile);
   } catch {
     // not writable, disk full: the next command compiles again
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the directory itself is not there
+    }
   }
 }
