@@ -3,7 +3,7 @@
 // 20 has no code cache for ES modules, but a script compiled through node:vm
 // takes one: the bytecode of every function the last command ran, so a
 // command neither parses the library's text nor compiles its functions again
-// (about 20 ms of the 250 ms of CPU of `config` of 200 services).
+// (20 to 40 ms of CPU of `config` of 200 services, out of 230 to 270).
 // The cache lives in $XDG_CACHE_HOME/tscompose/code-cache (~/.cache/…), or in
 // TSCOMPOSE_CODE_CACHE; TSCOMPOSE_CODE_CACHE=off turns it off. A file is
 // named by the library and a hash of its text, node's version and the CPU;
