@@ -5,6 +5,9 @@
 # already up. hyperfine when it is installed (apt-get install hyperfine), else
 # a loop that runs the commands in turn, round after round (so that a change of
 # the machine's load hits every command alike), and takes medians.
+# The CLI keeps V8's code cache of its libraries (src/util/code-cache.ts): here
+# in the run's own directory, made by the first run of each command; one more
+# line shows `config` without it (TSCOMPOSE_CODE_CACHE=off), as a first run.
 # Usage: bench/startup.sh [RUNS]   (run `npm run build` first; root for `up`)
 set -euo pipefail
 RUNS="${1:-21}"
@@ -13,6 +16,7 @@ BIN="$REPO/dist/bin.js"
 [ -f "$BIN" ] || { echo "dist/bin.js missing: run npm run build" >&2; exit 1; }
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tsc-startup-XXXXXX")"
 export TSCOMPOSE_ROOT="$WORK/root"
+export TSCOMPOSE_CODE_CACHE="$WORK/code-cache"
 UP=""
 [ "$(id -u)" = 0 ] && UP=1
 T() { node "$BIN" --progress quiet "$@"; }
@@ -39,8 +43,9 @@ mkdir -p "$WORK/big" "$WORK/up"
   for i in $(seq 1 10); do printf '  s%d:\n    image: busybox:latest\n    command: sleep 100000\n    stop_signal: SIGKILL\n' "$i"; done
 } > "$WORK/up/compose.yaml"
 
-LABELS=("node -e 0" "tscompose version" "config -q (200 services)" "config (200 services)")
-CMDS=("node -e 0" "node $BIN version" "node $BIN -f $WORK/big/compose.yaml config -q" "node $BIN -f $WORK/big/compose.yaml config")
+LABELS=("node -e 0" "tscompose version" "config -q (200 services)" "config (200 services)" "config, no code cache")
+CMDS=("node -e 0" "node $BIN version" "node $BIN -f $WORK/big/compose.yaml config -q" "node $BIN -f $WORK/big/compose.yaml config"
+  "env TSCOMPOSE_CODE_CACHE=off node $BIN -f $WORK/big/compose.yaml config")
 if [ -n "$UP" ]; then
   (cd "$REPO" && node --import tsx bench/busybox-tar.mts "$WORK/busybox.tar")  # tsx resolves from the repo
   T image import "$WORK/busybox.tar" busybox:latest >/dev/null

@@ -95,30 +95,25 @@ export function canonicalizeTree(tree: ComposeMap, opts: CanonicalOptions = {}):
   return root;
 }
 
-function walk(node: unknown, path: Path, base: Omit<Context, 'path' | 'pos'>): void {
+/** `patterns`: those that match `path` so far (all of them at the root), in PATTERNS order. */
+function walk(node: unknown, path: Path, base: Omit<Context, 'path' | 'pos'>, patterns: typeof PATTERNS = PATTERNS): void {
   if (typeof node !== 'object' || node === null) return;
   const container = node as Record<string | number, unknown>;
   const keys: Array<string | number> = Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node);
+  const depth = path.length;
   for (const key of keys) {
+    // The patterns that may apply at or below this entry (so `x-*` and other subtrees are skipped).
+    const below = patterns.filter((p) => p.parts.length > depth && segmentMatches(p.parts[depth]!, key));
+    if (below.length === 0) continue;
     const childPath = [...path, key];
-    if (!couldMatch(childPath)) continue;
-    const rule = ruleFor(childPath);
+    const rule = below.find((p) => p.parts.length === depth + 1)?.rule;
     if (rule) container[key] = rule(container[key], { ...base, path: childPath, pos: entryPos(node, key) });
-    walk(container[key], childPath, base);
+    walk(container[key], childPath, base, below);
   }
 }
 
 function segmentMatches(pattern: string, part: string | number): boolean {
   return pattern === '*' || pattern === String(part);
-}
-
-function ruleFor(path: Path): Rule | undefined {
-  return PATTERNS.find((p) => p.parts.length === path.length && p.parts.every((s, i) => segmentMatches(s, path[i]!)))?.rule;
-}
-
-/** Whether a rule may apply at or below `path` (so `x-*` and other subtrees are skipped). */
-function couldMatch(path: Path): boolean {
-  return PATTERNS.some((p) => p.parts.length >= path.length && path.every((part, i) => segmentMatches(p.parts[i]!, part)));
 }
 
 // ---------------------------------------------------------------- positions

@@ -54,10 +54,11 @@ class ExtendsCycle extends ComposeError {
  * Applies `extends` to every service of `tree` (declared in `file`). Another
  * file is read with `loadFile(absolutePath)`, which returns its interpolated
  * canonical tree. Paths of a service brought from another directory are
- * rebased onto this file's directory. Returns a new tree without `extends`.
+ * rebased onto this file's directory. Returns a new tree without `extends`
+ * (`tree` itself when no service extends another).
  */
 export function applyExtends(tree: ComposeMap, file: string, loadFile: (path: string) => ComposeMap, opts: ExtendsOptions = {}): ComposeMap {
-  if (!isMap(tree.services)) return tree;
+  if (!isMap(tree.services) || !Object.values(tree.services).some((s) => isMap(s) && 'extends' in s)) return tree;
   const out = cloneTree(tree);
   const services = out.services as ComposeMap;
   const main: FileScope = { file, dir: opts.baseDir ?? dirname(resolve(file)), services, resolved: new Map() };

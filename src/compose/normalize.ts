@@ -91,9 +91,9 @@ export function resolveBareEnvironment(tree: ComposeMap, env: Record<string, str
   return tree;
 }
 
-/** The single place where relative paths are resolved (paths.ts). */
+/** The single place where relative paths are resolved (paths.ts), in the tree normalizeProject copied. */
 function resolvePaths(tree: ComposeMap, projectDir: string): ComposeMap {
-  return resolveRelativePaths(tree, projectDir);
+  return resolveRelativePaths(tree, projectDir, { inPlace: true });
 }
 
 function withName(tree: ComposeMap, name: string): ComposeMap {
@@ -456,16 +456,23 @@ function castValues(tree: ComposeMap, errors: ComposeError[], uninterpolated = f
   }
 }
 
-function forEachAt(node: unknown, pattern: string[], path: Array<string | number>, fn: (parent: object, key: string | number, path: ComposePath) => void): void {
-  if (pattern.length === 0 || typeof node !== 'object' || node === null) return;
-  const [head, ...rest] = pattern as [string, ...string[]];
-  const keys: Array<string | number> = head === '*'
-    ? (Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node))
-    : (Array.isArray(node) ? [] : (head in node ? [head] : []));
-  for (const key of keys) {
-    const child = (node as Record<string | number, unknown>)[key];
-    if (rest.length === 0) fn(node, key, [...path, key]);
-    else forEachAt(child, rest, [...path, key], fn);
+/** Calls `fn` at each entry of `node` that `pattern` (keys, `*` for any) reaches; `path` is where `node` is. */
+function forEachAt(node: unknown, pattern: string[], path: Array<string | number>, fn: (parent: object, key: string | number, path: ComposePath) => void, depth = 0): void {
+  if (depth >= pattern.length || typeof node !== 'object' || node === null) return;
+  // One path array, grown and shrunk along the walk (60 patterns over every service: no copies but for `fn`).
+  const visit = (key: string | number) => {
+    path.push(key);
+    if (depth === pattern.length - 1) fn(node, key, [...path]);
+    else forEachAt((node as Record<string | number, unknown>)[key], pattern, path, fn, depth + 1);
+    path.pop();
+  };
+  const head = pattern[depth]!;
+  if (head !== '*') {
+    if (!Array.isArray(node) && head in node) visit(head);
+  } else if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) visit(i);
+  } else {
+    for (const key of Object.keys(node)) visit(key);
   }
 }
 

@@ -11,6 +11,8 @@ export interface ResolvePathsOptions {
   relativeTo?: string;
   /** What `~` expands to (default: the user's home directory). */
   homeDir?: string;
+  /** `tree` is the caller's own copy: change it instead of copying it first. */
+  inPlace?: boolean;
 }
 
 interface Resolver {
@@ -43,11 +45,11 @@ const PATTERNS = Object.entries(RULES).map(([p, rule]) => ({ parts: p.split('.')
 /**
  * Makes every relative local path in `tree` absolute against `baseDir` (with
  * `relativeTo`: relative to that directory instead); `~` expands to the home
- * directory. Returns a new tree; source positions are kept.
+ * directory. Returns a new tree (`tree` itself with `inPlace`); source positions are kept.
  */
 export function resolveRelativePaths(tree: ComposeMap, baseDir: string, opts: ResolvePathsOptions = {}): ComposeMap {
   const r: Resolver = { baseDir: resolve(baseDir), relativeTo: opts.relativeTo, homeDir: opts.homeDir ?? homedir() };
-  const out = cloneTree(tree);
+  const out = opts.inPlace ? tree : cloneTree(tree);
   walk(out, [], r);
   return out;
 }

@@ -1,8 +1,8 @@
 // Prints a loaded tree the way `docker compose config` does: struct fields in
 // compose-go's order, user-named keys sorted, YAML or JSON.
-import { stringify } from 'yaml';
 import { isMap } from './source.js';
 import type { ComposeMap } from './source.js';
+import { emitYaml } from './yaml-emit.js';
 
 /** Field order of compose-go's types, by path pattern; `*` matches any key or index. */
 const FIELD_ORDER: Record<string, string[]> = {
@@ -129,10 +129,13 @@ function compareJsonKeys(a: string, b: string): number {
 
 /** A plain copy of the tree with keys in `docker compose config` order. */
 export function orderTree(value: unknown, path: string[] = [], compareKeys = compareYamlKeys): unknown {
-  if (Array.isArray(value)) return value.map((v, i) => orderTree(v, [...path, String(i)], compareKeys));
-  if (!isMap(value)) return value;
+  if (typeof value !== 'object' || value === null) return value;
+  // Scalars are returned as they are, without making their path.
+  const order = (v: unknown, key: string) => (typeof v === 'object' && v !== null ? orderTree(v, [...path, key], compareKeys) : v);
+  if (Array.isArray(value)) return value.map((v, i) => order(v, String(i)));
+  const map = value as Record<string, unknown>;
   const rank = fieldRank(path);
-  const keys = Object.keys(value).sort((a, b) => {
+  const keys = Object.keys(map).sort((a, b) => {
     if (rank) {
       const ra = rank.get(a) ?? Infinity;
       const rb = rank.get(b) ?? Infinity;
@@ -141,7 +144,7 @@ export function orderTree(value: unknown, path: string[] = [], compareKeys = com
     return compareKeys(a, b);
   });
   const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = orderTree(value[k], [...path, k], compareKeys);
+  for (const k of keys) out[k] = order(map[k], k);
   return out;
 }
 
@@ -192,19 +195,7 @@ function hostsList(hosts: ComposeMap): string[] {
 }
 
 export function renderYaml(tree: ComposeMap): string {
-  return stringify(orderTree(toOutputForm(tree)), {
-    // YAML 1.1 rules for quoting, as Go's yaml.v3 quotes `yes`, `on`, `12:30`.
-    version: '1.1',
-    indent: 2,
-    indentSeq: true,
-    lineWidth: 0,
-    minContentWidth: 0,
-    nullStr: 'null',
-    defaultStringType: 'PLAIN',
-    defaultKeyType: 'PLAIN',
-    doubleQuotedAsJSON: true,
-    singleQuote: false,
-  });
+  return emitYaml(orderTree(toOutputForm(tree)));
 }
 
 export function renderJson(tree: ComposeMap): string {

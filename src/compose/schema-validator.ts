@@ -1,14 +1,14 @@
 // The validator of schemas/compose-spec.json. Compiling it with ajv takes
 // about 300 ms, most of a short command's time, so `npm run build` compiles it
-// ahead into the bundle (dist/compose/compose-spec-validator.js, from
-// scripts/build.mts). That one is used when it was made from this very schema
-// file; otherwise (running from src, or the schema changed since the build)
-// ajv compiles it now, with the same options.
+// ahead (dist/vendor/compose-spec-validator.cjs, from scripts/build.mts, run
+// with V8's code cache). That one is used when it was made from this very
+// schema file; otherwise (running from src, or the schema changed since the
+// build) ajv compiles it now, with the same options.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
+import { runCachedScript } from '../util/code-cache.js';
 import { fromSource, packagePath } from '../util/package-files.js';
 import { AJV_OPTIONS, formatDefinitions } from './schema-formats.js';
 
@@ -19,17 +19,11 @@ interface Prebuilt {
   schemaSha256: string;
 }
 
-async function importPrebuilt(): Promise<Prebuilt | undefined> {
-  if (fromSource) return undefined;
-  try {
-    return (await import(pathToFileURL(packagePath('dist/compose/compose-spec-validator.js')).href)) as Prebuilt;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw error;
-  }
+/** The validator `npm run build` made (dist/vendor/compose-spec-validator.cjs), when there is one. */
+export function loadPrebuiltValidator(file = packagePath('dist/vendor/compose-spec-validator.cjs')): Prebuilt | undefined {
+  if (!existsSync(file)) return undefined;
+  return runCachedScript(file, { 'tscompose:schema-formats': { formatDefinitions } }) as Prebuilt;
 }
-
-const prebuilt = await importPrebuilt();
 
 export function schemaSha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -51,6 +45,7 @@ export function schemaValidator(): { validate: ValidateFunction; schema: SchemaN
   if (loaded) return loaded;
   const text = readFileSync(packagePath('schemas/compose-spec.json'), 'utf8');
   const schema = JSON.parse(text) as SchemaNode;
+  const prebuilt = fromSource ? undefined : loadPrebuiltValidator();
   loaded = prebuilt && prebuilt.schemaSha256 === schemaSha256(text)
     ? { validate: prebuilt.validate, schema, prebuilt: true }
     : { validate: compileSchemaValidator(schema), schema, prebuilt: false };

@@ -4,18 +4,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import type { ValidateFunction } from 'ajv';
 import { suite } from '../harness.js';
 import { parseComposeYaml } from '../../src/compose/parse.js';
-import { compileSchemaValidator, schemaSha256, schemaValidator } from '../../src/compose/schema-validator.js';
+import { compileSchemaValidator, loadPrebuiltValidator, schemaSha256, schemaValidator } from '../../src/compose/schema-validator.js';
 import type { SchemaNode } from '../../src/compose/schema-validator.js';
 
 const s = suite('schema-validator');
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const PREBUILT = join(REPO, 'dist/compose/compose-spec-validator.js');
+const PREBUILT = join(REPO, 'dist/vendor/compose-spec-validator.cjs');
 const SCHEMA = join(REPO, 'schemas/compose-spec.json');
 
 function yamlFiles(dir: string): string[] {
@@ -56,7 +56,7 @@ function documents(): Array<{ name: string; doc: unknown }> {
 }
 
 async function prebuilt(): Promise<{ validate: ValidateFunction; schemaSha256: string } | undefined> {
-  if (existsSync(PREBUILT)) return (await import(pathToFileURL(PREBUILT).href)) as { validate: ValidateFunction; schemaSha256: string };
+  if (existsSync(PREBUILT)) return loadPrebuiltValidator(PREBUILT);
   const reason = `${PREBUILT} is missing: run \`npm run build\` first`;
   if (process.env.CI === 'true') throw new Error(reason);
   console.log(`schema-validator: skipped (${reason})`);
