@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DoctorCheck } from './doctor.js';
 import { appArmorEnabled, DEFAULT_APPARMOR_PROFILE } from './runtime/apparmor.js';
-import { findInPath } from './runtime/runc.js';
+import { findInPath } from '../../util/find-in-path.js';
 import { readSysctl, recordedHostSysctls, type HostSysctlRecord } from './networks/host-sysctls.js';
 
 export function checkSeccomp(status = readStatus()): DoctorCheck {

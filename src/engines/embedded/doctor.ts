@@ -1,9 +1,10 @@
 // `tscompose system doctor`: can this machine run the embedded engine? Each
 // check says what it found and, when it fails, the command that fixes it.
-import { accessSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { execFile, ProcessError } from '../../util/exec.js';
+import { findInPath } from '../../util/find-in-path.js';
 import { checkAppArmor, checkHostSysctlsOf, checkSeccomp } from './doctor-security.js';
 import { checkContainerMonitors } from './doctor-monitors.js';
 
@@ -154,19 +155,6 @@ export function parseToolVersion(output: string): string | undefined {
 export function parseIptablesBackend(output: string): 'nf_tables' | 'legacy' | undefined {
   const m = /\((nf_tables|legacy)\)/.exec(output);
   return m ? (m[1] as 'nf_tables' | 'legacy') : output.trim() ? 'legacy' : undefined;
-}
-
-/** PATH, then the sbin directories a non-root PATH often lacks. */
-export function findInPath(tool: string, path = process.env.PATH ?? ''): string | undefined {
-  const dirs = [...path.split(delimiter).filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin'];
-  for (const dir of dirs) {
-    const full = join(dir, tool);
-    try {
-      accessSync(full, constants.X_OK);
-      return full;
-    } catch { /* next */ }
-  }
-  return undefined;
 }
 
 async function toolVersion(tool: string, args: string[]): Promise<{ path: string; version: string; output: string } | { path?: string; error: string }> {

@@ -1,6 +1,6 @@
 import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
-import { checkCgroups, checkKernel, findInPath, isStaticElf, parseCgroups, parseIptablesBackend, parseKernelVersion, parseToolVersion, runDoctor } from '../../../src/engines/embedded/doctor.js';
+import { checkCgroups, checkKernel, isStaticElf, parseCgroups, parseIptablesBackend, parseKernelVersion, parseToolVersion, runDoctor } from '../../../src/engines/embedded/doctor.js';
 import { renderDoctorReport } from '../../../src/cli/format/doctor-report.js';
 import { checkAppArmor, checkHostSysctls, checkSeccomp } from '../../../src/engines/embedded/doctor-security.js';
 
@@ -96,11 +96,6 @@ s('static ELF: no PT_INTERP program header', () => {
   assert.is(isStaticElf(elf([1, 1, 4])), true);
   assert.is(isStaticElf(elf([6, 3, 1])), false);
   assert.is(isStaticElf(Buffer.from('#!/bin/sh\n'.padEnd(64))), undefined);
-});
-
-s('findInPath looks in PATH and the sbin directories', () => {
-  assert.is(findInPath('sh', '/bin'), '/bin/sh');
-  assert.is(findInPath('no-such-tool-here', '/bin'), undefined);
 });
 
 s('the real doctor on this machine: root, overlay, runc and conmon are ok', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ContainerSpec, Engine } from '../../../src/engine/types.js';
 import { createEmbeddedEngine } from '../../../src/engines/embedded/engine.js';
-import { findInPath } from '../../../src/engines/embedded/runtime/runc.js';
+import { findInPath } from '../../../src/util/find-in-path.js';
 import { mountsUnder, unmount } from '../../../src/engines/embedded/snapshots/mount.js';
 import { importBusybox } from '../../fixtures/images/busybox.js';
 import { stopAgent } from '../../../src/engines/embedded/agent/ensure.js';

@@ -2,7 +2,7 @@
 // commands the tests run.
 import { existsSync } from 'node:fs';
 import { execFile } from '../../../src/util/exec.js';
-import { findInPath } from '../../../src/engines/embedded/runtime/runc.js';
+import { findInPath } from '../../../src/util/find-in-path.js';
 
 export function missingForNetwork(): string[] {
   const missing: string[] = [];

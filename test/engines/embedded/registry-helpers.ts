@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findInPath } from '../../../src/engines/embedded/runtime/runc.js';
+import { findInPath } from '../../../src/util/find-in-path.js';
 
 export const REGISTRY_BIN = '/usr/bin/docker-registry';
 

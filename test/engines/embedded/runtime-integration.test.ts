@@ -14,7 +14,7 @@ import { buildOciSpec, type ResolvedMount } from '../../../src/engines/embedded/
 import { ContainerRuntime } from '../../../src/engines/embedded/runtime/container-runtime.js';
 import { readHostRlimits } from '../../../src/engines/embedded/runtime/rlimits.js';
 import { CONMON_CGROUP, detectCgroupVersion, readCgroupFile, cgroupDirs } from '../../../src/engines/embedded/runtime/cgroups.js';
-import { findInPath } from '../../../src/engines/embedded/runtime/runc.js';
+import { findInPath } from '../../../src/util/find-in-path.js';
 import { cleanupLeftovers } from '../../../src/engines/embedded/runtime/cleanup.js';
 import { cgroupsOf, inConmonCgroup } from '../../../src/engines/embedded/runtime/conmon-cgroup.js';
 import { isAlive } from '../../../src/engines/embedded/state/process-ref.js';

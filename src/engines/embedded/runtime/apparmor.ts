@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { execFile } from '../../../util/exec.js';
 import { TscError } from '../../../util/errors.js';
-import { findInPath } from './runc.js';
+import { findInPath } from '../../../util/find-in-path.js';
 
 export const DEFAULT_APPARMOR_PROFILE = 'tscompose-default';
 

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { setIoTimeout } from '../../../util/io-timeout.js';
 import { TscError } from '../../../util/errors.js';
 import { ProcessError } from '../../../util/exec.js';
-import { findInPath } from './runc.js';
+import { findInPath } from '../../../util/find-in-path.js';
 
 export interface ConmonArgsOptions {
   id: string;

@@ -1,10 +1,11 @@
 // A thin, stateless interface over the OCI runtime binary (runc or crun).
 // Our containers live under their own --root so they never mix with others.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { TscError } from '../../../util/errors.js';
+import { findInPath } from '../../../util/find-in-path.js';
 import { execFile, ProcessError, type ExecOptions } from '../../../util/exec.js';
 import { readJson } from '../../../util/atomic-file.js';
 import { isAlive } from '../state/process-ref.js';
@@ -53,20 +54,6 @@ export interface OciRuntime {
   exec(id: string, opts: RuntimeExecOptions): Promise<number>;
   /** The global arguments (`--root ...`) conmon passes to the runtime. */
   globalArgs(): string[];
-}
-
-export function findInPath(name: string, pathEnv = process.env.PATH ?? ''): string | undefined {
-  for (const dir of pathEnv.split(delimiter).concat(['/usr/sbin', '/sbin'])) {
-    if (!dir) continue;
-    const full = join(dir, name);
-    try {
-      accessSync(full, constants.X_OK);
-      return full;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
 }
 
 /** The runtime under `<stateRoot>/runtime/<name>`, or one whose every call fails saying how to install it. */
