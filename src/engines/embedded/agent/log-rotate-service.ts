@@ -8,8 +8,9 @@ import { withContainerLock } from '../containers/context.js';
 import { containerLayout } from '../containers/layout.js';
 import { needsRotation, rotateLog, rotatesLog } from '../runtime/log-rotate.js';
 import { runtimePaths } from '../runtime/container-runtime.js';
-import { listRecords, readRecord, type ContainerRecord } from '../state/containers.js';
+import { readRecord, type ContainerRecord } from '../state/containers.js';
 import type { AgentLog, AgentService } from './agent.js';
+import { ConcernedRecords } from './concerned-records.js';
 
 export interface LogRotateServiceOptions {
   root: string;
@@ -21,6 +22,7 @@ export interface LogRotateServiceOptions {
 export class LogRotateService implements AgentService {
   readonly name = 'log-rotate';
   private ctx!: ContainerContext;
+  private records!: ConcernedRecords;
   private interval: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
   private rotations = 0;
@@ -29,6 +31,7 @@ export class LogRotateService implements AgentService {
 
   async start(): Promise<void> {
     this.ctx = (await import('./open-context.js')).openContainerContext(this.opts.root);
+    this.records = new ConcernedRecords(this.ctx.root, (config) => rotatesLog(config.spec.log));
     this.interval = setInterval(() => void this.reload(), this.opts.rescanMs ?? 2000);
   }
 
@@ -49,7 +52,7 @@ export class LogRotateService implements AgentService {
   }
 
   private async scan(): Promise<void> {
-    for (const record of listRecords(this.ctx.root)) {
+    for (const record of this.records.list()) {
       if (!rotates(record) || !needsRotation(runtimePaths(this.ctx.root.path, record.config.id).logPath, record.config.spec.log!.maxSizeBytes!)) continue;
       await this.rotate(record.config.id);
     }

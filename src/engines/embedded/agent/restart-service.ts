@@ -5,7 +5,8 @@
 // It learns of exits from the exit hook (a `reload`), and a periodic scan
 // catches what a missed hook would lose.
 import type { ContainerContext } from '../containers/context.js';
-import { listRecords } from '../state/containers.js';
+import { hasRestartPolicy } from '../restart/policy.js';
+import { ConcernedRecords } from './concerned-records.js';
 import { decideOnExit, exitPending } from './restart-on-exit.js';
 import { performRestart } from './restart-perform.js';
 import { listRestartRecords, removeRestartRecord, type RestartRecord } from '../restart/records.js';
@@ -22,6 +23,7 @@ export interface RestartServiceOptions {
 export class RestartService implements AgentService {
   readonly name = 'restart';
   private ctx!: ContainerContext;
+  private records!: ConcernedRecords;
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; exitedAt: string; dueAt: string }>();
   private interval: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
@@ -39,6 +41,7 @@ export class RestartService implements AgentService {
     this.stopped = false;
     // Loaded here, not at the top: the stores are most of the agent's start-up, which a fresh `up` waits for.
     if (!this.ctx) this.ctx = (await import('./open-context.js')).openContainerContext(this.opts.root);
+    this.records = new ConcernedRecords(this.ctx.root, (config) => hasRestartPolicy(config.spec.restartPolicy));
     void this.scan();
     this.interval = setInterval(() => void this.scan(), this.opts.rescanMs ?? 2000);
   }
@@ -83,7 +86,8 @@ export class RestartService implements AgentService {
   }
 
   private async scanOnce(): Promise<void> {
-    const records = listRecords(this.ctx.root);
+    // Only containers with a restart policy: the others have no restart records either.
+    const records = this.records.list();
     const ids = new Set(records.map((r) => r.config.id));
     for (const record of records) {
       if (this.stopped) return;
