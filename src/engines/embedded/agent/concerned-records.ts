@@ -14,7 +14,7 @@ export class ConcernedRecords {
   /** Container id → whether its config concerns the service; ids gone from the root are dropped. */
   private readonly concerns = new Map<string, boolean>();
 
-  constructor(private readonly root: StateRoot, private readonly concerned: (config: ContainerConfigRecord) => boolean) {}
+  constructor(readonly root: StateRoot, private readonly concerned: (config: ContainerConfigRecord) => boolean) {}
 
   /** As listRecords (complete records, oldest first), of only the containers that concern the service. */
   list(): ContainerRecord[] {
