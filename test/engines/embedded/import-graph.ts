@@ -9,6 +9,8 @@ export interface ImportEdge {
   to: string;
   /** `import type` / `export type`: erased at run time. */
   typeOnly: boolean;
+  /** `import('…')`: loaded when that code runs, not with the importing file. */
+  dynamic: boolean;
 }
 
 // `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')`.
@@ -23,21 +25,22 @@ export function listSources(dir: string): string[] {
 }
 
 /** The relative import specifiers of one file, `.js` endings as written. */
-export function parseImports(text: string): Array<{ spec: string; typeOnly: boolean }> {
-  const out: Array<{ spec: string; typeOnly: boolean }> = [];
+export function parseImports(text: string): Array<{ spec: string; typeOnly: boolean; dynamic: boolean }> {
+  const out: Array<{ spec: string; typeOnly: boolean; dynamic: boolean }> = [];
   for (const m of text.matchAll(IMPORT)) {
     const spec = m[3] ?? m[4]!;
-    if (spec.startsWith('.')) out.push({ spec, typeOnly: m[2] !== undefined });
+    if (spec.startsWith('.')) out.push({ spec, typeOnly: m[2] !== undefined, dynamic: m[4] !== undefined });
   }
   return out;
 }
 
 /** Every relative import of the files under `dir`, as paths relative to `root`. */
 export function importEdges(root: string, dir: string): ImportEdge[] {
-  return listSources(dir).flatMap((file) => parseImports(readFileSync(file, 'utf8')).map(({ spec, typeOnly }) => ({
+  return listSources(dir).flatMap((file) => parseImports(readFileSync(file, 'utf8')).map(({ spec, typeOnly, dynamic }) => ({
     from: relative(root, file).split('\\').join('/'),
     to: relative(root, resolve(dirname(file), spec)).split('\\').join('/').replace(/\.js$/, '.ts'),
     typeOnly,
+    dynamic,
   })));
 }
 

@@ -37,11 +37,11 @@ s('the import parser finds static, re-export, side-effect and dynamic imports, a
     "throw new Error(`cannot copy from '${x}'`);",
   ].join('\n');
   assert.equal(parseImports(text), [
-    { spec: './a.js', typeOnly: false },
-    { spec: '../b.js', typeOnly: true },
-    { spec: './c.js', typeOnly: false },
-    { spec: './d.js', typeOnly: false },
-    { spec: '../e.js', typeOnly: false },
+    { spec: './a.js', typeOnly: false, dynamic: false },
+    { spec: '../b.js', typeOnly: true, dynamic: false },
+    { spec: './c.js', typeOnly: false, dynamic: false },
+    { spec: './d.js', typeOnly: false, dynamic: false },
+    { spec: '../e.js', typeOnly: false, dynamic: true },
   ]);
 });
 
