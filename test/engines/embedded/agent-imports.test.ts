@@ -6,6 +6,7 @@
 import { suite } from '../../harness.js';
 import * as assert from 'uvu/assert';
 import { fileURLToPath } from 'node:url';
+import { agentCommand } from '../../../src/engines/embedded/agent/entry.js';
 import { importEdges } from './import-graph.js';
 
 const src = fileURLToPath(new URL('../../../src/', import.meta.url));
@@ -38,6 +39,12 @@ s('the agent loads at start none of the CLI, loader, builder, stores, registry c
   const loaded = loadedWith(ENTRY);
   assert.ok(loaded.includes('engines/embedded/dns/server.ts') && loaded.includes('engines/embedded/agent/restart-service.ts'), 'the walk follows the entry\'s imports');
   assert.equal(loaded.filter((f) => NOT_AT_START.some((re) => re.test(f))), []);
+});
+
+s('the agent runs with a small young generation (node flags before its script)', () => {
+  const { args } = agentCommand();
+  const script = args.findIndex((a) => a.endsWith('agent/main.ts') || a.endsWith('agent/main.js'));
+  assert.ok(args.indexOf('--max-semi-space-size=1') >= 0 && args.indexOf('--max-semi-space-size=1') < script, args.join(' '));
 });
 
 s.run();
