@@ -123,6 +123,25 @@ s('reload over the socket rebuilds at once', async () => {
   assert.equal(await answers(GW, 'late'), ['127.54.1.9']);
 });
 
+s('a reload with nothing changed reads no file again; one after a change does', async () => {
+  await ensure();
+  const socket = agentPaths(ctx.root!).socket;
+  const dns = async () => {
+    const reply = await sendControl(socket, 'status');
+    return (reply as unknown as { services: { dns: { rebuilds: number; unchanged: number } } }).services.dns;
+  };
+  await sendControl(socket, 'reload');
+  const before = await dns();
+  for (let i = 0; i < 3; i++) await sendControl(socket, 'reload');
+  const after = await dns();
+  assert.is(after.rebuilds, before.rebuilds, 'no rebuild');
+  assert.ok(after.unchanged >= before.unchanged + 3, 'each reload was answered');
+  writeEndpoint(ctx.root!, 'e'.repeat(64), 'proj-later-1', { proj_default: ['127.54.1.10', 'later'] });
+  await sendControl(socket, 'reload');
+  assert.equal(await answers(GW, 'later'), ['127.54.1.10']);
+  assert.ok((await dns()).rebuilds > after.rebuilds);
+});
+
 s('concurrent ensureAgent calls start one agent', async () => {
   assert.ok(await stopAgent(ctx.root!));
   assert.equal(agentPidsOf(ctx.root!), []);

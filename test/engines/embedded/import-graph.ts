@@ -10,6 +10,8 @@ export interface ImportEdge {
   to: string;
   /** `import type` / `export type`: erased at run time. */
   typeOnly: boolean;
+  /** `import('…')`: loaded when that code runs, not with the importing file. */
+  dynamic: boolean;
 }
 
 export function listSources(dir: string): string[] {
@@ -26,15 +28,15 @@ export function listSources(dir: string): string[] {
  * and `import('…').T` in types. Read by the TypeScript parser, so that a word
  * "import" in a comment or a string is not taken for one.
  */
-export function parseImports(text: string): Array<{ spec: string; typeOnly: boolean }> {
-  const out: Array<{ spec: string; typeOnly: boolean }> = [];
-  const add = (spec: ts.Node | undefined, typeOnly: boolean) => {
-    if (spec && ts.isStringLiteralLike(spec) && spec.text.startsWith('.')) out.push({ spec: spec.text, typeOnly });
+export function parseImports(text: string): Array<{ spec: string; typeOnly: boolean; dynamic: boolean }> {
+  const out: Array<{ spec: string; typeOnly: boolean; dynamic: boolean }> = [];
+  const add = (spec: ts.Node | undefined, typeOnly: boolean, dynamic = false) => {
+    if (spec && ts.isStringLiteralLike(spec) && spec.text.startsWith('.')) out.push({ spec: spec.text, typeOnly, dynamic });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) add(node.moduleSpecifier, node.importClause?.isTypeOnly ?? false);
     else if (ts.isExportDeclaration(node)) add(node.moduleSpecifier, node.isTypeOnly);
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node.arguments[0], false);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node.arguments[0], false, true);
     else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node.argument.literal, true);
     ts.forEachChild(node, visit);
   };
@@ -44,10 +46,11 @@ export function parseImports(text: string): Array<{ spec: string; typeOnly: bool
 
 /** Every relative import of the files under `dir`, as paths relative to `root`. */
 export function importEdges(root: string, dir: string): ImportEdge[] {
-  return listSources(dir).flatMap((file) => parseImports(readFileSync(file, 'utf8')).map(({ spec, typeOnly }) => ({
+  return listSources(dir).flatMap((file) => parseImports(readFileSync(file, 'utf8')).map(({ spec, typeOnly, dynamic }) => ({
     from: relative(root, file).split('\\').join('/'),
     to: relative(root, resolve(dirname(file), spec)).split('\\').join('/').replace(/\.js$/, '.ts'),
     typeOnly,
+    dynamic,
   })));
 }
 

@@ -35,11 +35,11 @@ s('the import parser finds static, re-export, side-effect and dynamic imports, a
     "throw new Error(`cannot copy from '${x}'`);",
   ].join('\n');
   assert.equal(parseImports(text), [
-    { spec: './a.js', typeOnly: false },
-    { spec: '../b.js', typeOnly: true },
-    { spec: './c.js', typeOnly: false },
-    { spec: './d.js', typeOnly: false },
-    { spec: '../e.js', typeOnly: false },
+    { spec: './a.js', typeOnly: false, dynamic: false },
+    { spec: '../b.js', typeOnly: true, dynamic: false },
+    { spec: './c.js', typeOnly: false, dynamic: false },
+    { spec: './d.js', typeOnly: false, dynamic: false },
+    { spec: '../e.js', typeOnly: false, dynamic: true },
   ]);
 });
 
@@ -54,8 +54,8 @@ s('the import parser is not fooled by the word import in comments, strings and t
     "import { real } from './real.js';",
   ].join('\n');
   assert.equal(parseImports(text), [
-    { spec: './store.js', typeOnly: true },
-    { spec: './real.js', typeOnly: false },
+    { spec: './store.js', typeOnly: true, dynamic: false },
+    { spec: './real.js', typeOnly: false, dynamic: false },
   ]);
 });
 

@@ -29,12 +29,14 @@ export class DnsService implements AgentService {
   private readonly server: DnsServer;
   private readonly watcher: DirWatcher;
   private readonly failed = new Map<string, string>();
-  private counts = { networks: 0, endpoints: 0, rebuilds: 0 };
+  private counts = { networks: 0, endpoints: 0, rebuilds: 0, unchanged: 0 };
+  /** The watcher's fingerprint of the state files the last rebuild read. */
+  private built: string | undefined;
   /** Rebuilds in batches: a burst of reloads (one per container an `up` starts) costs two rebuilds. */
   private readonly rebuilds = new Coalescer(async () => {
     try {
-      await this.rebuild();
-      this.counts.rebuilds++;
+      if (await this.rebuild()) this.counts.rebuilds++;
+      else this.counts.unchanged++;
     } catch (error) {
       this.opts.log(`dns: reload failed: ${(error as Error).message}`);
     }
@@ -88,7 +90,15 @@ export class DnsService implements AgentService {
     };
   }
 
-  private async rebuild(): Promise<void> {
+  /**
+   * False when nothing changed since the last rebuild: a burst of reloads (each container an `up`
+   * starts, the exit hooks of a `down`) would otherwise read and index every endpoint file each time.
+   * The fingerprint is taken before the files are read, so a change made meanwhile is read again.
+   */
+  private async rebuild(): Promise<boolean> {
+    const seen = this.watcher.fingerprint();
+    if (seen === this.built && this.failed.size === 0) return false;
+    this.built = undefined;
     const state = readNetworkState(this.opts.root);
     for (const s of state.skipped) this.opts.log(`dns: skipped ${s}`);
     const conf = readHostResolvConf(this.opts.resolvConf);
@@ -115,5 +125,7 @@ export class DnsService implements AgentService {
         this.failed.set(address, message);
       }
     }
+    this.built = seen;
+    return true;
   }
 }

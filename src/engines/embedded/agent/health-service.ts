@@ -4,14 +4,15 @@
 // stop, and a restarted agent carries on (its schedules start again).
 import { existsSync } from 'node:fs';
 import { containerLayout } from '../containers/layout.js';
-import { recordHealthcheck } from '../health/config.js';
+import { configHealthcheck, recordHealthcheck } from '../health/config.js';
 import { HealthMonitor } from '../health/monitor.js';
 import { runProbe } from '../health/probe.js';
 import { recordProbeResult, startingHealth, type Health } from '../health/record.js';
 import { runtimePaths } from '../runtime/container-runtime.js';
-import { listRecords, updateState, type ContainerRecord } from '../state/containers.js';
+import { updateState, type ContainerRecord } from '../state/containers.js';
 import { openStateRoot, type StateRoot } from '../state/root.js';
 import type { AgentLog, AgentService } from './agent.js';
+import { ConcernedRecords } from './concerned-records.js';
 
 export interface HealthServiceOptions {
   root: string;
@@ -31,6 +32,7 @@ interface Watched {
 export class HealthService implements AgentService {
   readonly name = 'health';
   private root: StateRoot | undefined;
+  private records: ConcernedRecords | undefined;
   private readonly watched = new Map<string, Watched>();
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
@@ -39,6 +41,7 @@ export class HealthService implements AgentService {
 
   async start(): Promise<void> {
     this.root = openStateRoot(this.opts.root);
+    this.records = new ConcernedRecords(this.root, (config) => configHealthcheck(config) !== undefined);
     await this.reload();
     this.timer = setInterval(() => void this.reload(), this.opts.rescanMs ?? 1000);
   }
@@ -64,9 +67,8 @@ export class HealthService implements AgentService {
   private async scan(): Promise<void> {
     const root = this.root!;
     const want = new Map<string, ContainerRecord>();
-    for (const record of listRecords(root)) {
-      const { state } = record;
-      if (state.status !== 'running' || !recordHealthcheck(record)) continue;
+    for (const record of this.records!.list()) {
+      if (record.state.status !== 'running') continue;
       if (existsSync(runtimePaths(root.path, record.config.id).exitFile)) continue; // ended; whoever looks next records it
       want.set(record.config.id, record);
     }

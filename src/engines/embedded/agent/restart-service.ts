@@ -5,9 +5,9 @@
 // It learns of exits from the exit hook (a `reload`), and a periodic scan
 // catches what a missed hook would lose.
 import type { ContainerContext } from '../containers/context.js';
-import { listRecords } from '../state/containers.js';
-import { decideOnExit, exitPending } from './restart-on-exit.js';
-import { performRestart } from './restart-perform.js';
+import { hasRestartPolicy } from '../restart/policy.js';
+import { openStateRoot } from '../state/root.js';
+import { ConcernedRecords } from './concerned-records.js';
 import { listRestartRecords, removeRestartRecord, type RestartRecord } from '../restart/records.js';
 import type { AgentLog, AgentService } from './agent.js';
 
@@ -19,9 +19,16 @@ export interface RestartServiceOptions {
   ctx?: ContainerContext;
 }
 
+/** The restart code and the container context, loaded on first need (restart-work.ts). */
+interface RestartWork {
+  code: typeof import('./restart-work.js');
+  ctx: ContainerContext;
+}
+
 export class RestartService implements AgentService {
   readonly name = 'restart';
-  private ctx!: ContainerContext;
+  private work: RestartWork | undefined;
+  private records!: ConcernedRecords;
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; exitedAt: string; dueAt: string }>();
   private interval: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
@@ -30,15 +37,12 @@ export class RestartService implements AgentService {
   private readonly inFlight = new Set<Promise<unknown>>();
   private counts = { restarted: 0, decided: 0 };
 
-  constructor(private readonly opts: RestartServiceOptions) {
-    if (opts.ctx) this.ctx = opts.ctx;
-  }
+  constructor(private readonly opts: RestartServiceOptions) {}
 
   /** Returns at once: the first scan may wait for container locks, and `ping` must not. */
   async start(): Promise<void> {
     this.stopped = false;
-    // Loaded here, not at the top: the stores are most of the agent's start-up, which a fresh `up` waits for.
-    if (!this.ctx) this.ctx = (await import('./open-context.js')).openContainerContext(this.opts.root);
+    this.records = new ConcernedRecords(this.opts.ctx?.root ?? openStateRoot(this.opts.root), (config) => hasRestartPolicy(config.spec.restartPolicy));
     void this.scan();
     this.interval = setInterval(() => void this.scan(), this.opts.rescanMs ?? 2000);
   }
@@ -83,13 +87,15 @@ export class RestartService implements AgentService {
   }
 
   private async scanOnce(): Promise<void> {
-    const records = listRecords(this.ctx.root);
+    // Only containers with a restart policy: the others have no restart records either.
+    const records = this.records.list();
     const ids = new Set(records.map((r) => r.config.id));
     for (const record of records) {
       if (this.stopped) return;
-      if (!exitPending(this.ctx, record)) continue;
+      const { code, ctx } = await this.loadWork();
+      if (!code.exitPending(ctx, record)) continue;
       try {
-        const rec = await decideOnExit(this.ctx, record.config.id);
+        const rec = await code.decideOnExit(ctx, record.config.id);
         this.counts.decided++;
         if (rec) {
           this.opts.log(`restart: ${record.config.name} exited (${rec.exitCode}): restart ${rec.attempt} due at ${rec.dueAt}`);
@@ -99,8 +105,9 @@ export class RestartService implements AgentService {
         this.opts.log(`restart: ${record.config.name}: ${(error as Error).message}`);
       }
     }
-    for (const rec of listRestartRecords(this.ctx.root.path)) {
-      if (!ids.has(rec.id)) removeRestartRecord(this.ctx.root.path, rec.id);
+    const root = this.records.root.path;
+    for (const rec of listRestartRecords(root)) {
+      if (!ids.has(rec.id)) removeRestartRecord(root, rec.id);
       else this.schedule(rec);
     }
   }
@@ -116,7 +123,7 @@ export class RestartService implements AgentService {
   }
 
   private fire(rec: RestartRecord): void {
-    const work = performRestart(this.ctx, rec).then((outcome) => {
+    const work = this.loadWork().then(({ code, ctx }) => code.performRestart(ctx, rec)).then((outcome) => {
       if (outcome === 'restarted') this.counts.restarted++;
       this.opts.log(`restart: ${rec.id.slice(0, 12)} restart ${rec.attempt}: ${outcome}`);
     }, (error: Error) => this.opts.log(`restart: ${rec.id.slice(0, 12)}: ${error.message}`)).finally(() => {
@@ -124,5 +131,13 @@ export class RestartService implements AgentService {
       this.inFlight.delete(work);
     });
     this.inFlight.add(work);
+  }
+
+  private async loadWork(): Promise<RestartWork> {
+    if (!this.work) {
+      const code = await import('./restart-work.js');
+      this.work ??= { code, ctx: this.opts.ctx ?? code.openContainerContext(this.records.root) };
+    }
+    return this.work;
   }
 }

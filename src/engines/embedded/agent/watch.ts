@@ -82,7 +82,8 @@ export class DirWatcher {
     }
   }
 
-  private fingerprint(): string {
+  /** Names, inodes, sizes and mtimes of what it watches: equal strings, nothing changed (atomic writes make new inodes). */
+  fingerprint(): string {
     const parts: string[] = [];
     for (const dir of this.opts.dirs) {
       let names: string[] = [];

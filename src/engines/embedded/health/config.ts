@@ -2,7 +2,7 @@
 // HEALTHCHECK, field by field (as Docker merges them at create), with Docker's
 // defaults filled in. `NONE` (or no test at all) means no healthcheck.
 import type { HealthcheckSpec, ImageDetails } from '../../../engine/types.js';
-import type { ContainerRecord } from '../state/containers.js';
+import type { ContainerConfigRecord, ContainerRecord } from '../state/containers.js';
 
 export interface ResolvedHealthcheck {
   /** The argv to exec: `CMD-SHELL x` is already `/bin/sh -c x`. */
@@ -45,8 +45,13 @@ export function testCommand(test: readonly string[]): string[] | undefined {
 
 /** The healthcheck of a container record (its spec over its image's config). */
 export function recordHealthcheck(record: ContainerRecord): ResolvedHealthcheck | undefined {
-  const image = (record.config.extra as { imageConfig?: ImageDetails['config'] }).imageConfig;
-  return resolveHealthcheck(record.config.spec.healthcheck, image?.Healthcheck);
+  return configHealthcheck(record.config);
+}
+
+/** The same from the config alone (it does not change while the container exists). */
+export function configHealthcheck(config: ContainerConfigRecord): ResolvedHealthcheck | undefined {
+  const image = (config.extra as { imageConfig?: ImageDetails['config'] }).imageConfig;
+  return resolveHealthcheck(config.spec.healthcheck, image?.Healthcheck);
 }
 
 /** Go's time.Duration text (`1s`, `1.5s`, `500ms`, `1m0s`), as Docker's messages print it. */

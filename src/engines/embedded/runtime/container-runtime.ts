@@ -72,13 +72,20 @@ export class ContainerRuntime {
   readonly id: string;
   readonly paths: RuntimePaths;
   readonly cgroupsPath: string;
-  readonly runtime: OciRuntime;
+  private oci: OciRuntime | undefined;
 
   constructor(private readonly opts: ContainerRuntimeOptions) {
     this.id = opts.id;
     this.paths = runtimePaths(opts.stateRoot, opts.id);
     this.cgroupsPath = cgroupsPathFor(opts.id);
-    this.runtime = openRuntime(opts.stateRoot, opts.runtime ?? 'runc');
+  }
+
+  /**
+   * Found in PATH on first use: most uses (the agent's rescans of every container, `ps`) only read
+   * the run's files, and the PATH search cost the agent most of its CPU time at 300 containers.
+   */
+  get runtime(): OciRuntime {
+    return (this.oci ??= openRuntime(this.opts.stateRoot, this.opts.runtime ?? 'runc'));
   }
 
   /**
