@@ -172,6 +172,10 @@ async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairRepor
     });
   }
   for (const id of ctx.network.sandboxIds()) {
+    // A running container keeps its sandbox: judged without its lock first, so that a command
+    // does not take every running container's lock; whatever looks left behind is judged again under it.
+    const seen = readRecord(ctx.root, id);
+    if (seen && isActive(seen)) continue;
     // Under the container's lock: a start in another command holds it while its sandbox is new.
     await withContainerLock(ctx, id, 'repair network', async () => {
       const record = readRecord(ctx.root, id);
