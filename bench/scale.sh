@@ -24,7 +24,9 @@ agent_pids() { local f; for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' < "$f"; 
 T() { (cd "$WORK/project" && node "$BIN" --progress quiet -p "$PROJECT" "$@"); }
 TD() { (cd "$WORK/project" && node ${SCALE_SPAWNS:+--import "$REPO/bench/trace-spawns.mjs"} "$BIN" --progress quiet -p "$PROJECT" "$@"); }
 # docker-compose v1's 60 s HTTP read timeout failed `up -d` of 100 services on a loaded 2-core box; tscompose has none.
-D() { (cd "$WORK/project" && DOCKER_HOST="$DOCKER_HOST_PRIVATE" COMPOSE_HTTP_TIMEOUT=600 $DC -p "$PROJECT" "$@"); }
+# docker-compose v1 was seen to hang for good at 300 services (50 created, no request left at dockerd):
+# each of its commands gets SCALE_DOCKER_TIMEOUT seconds (default 1200), then its row says "failed".
+D() { (cd "$WORK/project" && DOCKER_HOST="$DOCKER_HOST_PRIVATE" COMPOSE_HTTP_TIMEOUT=600 timeout "${SCALE_DOCKER_TIMEOUT:-1200}" $DC -p "$PROJECT" "$@"); }
 cleanup() {
   T down -t 0 >/dev/null 2>&1 || true
   if [ -n "$DC" ]; then D down -t 0 >/dev/null 2>&1 || true; fi
