@@ -246,8 +246,9 @@ export class ContainerRuntime {
     await this.runtime.delete(this.id, { force: true });
     await this.reapConmon();
     const busy = removeCgroups(this.cgroupsPath);
-    // Off the main thread: a down removes many at once.
-    await rm(this.paths.dir, { recursive: true, force: true });
+    // Off the main thread: a down removes many at once. A conmon still dying may write its
+    // last file into the folder meanwhile (ENOTEMPTY): node then starts the removal over.
+    await rm(this.paths.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     rmSync(this.paths.exitFile, { force: true });
     if (busy.length) throw new TscError('CGROUP_BUSY', `cgroups of ${this.id} still have processes and were left: ${busy.join(', ')}`);
   }
