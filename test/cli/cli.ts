@@ -34,3 +34,9 @@ export function runCliAsync(args: string[], opts: { cwd: string; env?: Record<st
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** `r` itself when the command exited 0; else an error with its exit code and stderr. */
+export function succeeded(args: string[], r: CliResult): CliResult {
+  if (r.code !== 0) throw new Error(`tscompose ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
+  return r;
+}

@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { dockerSuite, type DockerTestContext } from '../engines/docker/docker-helpers.js';
-import { runCli } from './cli.js';
+import { runCli, succeeded } from './cli.js';
+import { anonMounts, READ, volumeNames, WRITE } from './anon-volumes-fixture.js';
 import type { CliResult } from './cli.js';
 
 const { s, test } = dockerSuite('docker recreate volumes');
@@ -25,29 +26,22 @@ services:
 `;
 
 function ok(t: DockerTestContext, dir: string, ...args: string[]): CliResult {
-  const r = runCli(['--progress', 'plain', ...args], { cwd: dir, env: t.env });
-  if (r.code !== 0) throw new Error(`tscompose ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
-  return r;
+  return succeeded(args, runCli(['--progress', 'plain', ...args], { cwd: dir, env: t.env }));
 }
 
-async function app(t: DockerTestContext): Promise<{ id: string; data: string; imgvol: string }> {
-  const d = await t.engine.containers.inspect('danon-app-1');
-  assert.ok(d, 'danon-app-1 exists');
-  const at = (target: string) => d!.mounts.find((m) => m.target === target && m.type === 'volume')?.source ?? '';
-  return { id: d!.id, data: at('/data'), imgvol: at('/imgvol') };
-}
+const app = (t: DockerTestContext) => anonMounts(t.engine, 'danon-app-1');
+const volumes = (t: DockerTestContext) => volumeNames(t.engine);
 
-async function volumes(t: DockerTestContext): Promise<string[]> {
-  return (await t.engine.volumes.list()).map((v) => v.name).sort();
-}
-
-const WRITE = ['exec', '-T', 'app', 'sh', '-c', 'echo kept > /data/f && echo image > /imgvol/f'];
-const READ = ['exec', '-T', 'app', 'sh', '-c', 'cat /data/f /imgvol/f'];
-
-test('--force-recreate mounts the old anonymous volumes by name, data kept; -V makes new ones', async (t) => {
+/** A project dir of COMPOSE, with an image that declares `VOLUME /imgvol`. */
+function project(t: DockerTestContext): string {
   const dir = mkdtempSync(join(t.dockerd.dir, 'anon-'));
   writeFileSync(join(dir, 'compose.yaml'), COMPOSE);
   writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox:latest\nVOLUME /imgvol\n');
+  return dir;
+}
+
+test('--force-recreate mounts the old anonymous volumes by name, data kept; -V makes new ones', async (t) => {
+  const dir = project(t);
   ok(t, dir, 'up', '-d');
   const first = await app(t);
   assert.ok(first.data && first.imgvol && first.data !== first.imgvol, JSON.stringify(first));
@@ -72,9 +66,7 @@ test('--force-recreate mounts the old anonymous volumes by name, data kept; -V m
 });
 
 test('down -v after a recreate: Docker keeps the volumes the container mounts by name (as with Docker Compose)', async (t) => {
-  const dir = mkdtempSync(join(t.dockerd.dir, 'anon-'));
-  writeFileSync(join(dir, 'compose.yaml'), COMPOSE);
-  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox:latest\nVOLUME /imgvol\n');
+  const dir = project(t);
   ok(t, dir, 'up', '-d');
   const first = await app(t);
   ok(t, dir, 'up', '-d', '--force-recreate');

@@ -14,7 +14,7 @@ import { readRecord } from '../../src/engines/embedded/state/containers.js';
 import { isFullId } from '../../src/engines/embedded/state/ids.js';
 import { listNames } from '../../src/engines/embedded/state/name-index.js';
 import { openStateRoot } from '../../src/engines/embedded/state/root.js';
-import { BIN, runCli } from './cli.js';
+import { BIN, runCli, succeeded } from './cli.js';
 import type { CliResult } from './cli.js';
 import { downProject, openProject, type ProjectFixture } from './project-fixture.js';
 
@@ -34,9 +34,7 @@ const GATED = `name: intr\nservices:\n${service('db', '    stop_signal: SIGKILL\
 const SLOW_DOWN = `name: intr\nservices:\n${service('slow', '    stop_grace_period: 3s\n')}${[1, 2, 3].map((n) => service(`fast${n}`, '    stop_signal: SIGKILL\n')).join('')}`;
 
 function ok(...args: string[]): CliResult {
-  const r = runCli(['--progress', 'plain', ...args], { cwd: dir, env: { TSCOMPOSE_ROOT: t!.root } });
-  if (r.code !== 0) throw new Error(`tscompose ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
-  return r;
+  return succeeded(args, runCli(['--progress', 'plain', ...args], { cwd: dir, env: { TSCOMPOSE_ROOT: t!.root } }));
 }
 
 async function projectContainers() {

@@ -11,7 +11,8 @@ import { suite } from '../harness.js';
 import { requireHost } from '../host.js';
 import { missingForEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
-import { runCli } from './cli.js';
+import { runCli, succeeded } from './cli.js';
+import { anonMounts, READ, volumeNames, WRITE } from './anon-volumes-fixture.js';
 import type { CliResult } from './cli.js';
 import { downProject, openProject, type ProjectFixture } from './project-fixture.js';
 
@@ -39,25 +40,11 @@ function cli(...args: string[]): CliResult {
 }
 
 function ok(...args: string[]): CliResult {
-  const r = cli(...args);
-  if (r.code !== 0) throw new Error(`tscompose ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
-  return r;
+  return succeeded(args, cli(...args));
 }
 
-/** The container's id and the volume mounted at each of /data and /imgvol. */
-async function app(): Promise<{ id: string; data: string; imgvol: string }> {
-  const d = await t!.engine.containers.inspect('anon-app-1');
-  assert.ok(d, 'anon-app-1 exists');
-  const at = (target: string) => d!.mounts.find((m) => m.target === target && m.type === 'volume')?.source ?? '';
-  return { id: d!.id, data: at('/data'), imgvol: at('/imgvol') };
-}
-
-async function volumes(): Promise<string[]> {
-  return (await t!.engine.volumes.list()).map((v) => v.name).sort();
-}
-
-const WRITE = ['exec', '-T', 'app', 'sh', '-c', 'echo kept > /data/f && echo image > /imgvol/f'];
-const READ = ['exec', '-T', 'app', 'sh', '-c', 'cat /data/f /imgvol/f'];
+const app = () => anonMounts(t!.engine, 'anon-app-1');
+const volumes = () => volumeNames(t!.engine);
 
 s.before(async () => {
   if (!ready) return;

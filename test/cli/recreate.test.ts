@@ -11,7 +11,7 @@ import { missingForEngine } from '../engines/embedded/engine-helpers.js';
 import type { TestEngine } from '../engines/embedded/engine-helpers.js';
 import { listNames } from '../../src/engines/embedded/state/name-index.js';
 import { openStateRoot } from '../../src/engines/embedded/state/root.js';
-import { runCli } from './cli.js';
+import { runCli, succeeded } from './cli.js';
 import type { CliResult } from './cli.js';
 import { downProject, openProject, type ProjectFixture } from './project-fixture.js';
 
@@ -39,9 +39,7 @@ function cli(...args: string[]): CliResult {
 }
 
 function ok(...args: string[]): CliResult {
-  const r = cli(...args);
-  if (r.code !== 0) throw new Error(`tscompose ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
-  return r;
+  return succeeded(args, cli(...args));
 }
 
 interface Seen { id: string; status: string; number: string | undefined }
