@@ -2,6 +2,7 @@
 // line (`{"cmd":"ping"}` → `{"ok":true,"pid":123}`).
 import { chmodSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
+import { TscError } from '../../../util/errors.js';
 import { setIoTimeout } from '../../../util/io-timeout.js';
 
 export interface ControlRequest {
@@ -14,11 +15,28 @@ export type ControlHandler = (request: ControlRequest) => Promise<ControlReply>;
 
 const MAX_REQUEST = 64 * 1024;
 
+/**
+ * No agent answered on the socket: none listens there (`listening` false: no socket file, or
+ * nobody accepts on it), or the one that took the request went away before answering (killed,
+ * replaced, stopped). Not a slow agent: that is a timeout.
+ */
+export class AgentGoneError extends TscError {
+  constructor(readonly cmd: string, readonly listening: boolean, reason: string) {
+    super('AGENT_GONE', listening
+      ? `the tscompose agent went away before answering "${cmd}" (${reason})`
+      : `no tscompose agent listens for "${cmd}" (${reason})`);
+  }
+}
+
+/** connect(2) on a socket file that nobody listens on, or that is not there. */
+const NOT_LISTENING = new Set(['ENOENT', 'ECONNREFUSED']);
+
 /** Listens on `path`, replacing a stale socket file (the caller has made sure no live agent owns it). */
 export async function startControlServer(path: string, handle: ControlHandler): Promise<Server> {
   rmSync(path, { force: true });
   const server = createServer((sock) => {
     let buf = '';
+    // For a client that never sends its request; the handling of one (a reload at 300 containers) may take longer.
     sock.setTimeout(10_000, () => sock.destroy());
     sock.on('error', () => sock.destroy());
     sock.on('data', (chunk: Buffer) => {
@@ -29,6 +47,7 @@ export async function startControlServer(path: string, handle: ControlHandler): 
       const line = buf.slice(0, nl);
       buf = '';
       sock.pause();
+      sock.setTimeout(0);
       reply(line, handle).then((r) => sock.end(JSON.stringify(r) + '\n'), () => sock.destroy());
     });
   });
@@ -59,7 +78,8 @@ async function reply(line: string, handle: ControlHandler): Promise<ControlReply
 }
 
 /**
- * Sends one command; rejects when the socket is not there, does not answer in time, or answers garbage.
+ * Sends one command; rejects when no agent is there or it goes away before answering (AgentGoneError),
+ * does not answer in time, or answers garbage.
  * The reply is taken at its newline, not at the socket's end: after an event loop blocked past the
  * timeout, the data is read before the (late) timer is judged, the end only after.
  */
@@ -76,6 +96,7 @@ export function sendControl(path: string, cmd: string, timeoutMs = 2000): Promis
     };
     const answer = () => settle(() => {
       sock.destroy();
+      if (buf === '') return reject(new AgentGoneError(cmd, true, 'it closed the connection'));
       try {
         resolve(JSON.parse(buf) as ControlReply);
       } catch {
@@ -84,14 +105,17 @@ export function sendControl(path: string, cmd: string, timeoutMs = 2000): Promis
     });
     const timer = setIoTimeout(() => settle(() => {
       sock.destroy();
-      reject(new Error(`agent did not answer "${cmd}" within ${timeoutMs} ms`));
+      reject(new TscError('AGENT_TIMEOUT', `the tscompose agent did not answer "${cmd}" within ${timeoutMs} ms`));
     }), timeoutMs);
     sock.on('connect', () => sock.write(JSON.stringify({ cmd }) + '\n'));
     sock.on('data', (chunk: Buffer) => {
       buf += chunk.toString('utf8');
       if (buf.includes('\n')) answer();
     });
-    sock.on('error', (error) => settle(() => reject(error)));
+    sock.on('error', (error: NodeJS.ErrnoException) => settle(() => {
+      sock.destroy();
+      reject(new AgentGoneError(cmd, !NOT_LISTENING.has(error.code ?? ''), `${error.message} on ${path}`));
+    }));
     sock.on('end', answer);
   });
 }

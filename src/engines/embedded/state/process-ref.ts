@@ -25,22 +25,37 @@ export function currentBootId(): string | undefined {
 
 /** The start time of `pid` from /proc, or undefined when it is gone or unreadable. */
 export function readStartTicks(pid: number): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  return parseStartTicks(text);
+  const stat = readStat(pid);
+  return stat === undefined ? undefined : parseStartTicks(stat);
 }
 
 /** /proc/<pid>/stat: the command (field 2) is in parentheses and may hold spaces or ')'. */
 export function parseStartTicks(stat: string): number | undefined {
+  return statField(stat, 22);
+}
+
+/** CPU time `pid` has used so far (user + system, clock ticks), or undefined when it is gone or unreadable. */
+export function readCpuTicks(pid: number): number | undefined {
+  const stat = readStat(pid);
+  const utime = stat === undefined ? undefined : statField(stat, 14);
+  const stime = stat === undefined ? undefined : statField(stat, 15);
+  return utime === undefined || stime === undefined ? undefined : utime + stime;
+}
+
+function readStat(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Numeric field `n` (1-based, as proc(5) numbers them) of a /proc/<pid>/stat line; n > 2. */
+function statField(stat: string, n: number): number | undefined {
   const close = stat.lastIndexOf(')');
   if (close < 0) return undefined;
-  // Fields after the command start at field 3; start time is field 22.
-  const fields = stat.slice(close + 2).split(' ');
-  const value = Number(fields[22 - 3]);
+  // Fields after the command start at field 3.
+  const value = Number(stat.slice(close + 2).split(' ')[n - 3]);
   return Number.isFinite(value) ? value : undefined;
 }
 
