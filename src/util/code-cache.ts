@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { optimizerHeldBack } from './v8-tiering.js';
+import { startFlagsInForce } from './v8-tiering.js';
 
 /** Where code caches are kept; undefined when turned off. */
 export function codeCacheDir(env: Record<string, string | undefined> = process.env): string | undefined {
@@ -60,7 +60,7 @@ export function runCachedScript(file: string, provided: Record<string, unknown> 
 
 function writeCache(script: Script, dir: string, prefix: string, cacheFile: string): void {
   // V8 keys the cache by its flags: one made after the optimizer came back would not fit the next command.
-  if (!optimizerHeldBack()) return;
+  if (!startFlagsInForce()) return;
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });

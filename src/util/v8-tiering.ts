@@ -5,25 +5,50 @@
 // before the optimized code pays back (`config` of 200 services: ~40% less CPU
 // without it). So the CLI starts with the interpreter and Sparkplug's baseline
 // code only, and gives the optimizer back to a command still running after
-// OPTIMIZE_AFTER_MS (watch, logs -f, attached up, a long build).
+// OPTIMIZE_AFTER_MS (watch, logs -f, attached up, a long build). A --max-opt
+// the user gave node is theirs: the CLI then leaves the flag alone.
 import { setFlagsFromString } from 'node:v8';
 
 export const OPTIMIZE_AFTER_MS = 1000;
 
-let heldBack = false;
+/** V8's flags are those every command starts with: held back, or the user's --max-opt left alone. */
+let startFlags = false;
 
-/** Called first by the CLI (src/bin.ts), before its other modules load. */
-export function holdOptimizerBack(): void {
-  // --max-opt: 1 is Sparkplug; 999 is V8's default (any tier).
-  setFlagsFromString('--max-opt=1');
-  heldBack = true;
-  setTimeout(() => {
-    setFlagsFromString('--max-opt=999');
-    heldBack = false;
-  }, OPTIMIZE_AFTER_MS).unref();
+export interface HoldOptimizerBackOptions {
+  env?: Record<string, string | undefined>;
+  execArgv?: readonly string[];
+  /** v8.setFlagsFromString (tests record the calls instead). */
+  setFlags?: (flags: string) => void;
 }
 
-/** True while the optimizer is held back: V8's flags are still those the CLI starts with (code-cache.ts). */
-export function optimizerHeldBack(): boolean {
-  return heldBack;
+/** Called first by the CLI (src/bin.ts), before its other modules load. False when the user's --max-opt stands. */
+export function holdOptimizerBack(opts: HoldOptimizerBackOptions = {}): boolean {
+  startFlags = true;
+  if (userSetMaxOpt(opts.env ?? process.env, opts.execArgv ?? process.execArgv)) return false;
+  const setFlags = opts.setFlags ?? setFlagsFromString;
+  // --max-opt: 1 is Sparkplug; 999 is V8's default (any tier).
+  setFlags('--max-opt=1');
+  setTimeout(() => {
+    setFlags('--max-opt=999');
+    startFlags = false;
+  }, OPTIMIZE_AFTER_MS).unref();
+  return true;
+}
+
+/** True while V8's flags are those the CLI starts every command with: a code cache made now fits the next command (code-cache.ts). */
+export function startFlagsInForce(): boolean {
+  return startFlags;
+}
+
+/**
+ * Whether node was given --max-opt (or --max_opt: V8 takes both), on its command line or in
+ * NODE_OPTIONS (where node 20 refuses it, but a later node may not).
+ */
+export function userSetMaxOpt(env: Record<string, string | undefined>, execArgv: readonly string[]): boolean {
+  return [...execArgv, ...nodeOptionsArgs(env.NODE_OPTIONS ?? '')].some((arg) => /^--max[-_]opt(=|$)/.test(arg));
+}
+
+/** NODE_OPTIONS split as node splits it: at spaces, except inside double quotes (where \ escapes). */
+function nodeOptionsArgs(value: string): string[] {
+  return (value.match(/(?:[^\s"]+|"(?:[^"\\]|\\.)*")+/g) ?? []).map((arg) => arg.replace(/"((?:[^"\\]|\\.)*)"/g, (_, inner: string) => inner.replace(/\\(.)/g, '$1')));
 }
