@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from '../../harness.js';
 import { AgentGoneError, sendControl } from '../../../src/engines/embedded/agent/control.js';
-import { reloadOrReplace } from '../../../src/engines/embedded/agent/dns-agent.js';
+import { reloadAgent } from '../../../src/engines/embedded/agent/dns-agent.js';
 import { ensureAgent, stopAgent, type EnsureAgentOptions } from '../../../src/engines/embedded/agent/ensure.js';
 import { agentPaths, makeAgentDir } from '../../../src/engines/embedded/agent/paths.js';
 import { readAgentPid } from '../../../src/engines/embedded/agent/pidfile.js';
@@ -104,7 +104,7 @@ s('a request in flight when its agent goes away: a clear error from sendControl,
   // Stopped: the kernel queues the connections and requests; killed: they are dropped unanswered.
   process.kill(first.pid, 'SIGSTOP');
   const raw = sendControl(socket, 'reload', 30_000).then(() => undefined, (error: unknown) => error);
-  const reload = reloadOrReplace(ctx.root).then(() => undefined, (error: unknown) => error);
+  const reload = reloadAgent(ctx.root).then(() => undefined, (error: unknown) => error);
   await sleep(500); // both requests written
   process.kill(first.pid, 'SIGKILL');
   const error = await raw;

@@ -39,18 +39,18 @@ const reloads = new Map<string, Coalescer>();
 function reloadBatched(root: string): Promise<void> {
   let c = reloads.get(root);
   if (!c) {
-    c = new Coalescer(() => reloadOrReplace(root));
+    c = new Coalescer(() => reloadAgent(root));
     reloads.set(root, c);
   }
   return c.request();
 }
 
 /**
- * `reload`; when the agent went away meanwhile (stopped, or found hung and replaced by another
+ * Tells the agent to read the state root again. When it went away meanwhile (stopped, or found hung and replaced by another
  * command), the agent running now is made sure of and asked again: it may be one that another
  * process started before this caller's records were written.
  */
-export async function reloadOrReplace(root: string): Promise<void> {
+export async function reloadAgent(root: string): Promise<void> {
   try {
     return await reload(root);
   } catch (error) {
