@@ -16,6 +16,8 @@ import { resolveProcessArgs } from '../runtime/process-args.js';
 import { appArmorEnabled, appArmorUnavailable } from '../runtime/apparmor.js';
 import { parseSecurityOpts } from '../runtime/security-opts.js';
 import { atUnfinishedExit, commitRecord, createRecord, findRecord, noSuchContainer, removeRecord, type ContainerRecord } from '../state/containers.js';
+import { generateId } from '../state/ids.js';
+import { clearMadeVolumes, writeMadeVolumes } from '../state/made-volumes.js';
 import type { ContainerContext } from './context.js';
 import { buildHostnameFile, buildHostsFile, buildResolvConf, readHostHosts, readHostResolvConf } from './etc-files.js';
 import { configExtra, containerLayout, type ContainerConfigExtra, type EffectiveMount } from './layout.js';
@@ -43,10 +45,12 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerSpec
     writeJsonAtomic(join(record.dir, 'config.json'), { ...record.config, extra });
     writeEtcFiles(record, spec, hostname, peer);
     await commitRecord(ctx.root, record.config.id);
+    clearMadeVolumes(record.dir);
     return record.config.id;
   } catch (error) {
+    // The volumes first: a command killed in between leaves the record, whose repair removes its anonymous ones.
+    for (const name of madeVolumes) await ctx.volumes.remove(name, { force: true, unmade: record.config.id }).catch(() => undefined);
     removeRecord(ctx.root, record.config.id);
-    for (const name of madeVolumes) await ctx.volumes.remove(name, { force: true }).catch(() => undefined);
     throw error;
   }
 }
@@ -89,8 +93,13 @@ function networkPeer(ctx: ContainerContext, mode: string | undefined): Container
 async function resolveCreateMounts(ctx: ContainerContext, id: string, spec: ContainerSpec, image: ResolvedImage, made: string[]) {
   const mounts: EffectiveMount[] = [];
   const anonymousVolumes: string[] = [];
+  const listed: string[] = [];
   const anonymous = async () => {
-    const v = await ctx.volumes.create({ name: '' });
+    const name = generateId();
+    // Named in the record before it exists: a command killed from here on leaves it to the repair of the half-made record.
+    listed.push(name);
+    writeMadeVolumes(ctx.root.container(id), listed);
+    const v = await ctx.volumes.create({ name: '' }, { anonymousName: name });
     made.push(v.name);
     anonymousVolumes.push(v.name);
     // A second Ctrl-C exits before createContainer's undo runs: the exit hook that takes the record takes the volume too.
@@ -168,4 +177,24 @@ function writeEtcFiles(record: ContainerRecord, spec: ContainerSpec, hostname: s
   writeFileSync(l.hosts, hosts, { mode: 0o644 });
   writeFileSync(l.hostname, buildHostnameFile(hostname), { mode: 0o644 });
   writeFileSync(l.resolvConf, buildResolvConf({ host: readHostResolvConf(), dns: spec.dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions, hostNetwork }), { mode: 0o644 });
+}
+
+/**
+ * The repair of a record whose create was killed (state/repair): removes the
+ * anonymous volumes the create listed as made (state/made-volumes), unless
+ * another container uses one. Returns those removed.
+ */
+export async function removeUnmadeVolumes(ctx: ContainerContext, id: string, names: readonly string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of names) {
+    const volume = await ctx.volumes.inspect(name);
+    if (!volume || !ctx.volumes.isAnonymous(volume)) continue;
+    try {
+      await ctx.volumes.remove(name, { unmade: id });
+      removed.push(name);
+    } catch {
+      // In use by another container, or mounted: left for `volume rm` / `volume prune`.
+    }
+  }
+  return removed;
 }
