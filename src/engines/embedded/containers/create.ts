@@ -189,6 +189,8 @@ export async function removeUnmadeVolumes(ctx: ContainerContext, id: string, nam
   for (const name of names) {
     const volume = await ctx.volumes.inspect(name);
     if (!volume || !ctx.volumes.isAnonymous(volume)) continue;
+    // Judged here: the store of `system boot` and `doctor --repair` (agent/open-context) checks no users.
+    if (volumeUsers(ctx.root, name).some((user) => user !== id)) continue;
     try {
       await ctx.volumes.remove(name, { unmade: id });
       removed.push(name);
