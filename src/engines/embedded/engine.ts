@@ -9,7 +9,7 @@ import { withContainerLock, type ContainerContext } from './containers/context.j
 import { configExtra, containerLayout } from './containers/layout.js';
 import { isActive, monitorAlive, syncRecord } from './containers/sync.js';
 import { removeUnowned } from './containers/lost-monitor.js';
-import { removeUnmadeVolumes } from './containers/create.js';
+import { removeUnmadeVolumes } from './containers/anonymous-volumes.js';
 import { volumeUsers } from './containers/volume-users.js';
 import { ImageStore } from './images/store.js';
 import { registryClient } from './registry/client.js';
