@@ -175,4 +175,3 @@ function writeEtcFiles(record: ContainerRecord, spec: ContainerSpec, hostname: s
   writeFileSync(l.hostname, buildHostnameFile(hostname), { mode: 0o644 });
   writeFileSync(l.resolvConf, buildResolvConf({ host: readHostResolvConf(), dns: spec.dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions, hostNetwork }), { mode: 0o644 });
 }
-

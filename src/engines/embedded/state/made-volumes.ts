@@ -1,5 +1,5 @@
 // The anonymous volumes a create is making, named in its record's folder before
-// each is made: a command killed before the record is complete leaves them
+// any is made: a command killed before the record is complete leaves them
 // named there, and the repair that removes the half-made record removes them
 // too (state/repair). Volumes the container only mounts (named ones, those
 // carried over from the container it replaces) are never listed.
@@ -10,7 +10,7 @@ import { isFullId } from './ids.js';
 
 const FILE = 'made-volumes.json';
 
-/** Written whole each time (`names`: all made so far and the one about to be made). */
+/** Written once, before the first of `names` is made. */
 export function writeMadeVolumes(recordDir: string, names: readonly string[]): void {
   writeJsonAtomic(join(recordDir, FILE), names);
 }
