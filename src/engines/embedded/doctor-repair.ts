@@ -57,7 +57,10 @@ function describe(r: StateRootRepairReport): string[] {
   for (const d of r.records.damaged) {
     for (const f of d.files) lines.push(`container ${d.name}: ${f.path} ${f.movedTo ? `was damaged (${f.reason}): moved to ${f.movedTo}` : 'was missing'}; kept as "damaged" for \`down\` or \`rm -f\``);
   }
-  for (const x of r.records.removed) lines.push(`removed the record of container ${x.id.slice(0, 12)}: ${x.reason}`);
+  for (const x of r.records.removed) {
+    const volumes = x.volumes?.length ? `, and the anonymous volume(s) it had made: ${x.volumes.join(', ')}` : '';
+    lines.push(`removed the record of container ${x.id.slice(0, 12)}: ${x.reason}${volumes}`);
+  }
   for (const x of r.records.markedDead) lines.push(`marked container ${x.id.slice(0, 12)} dead: ${x.reason}`);
   if (r.records.namesFixed.length) lines.push(`fixed container names: ${r.records.namesFixed.join(', ')}`);
   if (r.records.locksRemoved) lines.push(`removed ${r.records.locksRemoved} lock file(s) of processes that are gone`);

@@ -9,6 +9,7 @@ import { withContainerLock, type ContainerContext } from './containers/context.j
 import { configExtra, containerLayout } from './containers/layout.js';
 import { isActive, monitorAlive, syncRecord } from './containers/sync.js';
 import { removeUnowned } from './containers/lost-monitor.js';
+import { removeUnmadeVolumes } from './containers/anonymous-volumes.js';
 import { volumeUsers } from './containers/volume-users.js';
 import { ImageStore } from './images/store.js';
 import { registryClient } from './registry/client.js';
@@ -147,6 +148,7 @@ async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairRepor
   const records = await repairRecords(ctx.root, {
     withContainerLock: (id, fn) => withContainerLock(ctx, id, 'repair name', fn),
     isRunning: (id) => monitorAlive(ctx, id),
+    removeMadeVolumes: (id, names) => removeUnmadeVolumes(ctx, id, names),
   });
   const runtime = await cleanupLeftovers(ctx.root.path, ctx.runtime, (id, fn) => withContainerLock(ctx, id, 'repair runtime', fn));
   runtime.deleted.push(...await removeUnowned(ctx, runtime.unmonitored));

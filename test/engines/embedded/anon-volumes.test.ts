@@ -3,12 +3,18 @@
 // container uses it; a process that exits while making a container (a second
 // Ctrl-C during `up`) takes the half-made record along (state/containers.ts),
 // and with it the anonymous volumes made for it, but not one it mounts without
-// having made it, nor other containers'.
+// having made it, nor other containers'. A process SIGKILLed there leaves the
+// record, and the names of the volumes it made beside it: the next command's
+// repair removes them with the record, and only anonymous ones nobody else uses.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import type { ContainerSpec } from '../../../src/engine/types.js';
+import { repairStateFiles } from '../../../src/engines/embedded/doctor-repair.js';
+import { readRecord } from '../../../src/engines/embedded/state/containers.js';
+import { isFullId } from '../../../src/engines/embedded/state/ids.js';
 import { listNames } from '../../../src/engines/embedded/state/name-index.js';
 import { openStateRoot } from '../../../src/engines/embedded/state/root.js';
 import { engineSuite } from './engine-helpers.js';
@@ -25,6 +31,34 @@ test('a second Ctrl-C while a container is made: its record and the anonymous vo
   assert.equal(listNames(root).map((n) => n.name), ['kept']);
   assert.equal(readdirSync(root.tmp), [], 'no staging or trash left in tmp/');
   await t.engine.containers.remove(kept!, { volumes: true });
+  assert.equal(await t.engine.volumes.list(), []);
+});
+
+test('SIGKILL while a container is made: the repair removes its record and the anonymous volumes it made, nothing else', async (t) => {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./create-then-exit.ts', import.meta.url)), t.root, 'kill'], { encoding: 'utf8' });
+  assert.is(child.signal, 'SIGKILL', child.stderr);
+  const [kept, keptVolume] = child.stdout.split(' ');
+  const root = openStateRoot(t.root);
+  const half = readdirSync(root.containers).filter(isFullId).find((id) => id !== kept)!;
+  assert.is(readRecord(root, half)?.state.phase, 'creating', 'the killed create left its record half-made');
+  const list = join(root.container(half), 'made-volumes.json');
+  const listed = JSON.parse(readFileSync(list, 'utf8')) as string[];
+  assert.is(listed.length, 2, 'both anonymous volumes named, the second before it was made');
+  const made = listed[0]!;
+  assert.equal((await t.engine.volumes.list()).map((v) => v.name).sort(), [keptVolume, made].sort());
+  // Whatever the list says, a volume another container uses and a named one stay.
+  const named = 'f'.repeat(64);
+  await t.engine.volumes.create({ name: named });
+  writeFileSync(list, JSON.stringify([...listed, keptVolume, named]));
+
+  const lines = await repairStateFiles(t.root);
+  assert.ok(lines.some((l) => l.startsWith(`removed the record of container ${half.slice(0, 12)}`) && l.endsWith(`the anonymous volume(s) it had made: ${made}`)), lines.join('\n'));
+  assert.equal((await t.engine.volumes.list()).map((v) => v.name).sort(), [keptVolume, named].sort());
+  assert.equal(readdirSync(root.containers).filter(isFullId), [kept]);
+  assert.equal(listNames(root).map((n) => n.name), ['kept']);
+  assert.equal(readdirSync(root.tmp), [], 'no staging or trash left in tmp/');
+  await t.engine.containers.remove(kept!, { volumes: true });
+  await t.engine.volumes.remove(named);
   assert.equal(await t.engine.volumes.list(), []);
 });
 

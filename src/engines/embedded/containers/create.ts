@@ -15,12 +15,13 @@ import type { ResolvedImage } from '../images/store.js';
 import { resolveProcessArgs } from '../runtime/process-args.js';
 import { appArmorEnabled, appArmorUnavailable } from '../runtime/apparmor.js';
 import { parseSecurityOpts } from '../runtime/security-opts.js';
-import { atUnfinishedExit, commitRecord, createRecord, findRecord, noSuchContainer, removeRecord, type ContainerRecord } from '../state/containers.js';
+import { commitRecord, createRecord, findRecord, noSuchContainer, removeRecord, type ContainerRecord } from '../state/containers.js';
+import { clearMadeVolumes } from '../state/made-volumes.js';
+import { makeAnonymousVolumes } from './anonymous-volumes.js';
 import type { ContainerContext } from './context.js';
 import { buildHostnameFile, buildHostsFile, buildResolvConf, readHostHosts, readHostResolvConf } from './etc-files.js';
 import { configExtra, containerLayout, type ContainerConfigExtra, type EffectiveMount } from './layout.js';
 import { checkBindSource } from './start-mounts.js';
-import { volumeUsers } from './volume-users.js';
 
 export async function createContainer(ctx: ContainerContext, spec: ContainerSpec): Promise<string> {
   const image = await ctx.images.resolveImage(spec.image);
@@ -43,10 +44,12 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerSpec
     writeJsonAtomic(join(record.dir, 'config.json'), { ...record.config, extra });
     writeEtcFiles(record, spec, hostname, peer);
     await commitRecord(ctx.root, record.config.id);
+    clearMadeVolumes(record.dir);
     return record.config.id;
   } catch (error) {
+    // The volumes first: a command killed in between leaves the record, whose repair removes its anonymous ones.
+    for (const name of madeVolumes) await ctx.volumes.remove(name, { force: true, unmade: record.config.id }).catch(() => undefined);
     removeRecord(ctx.root, record.config.id);
-    for (const name of madeVolumes) await ctx.volumes.remove(name, { force: true }).catch(() => undefined);
     throw error;
   }
 }
@@ -82,37 +85,39 @@ function networkPeer(ctx: ContainerContext, mode: string | undefined): Container
 }
 
 /**
- * The spec's mounts (missing named volumes created, anonymous ones made),
- * then `volumes_from`, then an anonymous volume for each image VOLUME that no
- * mount covers, as Docker does.
+ * The spec's mounts (missing named volumes created), then `volumes_from`,
+ * then an anonymous volume for each image VOLUME that no mount covers, as
+ * Docker does. The new anonymous volumes are made last, all named at once
+ * (containers/anonymous-volumes).
  */
 async function resolveCreateMounts(ctx: ContainerContext, id: string, spec: ContainerSpec, image: ResolvedImage, made: string[]) {
   const mounts: EffectiveMount[] = [];
-  const anonymousVolumes: string[] = [];
-  const anonymous = async () => {
-    const v = await ctx.volumes.create({ name: '' });
-    made.push(v.name);
-    anonymousVolumes.push(v.name);
-    // A second Ctrl-C exits before createContainer's undo runs: the exit hook that takes the record takes the volume too.
-    atUnfinishedExit(ctx.root, id, () => {
-      if (volumeUsers(ctx.root, v.name).length === 0) ctx.volumes.removeAtExit(v.name);
-    });
-    return v.name;
+  // The container's anonymous volumes: new ones (named once all are known), and those carried over.
+  const fresh: EffectiveMount[] = [];
+  const anonymous = new Set<EffectiveMount>();
+  const addNew = (mount: EffectiveMount) => {
+    fresh.push(mount);
+    anonymous.add(mount);
+    mounts.push(mount);
   };
   for (const m of spec.mounts ?? []) {
     const target = posix.normalize(m.target);
     if (m.type === 'volume') {
-      let source = m.source;
-      const existing = source ? await ctx.volumes.inspect(source) : undefined;
-      if (!source) source = await anonymous();
-      else if (!existing) {
+      const source = m.source;
+      if (!source) {
+        addNew({ ...m, target, source: '' });
+        continue;
+      }
+      const existing = await ctx.volumes.inspect(source);
+      const mount = { ...m, target, source };
+      if (!existing) {
         await ctx.volumes.create({ name: source, labels: m.volume?.labels });
         made.push(source);
       } else if (m.inherited && ctx.volumes.isAnonymous(existing)) {
         // Carried over from the container this one replaces: it is this one's now (not made: a failed create keeps it).
-        anonymousVolumes.push(source);
+        anonymous.add(mount);
       }
-      mounts.push({ ...m, target, source });
+      mounts.push(mount);
     } else if (m.type === 'bind') {
       if (!m.source?.startsWith('/')) throw new TscError('INVALID_MOUNT', `invalid mount config for type "bind": invalid mount path: '${m.source ?? ''}' mount path must be absolute`);
       const bind = { ...m, target, source: posix.normalize(m.source) };
@@ -137,9 +142,10 @@ async function resolveCreateMounts(ctx: ContainerContext, id: string, spec: Cont
     const target = posix.normalize(path);
     if (taken.has(target)) continue;
     taken.add(target);
-    mounts.push({ type: 'volume', source: await anonymous(), target });
+    addNew({ type: 'volume', source: '', target });
   }
-  return { mounts, anonymousVolumes };
+  await makeAnonymousVolumes(ctx, id, fresh, made);
+  return { mounts, anonymousVolumes: mounts.filter((m) => anonymous.has(m)).map((m) => m.source) };
 }
 
 function splitVolumesFrom(item: string): [string, 'ro' | 'rw' | undefined] {

@@ -11,12 +11,16 @@ import { configProblem, identityIn, readRecordFile, salvageRecord, stateProblem,
 import { claimName, listNames, lookupName, namesDir, releaseName } from './name-index.js';
 import { sweepRemoveMarkers } from './remove-if.js';
 import { isAlive } from './process-ref.js';
+import { readMadeVolumes } from './made-volumes.js';
 import { removeRecord, updateState, type ContainerConfigRecord, type ContainerStateRecord } from './containers.js';
 import type { StateRoot } from './root.js';
 
 export interface RepairReport {
-  /** Records deleted: their creation was interrupted. The engine frees what else it made for them (snapshot, bundle). */
-  removed: Array<{ id: string; reason: string }>;
+  /**
+   * Records deleted: their creation was interrupted. The engine frees what else it made for them
+   * (snapshot, bundle); `volumes`: the anonymous volumes their create had made, removed first.
+   */
+  removed: Array<{ id: string; reason: string; volumes?: string[] }>;
   /** Records kept but marked "dead" (removal interrupted, or state lost), so that `rm` can be run again. */
   markedDead: Array<{ id: string; reason: string }>;
   /** Names re-claimed for their container, or freed because their container is gone. */
@@ -35,6 +39,8 @@ export interface RepairOptions {
   withContainerLock?: (id: string, fn: () => Promise<void>) => Promise<void>;
   /** Whether the runtime still runs container `id`: a damaged record of it is kept. */
   isRunning?: (id: string) => boolean;
+  /** Removes what volumes of `names` a killed create of `id` made (state/made-volumes); returns those removed. */
+  removeMadeVolumes?: (id: string, names: string[]) => Promise<string[]>;
 }
 
 /** Temporary files of writeFileAtomic (`.<name>.<pid>.<ms>.tmp`) and of our locks/names (`...<pid>.<hex>.tmp`). */
@@ -72,8 +78,10 @@ export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): 
         await updateState(root, entry, (s) => ({ ...s, phase: 'ready', status: 'dead', owner: undefined, error: reason }));
         report.markedDead.push({ id: entry, reason });
       } else {
+        // The volumes before the record that names them: a repair killed in between is done again by the next.
+        const volumes = await (opts.removeMadeVolumes?.(entry, readMadeVolumes(dir)) ?? []);
         removeRecord(root, entry);
-        report.removed.push({ id: entry, reason });
+        report.removed.push({ id: entry, reason, ...(volumes.length ? { volumes } : {}) });
       }
       continue;
     }

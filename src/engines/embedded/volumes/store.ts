@@ -30,10 +30,16 @@ export interface VolumeStoreOptions {
 export class LocalVolumeStore implements VolumeService {
   constructor(private readonly root: StateRoot, private readonly opts: VolumeStoreOptions = {}) {}
 
-  /** Idempotent for an existing name with the same driver (its labels and options are kept). An empty name makes an anonymous volume. */
-  async create(spec: VolumeSpec): Promise<VolumeDetails> {
+  /**
+   * Idempotent for an existing name with the same driver (its labels and options are kept).
+   * An empty name makes an anonymous volume, named `anonymousName` when given (a full id).
+   */
+  async create(spec: VolumeSpec, opts: { anonymousName?: string } = {}): Promise<VolumeDetails> {
     const anonymous = !spec.name;
-    const name = anonymous ? generateId() : checkVolumeName(spec.name);
+    if (anonymous && opts.anonymousName !== undefined && !isFullId(opts.anonymousName)) {
+      throw new TscError('INVALID_NAME', `an anonymous volume's name is 64 hex digits, not "${opts.anonymousName}"`);
+    }
+    const name = anonymous ? opts.anonymousName ?? generateId() : checkVolumeName(spec.name);
     const driver = spec.driver || 'local';
     const existing = this.read(name);
     if (existing) return this.checkSameDriver(existing, driver);
@@ -77,14 +83,17 @@ export class LocalVolumeStore implements VolumeService {
     return out;
   }
 
-  /** Refuses a volume in use, as Docker does even with force; force makes a missing volume no error. */
-  async remove(name: string, opts: { force?: boolean } = {}): Promise<void> {
+  /**
+   * Refuses a volume in use, as Docker does even with force; force makes a missing volume no error.
+   * `unmade`: a container whose creation is being undone, whose record may list the volume: no user.
+   */
+  async remove(name: string, opts: { force?: boolean; unmade?: string } = {}): Promise<void> {
     const record = this.read(name);
     if (!record) {
       if (opts.force) return;
       throw new TscError('NO_SUCH_VOLUME', `No such volume: ${name}`);
     }
-    const users = (await this.opts.isInUse?.(name)) ?? [];
+    const users = ((await this.opts.isInUse?.(name)) ?? []).filter((id) => id !== opts.unmade);
     if (users.length > 0) {
       throw new TscError('VOLUME_IN_USE', `remove ${name}: volume is in use - [${users.join(', ')}]`);
     }
