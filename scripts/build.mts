@@ -12,12 +12,13 @@
 // (src/util/code-cache.ts); `import … from 'yaml'` in the bundle reads them.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, _ } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build, type Plugin } from 'esbuild';
 import { AJV_OPTIONS, formatDefinitions } from '../src/compose/schema-formats.ts';
+import { withBuiltHash } from '../src/util/code-cache.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const VALIDATOR = 'tscompose:compose-spec-validator';
@@ -67,6 +68,18 @@ const vendorPlugin: Plugin = {
   },
 };
 
+/** src/util's modules that the CLI bundle shares with dist/bin.js (which runs it): their state is one. */
+const SHARED_WITH_BIN = ['code-cache', 'v8-tiering'];
+const sharedWithBinPlugin: Plugin = {
+  name: 'shared-with-bin',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`(^|/)util/(${SHARED_WITH_BIN.join('|')})\\.(js|ts)$`) }, (args) => ({
+      path: `tscompose:${args.path.replace(/^.*\/util\/|\.(js|ts)$/g, '')}`,
+      external: true,
+    }));
+  },
+};
+
 // `--metafile FILE`: esbuild's account of which sources went into which output (to see what a command loads).
 const metaIndex = process.argv.indexOf('--metafile');
 const metafile = metaIndex > 0 ? process.argv[metaIndex + 1] : undefined;
@@ -76,6 +89,7 @@ const result = await build({
   absWorkingDir: repo,
   entryPoints: {
     bin: 'src/bin.ts',
+    // The CLI itself is dist/cli.cjs (below); these are the processes it spawns.
     'engines/embedded/agent/main': 'src/engines/embedded/agent/main.ts',
     'engines/embedded/agent/exit-hook': 'src/engines/embedded/agent/exit-hook.ts',
   },
@@ -103,6 +117,32 @@ const result = await build({
 });
 if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
 
+// The CLI, one CommonJS file that dist/bin.js runs with V8's code cache
+// (node 20 keeps none for ES modules): its dynamic imports become functions
+// that run a module's top level on first use, so a command still runs only
+// the modules it reaches. It reads dist/vendor/*.cjs as the ES build does.
+await build({
+  absWorkingDir: repo,
+  entryPoints: { cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  external: ['tar-stream', 'undici'],
+  // import.meta of the sources: this file's (runCachedScript passes __filename).
+  define: { 'import.meta': '__tscImportMeta' },
+  banner: {
+    js: "var __tscImportMeta = { url: require('node:url').pathToFileURL(__filename).href, resolve: (s) => require('node:url').pathToFileURL(require.resolve(s)).href };",
+  },
+  plugins: [vendorPlugin, sharedWithBinPlugin],
+  logLevel: 'warning',
+});
+
 await build({
   absWorkingDir: repo,
   entryPoints: { ...Object.fromEntries(VENDORED.map((name) => [name, name])), 'compose-spec-validator': VALIDATOR },
@@ -117,3 +157,8 @@ await build({
   plugins: [validatorPlugin],
   logLevel: 'warning',
 });
+
+// What dist/bin.js runs with the code cache gets its hash appended (src/util/code-cache.ts).
+for (const file of ['dist/cli.cjs', ...readdirSync(`${repo}dist/vendor`).filter((f) => f.endsWith('.cjs')).map((f) => `dist/vendor/${f}`)]) {
+  writeFileSync(`${repo}${file}`, withBuiltHash(readFileSync(`${repo}${file}`, 'utf8')));
+}
