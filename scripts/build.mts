@@ -18,7 +18,7 @@ import { Ajv, _ } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build, type Plugin } from 'esbuild';
 import { AJV_OPTIONS, formatDefinitions } from '../src/compose/schema-formats.ts';
-import { withBuiltHash } from '../src/util/code-cache.ts';
+import { dynamicImports, withBuiltHash } from '../src/util/code-cache.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const VALIDATOR = 'tscompose:compose-spec-validator';
@@ -162,5 +162,8 @@ await build({
 
 // What dist/bin.js runs with the code cache gets its hash appended (src/util/code-cache.ts).
 for (const file of ['dist/cli.cjs', ...readdirSync(`${repo}dist/vendor`).filter((f) => f.endsWith('.cjs')).map((f) => `dist/vendor/${f}`)]) {
-  writeFileSync(`${repo}${file}`, withBuiltHash(readFileSync(`${repo}${file}`, 'utf8')));
+  const text = readFileSync(`${repo}${file}`, 'utf8');
+  const imports = dynamicImports(text);
+  if (imports.length > 0) throw new Error(`${file} calls ${imports.join(', ')}: a bundle run with a code cache cannot import() on node 20; require() what is not bundled`);
+  writeFileSync(`${repo}${file}`, withBuiltHash(text));
 }

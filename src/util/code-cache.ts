@@ -67,6 +67,15 @@ function builtHash(text: string): string | undefined {
   return BUILT_HASH.exec(text.slice(-90))?.[1];
 }
 
+/**
+ * The import() calls of a bundle's text. A script compiled from a code cache
+ * has none on node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): the callback
+ * is not kept with the cache. scripts/build.mts refuses a bundle with one.
+ */
+export function dynamicImports(text: string): string[] {
+  return [...text.matchAll(/(?<![\w$.])import\s*\([^)]{0,60}/g)].map((m) => m[0]);
+}
+
 /** `text` with the trailer builtHash reads. */
 export function withBuiltHash(text: string): string {
   return `${text}\n// tscompose-sha256=${createHash('sha256').update(text).digest('hex')}\n`;

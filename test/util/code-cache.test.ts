@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
-import { codeCacheDir, runCachedScript, withBuiltHash } from '../../src/util/code-cache.js';
+import { codeCacheDir, dynamicImports, runCachedScript, withBuiltHash } from '../../src/util/code-cache.js';
 
 const s = suite('code-cache');
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'dist/bin.js');
-const CACHED = ['cli.cjs-config', 'commander.cjs', 'compose-spec-validator.cjs', 'yaml.cjs'];
+const VENDOR = ['commander.cjs', 'compose-spec-validator.cjs', 'yaml.cjs'];
+const CACHED = ['cli.cjs-config', ...VENDOR];
 
 let dir = '';
 s.before.each(() => {
@@ -92,6 +93,13 @@ s('a script gets node\'s require, and the values provided for its own ids', () =
   const exports = runCachedScript(file, { 'x:provided': { b: 'b' } }) as { out: string; file: string };
   assert.is(exports.out, 'a/b');
   assert.is(exports.file, file);
+});
+
+s('the bundles run with a code cache call no import(): node 20 loses its callback in a script compiled from a cache', () => {
+  for (const file of [join(REPO, 'dist/cli.cjs'), ...VENDOR.map((name) => join(REPO, 'dist/vendor', name))]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
+    assert.equal(dynamicImports(readFileSync(file, 'utf8')), [], file);
+  }
 });
 
 /** Runs `file` through runCachedScript in a process of its own, as the CLI does (the optimizer held back); its `v`. */

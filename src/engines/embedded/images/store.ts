@@ -2,7 +2,7 @@
 // references and images, and layers unpacked once into the snapshot store.
 // Image IDs are the digest of the config JSON, as in Docker.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ImageDetails, ImagePullOptions, ImagePullResult, ImagePushOptions, ImagePushResult, ImageService, ImageSummary } from '../../../engine/types.js';
@@ -491,7 +491,6 @@ async function requireFile(path: string, allowDir = false) {
 }
 
 async function readFileBytes(path: string): Promise<Buffer> {
-  const { readFile } = await import('node:fs/promises');
   return readFile(path);
 }
 
