@@ -20,6 +20,14 @@ async function run(argv: string[]): Promise<number> {
   // Before any other module of ours is loaded: the flags also key V8's code cache (util/code-cache.ts).
   tiering.holdOptimizerBack();
   process.on('SIGINT', () => process.exit(130));
+  // A reader that went away (`tscompose config | head`): end as a program killed
+  // by SIGPIPE would (node ignores the signal and reports EPIPE instead).
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(141);
+    });
+  }
   const fromSourceCli = './cli/main.js'; // a variable: esbuild leaves this import out of the bundle
   // Built, the CLI is one CommonJS bundle (dist/cli.cjs, scripts/build.mts)
   // run with V8's code cache, kept per command: node 20 has none for ES modules.
