@@ -1,8 +1,8 @@
 // `npm run build` after the type check: bundles the CLI with esbuild into dist/
-// (ESM, node20), with the entry scripts tscompose spawns as further entries at
-// their src/ paths (entryScriptArgs in src/util/package-files.ts), and shared
-// code in dist/chunks so that each command loads only what its dynamic
-// imports reach. The Compose schema is compiled with ajv here (ajv "standalone"
+// (node20): the CLI itself into dist/bin.cjs and dist/cli.cjs (CommonJS, run
+// with V8's code cache, below), and the entry scripts tscompose spawns (ESM)
+// at their src/ paths (entryScriptArgs in src/util/package-files.ts), with
+// their shared code in dist/chunks. The Compose schema is compiled with ajv here (ajv "standalone"
 // code, ~300 ms a command saves) into dist/vendor/compose-spec-validator.cjs
 // (run with the code cache, as below), with the schema's sha256:
 // src/compose/schema-validator.ts uses it only while schemas/compose-spec.json
@@ -12,12 +12,13 @@
 // (src/util/code-cache.ts); `import … from 'yaml'` in the bundle reads them.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, _ } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build, type Plugin } from 'esbuild';
 import { AJV_OPTIONS, formatDefinitions } from '../src/compose/schema-formats.ts';
+import { dynamicImports, withBuiltHash } from '../src/util/code-cache.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const VALIDATOR = 'tscompose:compose-spec-validator';
@@ -67,15 +68,27 @@ const vendorPlugin: Plugin = {
   },
 };
 
-// `--metafile FILE`: esbuild's account of which sources went into which output (to see what a command loads).
+/** src/util's modules that the CLI bundle shares with dist/bin.js (which runs it): their state is one. */
+const SHARED_WITH_BIN = ['code-cache', 'v8-tiering'];
+const sharedWithBinPlugin: Plugin = {
+  name: 'shared-with-bin',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`(^|/)util/(${SHARED_WITH_BIN.join('|')})\\.(js|ts)$`) }, (args) => ({
+      path: `tscompose:${args.path.replace(/^.*\/util\/|\.(js|ts)$/g, '')}`,
+      external: true,
+    }));
+  },
+};
+
+// `--metafile FILE`: esbuild's account of which sources went into dist/cli.cjs (to see what a command can load).
 const metaIndex = process.argv.indexOf('--metafile');
 const metafile = metaIndex > 0 ? process.argv[metaIndex + 1] : undefined;
 
 rmSync(`${repo}dist`, { recursive: true, force: true });
-const result = await build({
+// The processes the CLI spawns: ES modules, their shared code in dist/chunks.
+await build({
   absWorkingDir: repo,
   entryPoints: {
-    bin: 'src/bin.ts',
     'engines/embedded/agent/main': 'src/engines/embedded/agent/main.ts',
     'engines/embedded/agent/exit-hook': 'src/engines/embedded/agent/exit-hook.ts',
   },
@@ -99,9 +112,38 @@ const result = await build({
   banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module'; const require = __tscCreateRequire(import.meta.url);" },
   plugins: [vendorPlugin],
   logLevel: 'warning',
-  metafile: metafile !== undefined,
 });
+
+// The CLI: dist/bin.cjs (src/bin.ts), which runs dist/cli.cjs, the rest of the
+// CLI, with V8's code cache (node 20 keeps none for ES modules). In one
+// CommonJS file, the dynamic imports become functions that run a module's top
+// level on first use, so a command still runs only the modules it reaches.
+// Both read dist/vendor/*.cjs as the ES build does.
+const cjs = {
+  absWorkingDir: repo,
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  external: ['tar-stream', 'undici'],
+  // import.meta of the sources: this file's (runCachedScript passes __filename).
+  define: { 'import.meta': '__tscImportMeta' },
+  banner: {
+    // "use strict" first, where it counts (esbuild's own comes after the banner): the sources are ES modules.
+    js: "'use strict'; var __tscImportMeta = { url: require('node:url').pathToFileURL(__filename).href, resolve: (s) => require('node:url').pathToFileURL(require.resolve(s)).href };",
+  },
+  logLevel: 'warning',
+} as const;
+await build({ ...cjs, entryPoints: { bin: 'src/bin.ts' } });
+const result = await build({ ...cjs, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [vendorPlugin, sharedWithBinPlugin], metafile: metafile !== undefined });
 if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
+// package.json's "bin": an ES module (the package's type) that only requires dist/bin.cjs.
+writeFileSync(`${repo}dist/bin.js`, "#!/usr/bin/env node\nimport { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./bin.cjs');\n", { mode: 0o755 });
 
 await build({
   absWorkingDir: repo,
@@ -117,3 +159,11 @@ await build({
   plugins: [validatorPlugin],
   logLevel: 'warning',
 });
+
+// What dist/bin.js runs with the code cache gets its hash appended (src/util/code-cache.ts).
+for (const file of ['dist/cli.cjs', ...readdirSync(`${repo}dist/vendor`).filter((f) => f.endsWith('.cjs')).map((f) => `dist/vendor/${f}`)]) {
+  const text = readFileSync(`${repo}${file}`, 'utf8');
+  const imports = dynamicImports(text);
+  if (imports.length > 0) throw new Error(`${file} calls ${imports.join(', ')}: a bundle run with a code cache cannot import() on node 20; require() what is not bundled`);
+  writeFileSync(`${repo}${file}`, withBuiltHash(text));
+}

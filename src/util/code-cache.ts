@@ -32,12 +32,14 @@ export function codeCacheDir(env: Record<string, string | undefined> = process.e
 /**
  * Runs a CommonJS bundle (as node would require it) with V8's code cache;
  * returns its exports. Its `require(id)` of an id in `provided` gets that value.
+ * Each `variant` (a command) keeps a cache of its own.
  */
-export function runCachedScript(file: string, provided: Record<string, unknown> = {}): unknown {
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
+export function runCachedScript(file: string, provided: Record<string, unknown> = {}, variant?: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${text}\n})`;
   const dir = codeCacheDir();
-  const prefix = `${basename(file)}-`;
-  const cacheFile = dir && join(dir, prefix + createHash('sha256').update(`${process.version} ${process.arch}\n`).update(wrapped).digest('hex').slice(0, 20));
+  const prefix = `${basename(file)}-${variant === undefined ? '' : `${variant}-`}`;
+  const cacheFile = dir && join(dir, prefix + createHash('sha256').update(`${process.version} ${process.arch} ${text.length}\n`).update(builtHash(text) ?? text).digest('hex').slice(0, 20));
   let cachedData: Buffer | undefined;
   if (cacheFile) {
     try {
@@ -56,6 +58,27 @@ export function runCachedScript(file: string, provided: Record<string, unknown> 
   const require = (id: string): unknown => (Object.hasOwn(provided, id) ? provided[id] : nodeRequire(id));
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file));
   return module.exports;
+}
+
+const BUILT_HASH = /\n\/\/ tscompose-sha256=([0-9a-f]{64})\n$/;
+
+/** The sha256 of the text above it that `npm run build` appends to a bundle (hashing ~1 MB at each start costs ~4 ms). */
+function builtHash(text: string): string | undefined {
+  return BUILT_HASH.exec(text.slice(-90))?.[1];
+}
+
+/**
+ * The import() calls of a bundle's text. A script compiled from a code cache
+ * has none on node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): the callback
+ * is not kept with the cache. scripts/build.mts refuses a bundle with one.
+ */
+export function dynamicImports(text: string): string[] {
+  return [...text.matchAll(/(?<![\w$.])import\s*\([^)]{0,60}/g)].map((m) => m[0]);
+}
+
+/** `text` with the trailer builtHash reads. */
+export function withBuiltHash(text: string): string {
+  return `${text}\n// tscompose-sha256=${createHash('sha256').update(text).digest('hex')}\n`;
 }
 
 function writeCache(script: Script, dir: string, prefix: string, cacheFile: string): void {

@@ -1,10 +1,11 @@
 // `config` flags whose output depends on the machine (environment, files) or on stdin.
+import { spawnSync } from 'node:child_process';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from '../harness.js';
-import { runCli } from './cli.js';
+import { BIN, runCli } from './cli.js';
 
 const s = suite('config flags');
 let dir = '';
@@ -21,6 +22,15 @@ s('-f - reads the project from stdin; the project dir is the working dir', () =>
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, `name: ${dir.split('/').pop()!.toLowerCase().replace(/[^a-z0-9_-]/g, '')}`);
   assert.match(r.stdout, `source: ${dir}/data`);
+});
+
+s('a reader that goes away (config | head) ends the command quietly, as SIGPIPE would', () => {
+  const services = Array.from({ length: 2000 }, (_, i) => `  s${i}:\n    image: busybox\n    command: sleep ${i}\n`).join('');
+  writeFileSync(join(dir, 'compose.yaml'), `services:\n${services}`);
+  // More than a pipe holds (64 KiB), read one line of it: the CLI's next write fails with EPIPE.
+  const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" config 2>"${dir}/err" | head -1 >/dev/null; echo \${PIPESTATUS[0]}`], { cwd: dir, encoding: 'utf8' });
+  assert.is(r.stdout.trim(), '141');
+  assert.is(readFileSync(join(dir, 'err'), 'utf8'), '');
 });
 
 s('--environment prints the interpolation environment: .env and OS, OS winning', () => {

@@ -1,5 +1,5 @@
-// V8's code cache of the vendored libraries (dist/vendor/*.cjs): written by a
-// first command, taken as it is by the next ones, replaced when V8 refuses it,
+// V8's code cache of the CLI (dist/cli.cjs, one per command) and of the
+// vendored libraries (dist/vendor/*.cjs): written by a first command, taken as it is by the next ones, replaced when V8 refuses it,
 // never in the way of the command.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import { suite } from '../harness.js';
-import { codeCacheDir, runCachedScript } from '../../src/util/code-cache.js';
+import { codeCacheDir, dynamicImports, runCachedScript, withBuiltHash } from '../../src/util/code-cache.js';
 
 const s = suite('code-cache');
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'dist/bin.js');
-const VENDORED = ['commander.cjs', 'compose-spec-validator.cjs', 'yaml.cjs'];
+const VENDOR = ['commander.cjs', 'compose-spec-validator.cjs', 'yaml.cjs'];
+const CACHED = ['cli.cjs-config', ...VENDOR];
 
 let dir = '';
 s.before.each(() => {
@@ -25,9 +26,9 @@ s.after.each(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function config(cache: string): string {
+function config(cache: string, command = 'config'): string {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first`);
-  const r = spawnSync(process.execPath, [BIN, 'config'], { cwd: dir, env: { ...process.env, TSCOMPOSE_CODE_CACHE: cache }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, command], { cwd: dir, env: { ...process.env, TSCOMPOSE_CODE_CACHE: cache }, encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stderr, '');
   return r.stdout;
@@ -40,13 +41,23 @@ function cacheFiles(cache: string): Map<string, { name: string; ino: number }> {
   return out;
 }
 
-s('the first command writes a cache per library, the next one takes it as it is', () => {
+s('the first command writes a cache of the CLI and one per library, the next one takes it as it is', () => {
   const cache = join(dir, 'cache');
   const first = config(cache);
   const written = cacheFiles(cache);
-  assert.equal([...written.keys()].sort(), VENDORED);
+  assert.equal([...written.keys()].sort(), CACHED);
   assert.is(config(cache), first);
   assert.equal(cacheFiles(cache), written, 'a cache V8 accepted is not written again');
+});
+
+s('each command keeps a cache of the CLI of its own', () => {
+  const cache = join(dir, 'cache');
+  config(cache);
+  const first = cacheFiles(cache);
+  assert.match(config(cache, 'version'), /version/);
+  const after = cacheFiles(cache);
+  assert.equal([...after.keys()].sort(), [...CACHED, 'cli.cjs-version'].sort());
+  assert.equal(after.get('cli.cjs-config'), first.get('cli.cjs-config'), "another command's cache is left as it is");
 });
 
 s('a damaged or foreign cache is refused by V8 and replaced; caches of other builds are removed', () => {
@@ -82,6 +93,37 @@ s('a script gets node\'s require, and the values provided for its own ids', () =
   const exports = runCachedScript(file, { 'x:provided': { b: 'b' } }) as { out: string; file: string };
   assert.is(exports.out, 'a/b');
   assert.is(exports.file, file);
+});
+
+s('the bundles run with a code cache call no import(): node 20 loses its callback in a script compiled from a cache', () => {
+  for (const file of [join(REPO, 'dist/cli.cjs'), ...VENDOR.map((name) => join(REPO, 'dist/vendor', name))]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
+    assert.equal(dynamicImports(readFileSync(file, 'utf8')), [], file);
+  }
+});
+
+/** Runs `file` through runCachedScript in a process of its own, as the CLI does (the optimizer held back); its `v`. */
+function runInChild(file: string, cache: string): string {
+  const src = (name: string) => JSON.stringify(join(REPO, 'src/util', name));
+  const code = `import { holdOptimizerBack } from ${src('v8-tiering.ts')}; import { runCachedScript } from ${src('code-cache.ts')};
+    holdOptimizerBack(); console.log(runCachedScript(${JSON.stringify(file)}).v);`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO, env: { ...process.env, TSCOMPOSE_CODE_CACHE: cache }, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+s("a bundle with the build's hash is cached by it; an edited one gets a cache of its own", () => {
+  const file = join(dir, 'lib.cjs');
+  const cache = join(dir, 'cache');
+  writeFileSync(file, withBuiltHash('exports.v = 1;'));
+  assert.is(runInChild(file, cache), '1');
+  const [one] = readdirSync(cache);
+  assert.is(runInChild(file, cache), '1');
+  assert.equal(readdirSync(cache), [one]);
+  writeFileSync(file, withBuiltHash('exports.v = 2;'));
+  assert.is(runInChild(file, cache), '2', 'a cache of a text of the same length is not taken for another');
+  assert.is(readdirSync(cache).length, 1, "the older build's cache is removed");
+  assert.is.not(readdirSync(cache)[0], one);
 });
 
 s.run();

@@ -2,15 +2,13 @@
 // references and images, and layers unpacked once into the snapshot store.
 // Image IDs are the digest of the config JSON, as in Docker.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ImageDetails, ImagePullOptions, ImagePullResult, ImagePushOptions, ImagePushResult, ImageService, ImageSummary } from '../../../engine/types.js';
 import { TscError } from '../../../util/errors.js';
 import { fileCompression, openDecompressed } from '../snapshots/decompress.js';
 import { LayerStore } from '../snapshots/layers.js';
-import { packDirectory } from '../snapshots/pack-dir.js';
-import { ArchiveFiles } from './archive-files.js';
 import { readArchiveImages } from './archive-images.js';
 import { BlobStore } from './blob-store.js';
 import { sha256Digest } from './digest.js';
@@ -21,7 +19,7 @@ import { ImageIndexFile, type ImageRecord, type IndexFile, type LayerRecord } fr
 import { familiarRefsOf, findImage, refsOf } from './lookup.js';
 import { MEDIA, isGzipLayer, type ImageConfig, type Manifest } from './oci.js';
 import { familiarize, formatReference, parseReference } from './reference.js';
-import { writeImageArchive, type SaveImage } from './save-archive.js';
+import type { SaveImage } from './save-archive.js';
 import { compareStrings } from '../../../util/compare.js';
 
 export interface ImageStoreOptions {
@@ -201,6 +199,8 @@ export class ImageStore implements ImageService {
       const tmp = this.blobs.tempPath('load');
       await mkdir(tmp, { mode: 0o700 });
       try {
+        // tar-stream, here and in save and import: loaded by those commands only.
+        const { ArchiveFiles } = await import('./archive-files.js');
         const archive = await ArchiveFiles.read(file, tmp);
         const loaded: string[] = [];
         for (const image of await readArchiveImages(archive)) {
@@ -234,6 +234,7 @@ export class ImageStore implements ImageService {
       }
       if (found.ref && !entry.refs.includes(found.ref)) entry.refs.push(found.ref);
     }
+    const { writeImageArchive } = await import('./save-archive.js');
     await writeImageArchive([...byId.values()], resolve(file));
   }
 
@@ -246,6 +247,7 @@ export class ImageStore implements ImageService {
       if (st.isDirectory()) {
         const tmp = this.blobs.tempPath('import.tar');
         try {
+          const { packDirectory } = await import('../snapshots/pack-dir.js');
           await pipeline(packDirectory(source), createWriteStream(tmp, { mode: 0o600 }));
           blob = (await this.blobs.adopt(tmp)).digest;
         } finally {
@@ -489,7 +491,6 @@ async function requireFile(path: string, allowDir = false) {
 }
 
 async function readFileBytes(path: string): Promise<Buffer> {
-  const { readFile } = await import('node:fs/promises');
   return readFile(path);
 }
 

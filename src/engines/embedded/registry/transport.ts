@@ -6,6 +6,7 @@
 // is served by registry-1.docker.io; HTTPS with a verified certificate unless
 // the registry is insecure (see insecure.ts), in which case HTTPS without
 // verification when it speaks TLS, else plain HTTP, as Docker does.
+import { createRequire } from 'node:module';
 import { connect as tlsConnect } from 'node:tls';
 import { Readable } from 'node:stream';
 import type { Agent } from 'undici';
@@ -130,7 +131,8 @@ let verifiedAgent: Agent | undefined;
 let unverifiedAgent: Agent | undefined;
 
 async function viaUndici(url: string, endpoint: Endpoint, opts: SendOptions, headers: Record<string, string>): Promise<Response> {
-  const undici = await import('undici');
+  // required, not imported: the CLI's bundle is a script run with a code cache, where node 20 has no import() (scripts/build.mts).
+  const undici = createRequire(import.meta.url)('undici') as typeof import('undici');
   const pool = { connections: 8, keepAliveTimeout: 10_000, connect: { timeout: 30_000 }, headersTimeout: 120_000, bodyTimeout: 120_000 };
   const dispatcher = endpoint.unverified
     ? (unverifiedAgent ??= new undici.Agent({ ...pool, connect: { ...pool.connect, rejectUnauthorized: false } }))

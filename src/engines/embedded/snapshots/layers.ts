@@ -10,7 +10,7 @@ import { readJson, writeJsonAtomic } from '../../../util/atomic-file.js';
 import { TscError } from '../../../util/errors.js';
 import type { Readable } from 'node:stream';
 import { decompressStream, openDecompressed } from './decompress.js';
-import { unpackTar, type UnpackResult } from './unpack-tar.js';
+import type { UnpackResult } from './unpack-tar.js';
 
 export interface LayerInfo extends UnpackResult {
   /** Absolute path of the unpacked content (overlayfs lowerdir). */
@@ -111,6 +111,8 @@ export class LayerStore {
 
   private unpack(open: () => Promise<Readable>, blobFile: string, expectedDiffId?: string): Promise<LayerInfo> {
     return this.makeLayer(async (diff) => {
+      // tar-stream is loaded only when a layer is unpacked, not by every command that opens the store.
+      const { unpackTar } = await import('./unpack-tar.js');
       const result = await unpackTar(await open(), diff);
       if (expectedDiffId && result.diffId !== expectedDiffId) {
         throw new TscError('LAYER_DIGEST_MISMATCH', `layer ${blobFile} has diff ID ${result.diffId}, but the image config says ${expectedDiffId}: the image is damaged; load or pull it again`);
