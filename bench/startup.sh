@@ -5,7 +5,7 @@
 # already up. hyperfine when it is installed (apt-get install hyperfine), else
 # a loop that runs the commands in turn, round after round (so that a change of
 # the machine's load hits every command alike), and takes medians.
-# The CLI keeps V8's code cache of its libraries (src/util/code-cache.ts): here
+# The CLI keeps V8's code cache of itself and its libraries, one per command (src/util/code-cache.ts): here
 # in the run's own directory, made by the first run of each command; one more
 # line shows `config` without it (TSCOMPOSE_CODE_CACHE=off), as a first run.
 # Usage: bench/startup.sh [RUNS]   (run `npm run build` first; root for `up`)
