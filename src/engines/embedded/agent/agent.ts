@@ -4,6 +4,7 @@
 // does not have, so it can be killed at any time and started again.
 import type { Server } from 'node:net';
 import { rmSync } from 'node:fs';
+import { acquireLock } from '../state/lock.js';
 import { startControlServer, type ControlReply, type ControlRequest } from './control.js';
 import { agentPaths, makeAgentDir, type AgentPaths } from './paths.js';
 import { liveAgent, removeOwnPid, writeOwnPid } from './pidfile.js';
@@ -42,9 +43,15 @@ export class Agent {
   /** Takes the pidfile (unless another agent is alive), starts the services, then answers on the socket. */
   async start(): Promise<AgentStartResult> {
     makeAgentDir(this.paths);
-    const other = liveAgent(this.paths.pidFile);
-    if (other && other.pid !== process.pid) return { started: false, otherPid: other.pid };
-    writeOwnPid(this.paths.pidFile);
+    // Not under agent.lock: the command that started this agent holds it while it waits for the answer.
+    const claim = await acquireLock(this.paths.claim, { command: 'agent start' }, { timeoutMs: 30_000 });
+    try {
+      const other = liveAgent(this.paths.pidFile);
+      if (other && other.pid !== process.pid) return { started: false, otherPid: other.pid };
+      writeOwnPid(this.paths.pidFile);
+    } finally {
+      await claim.release();
+    }
     try {
       for (const service of this.opts.services) {
         await service.start();

@@ -90,6 +90,13 @@ export async function ensureAgent(root: string, opts: EnsureAgentOptions = {}): 
     if (verdict.kind !== 'answers') {
       const alive = isAlive({ pid });
       if (alive) process.kill(pid, 'SIGKILL');
+      // It may have found another agent serving the root: one that a command killed before it
+      // could wait for it had started, and claimed the root after the check above.
+      const other = alive ? undefined : liveAgent(paths.pidFile);
+      if (other && other.pid !== pid) {
+        const again = await judgeAgent(paths, other, limits, tell);
+        if (again.kind === 'answers') return { pid: other.pid, started: false };
+      }
       throw new TscError('AGENT_START_FAILED', `the tscompose agent for ${root} ${alive ? 'did not answer in time' : 'exited at start'}; see ${paths.log}${logTail(paths.log)}`);
     }
     return { pid, started: true, ...(replaced && { replaced }) };

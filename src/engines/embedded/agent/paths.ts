@@ -8,6 +8,8 @@ export interface AgentPaths {
   pidFile: string;
   socket: string;
   lock: string;
+  /** Held by a starting agent while it checks for another and writes its pid: one agent claims the root. */
+  claim: string;
   log: string;
 }
 
@@ -18,6 +20,7 @@ export function agentPaths(root: string): AgentPaths {
     pidFile: join(dir, 'agent.pid'),
     socket: join(dir, 'agent.sock'),
     lock: join(dir, 'agent.lock'),
+    claim: join(dir, 'claim.lock'),
     log: join(dir, 'agent.log'),
   };
 }
