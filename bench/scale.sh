@@ -7,8 +7,8 @@
 # containerd and network namespace), with dockerd+containerd and the
 # containerd-shims as the memory to compare, and tscompose/docker ratios.
 # Usage: bench/scale.sh [N...]   (root; `npm run build` first; SCALE_DOCKER=0 skips docker;
-# SCALE_ONLY=docker skips tscompose; SCALE_DC_LIMIT=L gives docker-compose v1 COMPOSE_PARALLEL_LIMIT=L; SCALE_SPAWNS=1 runs tscompose's down under bench/trace-spawns.mjs
-# and prints its child processes per service)
+# SCALE_ONLY=docker skips tscompose; SCALE_DC_LIMIT=L gives docker-compose v1 COMPOSE_PARALLEL_LIMIT=L;
+# SCALE_SPAWNS=1 runs tscompose's down under bench/trace-spawns.mjs and prints its child processes per service)
 set -euo pipefail
 SIZES=("$@")
 [ $# -eq 0 ] && SIZES=(100 300)
@@ -39,7 +39,8 @@ TD() { (cd "$WORK/project" && node ${SCALE_SPAWNS:+--import "$REPO/bench/trace-s
 # threads waiting for a permit, no request at dockerd. A limit above N cannot deadlock (N service tasks leave
 # a permit for a container task), so v1 gets max(64, N+1): v1's default wherever it is safe. 100 services
 # measured within noise either way (default 27-38 s, 101: 27-34 s) with at most 32 vs 50 creates at a time.
-# SCALE_DC_LIMIT=L sets L instead (64 for v1's default). Each docker command is still bounded by SCALE_DOCKER_TIMEOUT seconds (default 1200), then its row says "failed".
+# SCALE_DC_LIMIT=L sets L instead (64 for v1's default). Each docker command is still bounded by
+# SCALE_DOCKER_TIMEOUT seconds (default 1200), then its row says "failed".
 dc_limit() { [ "$DC" = docker-compose ] && echo $(($1 >= 64 ? $1 + 1 : 64)) || echo ""; }
 D() { (cd "$WORK/project" && env DOCKER_HOST="$DOCKER_HOST_PRIVATE" COMPOSE_HTTP_TIMEOUT=600 ${DC_LIMIT:+COMPOSE_PARALLEL_LIMIT=$DC_LIMIT} \
   timeout "${SCALE_DOCKER_TIMEOUT:-1200}" $DC -p "$PROJECT" "$@"); }
