@@ -37,12 +37,14 @@ TD() { (cd "$WORK/project" && node ${SCALE_SPAWNS:+--import "$REPO/bench/trace-s
 # Thread dumps of a hung `up -d` of 150 services (30-45 containers created, with 100 services too, 1 run in 3):
 # 0 permits free, 64 threads in project.py `do` waiting on their inner parallel_execute queue, 106 producer
 # threads waiting for a permit, no request at dockerd. A limit above N cannot deadlock (N service tasks leave
-# a permit for a container task), so v1 gets max(64, N+1): v1's default wherever it is safe. 100 services
+# a permit for a container task), so v1's `up` gets max(64, N+1): v1's default wherever it is safe (and for
+# `down`, which nests no tasks; 301 removals at once made dockerd fail "network has active endpoints"). 100 services
 # measured within noise either way (default 27-38 s, 101: 27-34 s) with at most 32 vs 50 creates at a time.
 # SCALE_DC_LIMIT=L sets L instead (64 for v1's default). Each docker command is still bounded by
 # SCALE_DOCKER_TIMEOUT seconds (default 1200), then its row says "failed".
 dc_limit() { [ "$DC" = docker-compose ] && echo $(($1 >= 64 ? $1 + 1 : 64)) || echo ""; }
-D() { (cd "$WORK/project" && env DOCKER_HOST="$DOCKER_HOST_PRIVATE" COMPOSE_HTTP_TIMEOUT=600 ${DC_LIMIT:+COMPOSE_PARALLEL_LIMIT=$DC_LIMIT} \
+D() { local limit=""; [ "$1" != up ] || limit=${DC_LIMIT:-}
+  (cd "$WORK/project" && env DOCKER_HOST="$DOCKER_HOST_PRIVATE" COMPOSE_HTTP_TIMEOUT=600 ${limit:+COMPOSE_PARALLEL_LIMIT=$limit} \
   timeout "${SCALE_DOCKER_TIMEOUT:-1200}" $DC -p "$PROJECT" "$@"); }
 cleanup() {
   if [ -n "$TSC" ]; then T down -t 0 >/dev/null 2>&1 || true; fi
@@ -78,17 +80,18 @@ if [ -n "$DC" ]; then
   DOCKERD=$(json dockerdPid) CONTAINERD=$(json containerdPid) CONTAINERD_SOCK=$(json containerdSocket)
   DOCKER_HOST="$DOCKER_HOST_PRIVATE" docker import "$WORK/busybox.tar" busybox:latest >/dev/null
   echo "docker: $($DC version 2>/dev/null | head -1), dockerd $(DOCKER_HOST="$DOCKER_HOST_PRIVATE" docker version -f '{{.Server.Version}}'), private (bench/private-dockerd.mts)"
-  [ "$DC" != docker-compose ] || echo "docker-compose: COMPOSE_PARALLEL_LIMIT=${SCALE_DC_LIMIT:-max(64, N+1)} (its default 64 deadlocks above 64 services)"
+  [ "$DC" != docker-compose ] || echo "docker-compose: COMPOSE_PARALLEL_LIMIT=${SCALE_DC_LIMIT:-max(64, N+1)} for up (its default 64 deadlocks up -d above 64 services)"
 fi
 
-secs() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>"$WORK/err" || { echo "failed: $*" >&2; tail -5 "$WORK/err" >&2; return 1; }; e=$(date +%s%N); awk -v d=$((e - s)) 'BEGIN { printf "%.2f", d / 1e9 }'; }
+secs() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>"$WORK/err" || { echo "failed: $*" >&2; tail -5 "$WORK/err" >&2; return 1; }; e=$(date +%s%N); awk -v d=$((e - s)) 'BEGIN { printf "%.2fs", d / 1e9 }'; }
 # rss_kb PID...: the sum of their VmRSS in kB.
 rss_kb() { local p; for p in "$@"; do cat "/proc/$p/status" 2>/dev/null; done | awk '/^VmRSS/ { s += $2 } END { print s + 0 }'; }
 # pids_with NAME TEXT: processes called NAME whose command line contains TEXT.
 pids_with() { local p; for p in $(pgrep -x "$1"); do { tr '\0' ' ' < "/proc/$p/cmdline"; } 2>/dev/null | grep -q -- "$2" && echo "$p"; done; return 0; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 per() { awk -v k="$1" -v n="$2" 'BEGIN { printf (n > 0 ? "%.2f" : "-"), k / 1024 / n }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (a > 0 && b > 0 ? "%.2fx" : "n/a"), (b > 0 ? a / b : 0) }'; }
+# ratio A B: A/B of two figures (a trailing "s" allowed), "n/a" when either is not a positive number ("failed").
+ratio() { awk -v a="${1%s}" -v b="${2%s}" 'BEGIN { ok = a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && a > 0 && b > 0; printf (ok ? "%.2fx" : "n/a"), (ok ? a / b : 0) }'; }
 
 printf '%-8s %-30s %9s %9s %9s %12s %10s %8s\n' services tool "up -d" "no-op up" down "daemon MB" "monitors" "MB each"
 for n in "${SIZES[@]}"; do
@@ -101,7 +104,7 @@ for n in "${SIZES[@]}"; do
     conmons=($(pids_with conmon "$TSCOMPOSE_ROOT"))
     t_mon=$(rss_kb "${conmons[@]}")
     t_down=$(secs TD down -t 0)
-    printf '%-8s %-30s %8ss %8ss %8ss %12s %10s %8s\n' "$n" "tscompose (agent)" "$t_up" "$t_noop" "$t_down" "$(mb "$t_daemon")" "${#conmons[@]} conmon" "$(per "$t_mon" "${#conmons[@]}")"
+    printf '%-8s %-30s %9s %9s %9s %12s %10s %8s\n' "$n" "tscompose (agent)" "$t_up" "$t_noop" "$t_down" "$(mb "$t_daemon")" "${#conmons[@]} conmon" "$(per "$t_mon" "${#conmons[@]}")"
   fi
   if [ -n "$TSC" ] && [ -n "${SCALE_SPAWNS:-}" ]; then
     spawns=$(sed -n 's/^\[spawns\] \([0-9]*\) children.*/\1/p' "$WORK/err")
@@ -116,7 +119,7 @@ for n in "${SIZES[@]}"; do
     shims=($(pids_with containerd-shim "$CONTAINERD_SOCK"))
     d_mon=$(rss_kb "${shims[@]}")
     d_down=$(secs D down -t 0 || echo failed)
-    printf '%-8s %-30s %8ss %8ss %8ss %12s %10s %8s\n' "$n" "$DC (dockerd+ctrd)" "$d_up" "$d_noop" "$d_down" "$(mb "$d_daemon")" "${#shims[@]} shim" "$(per "$d_mon" "${#shims[@]}")"
+    printf '%-8s %-30s %9s %9s %9s %12s %10s %8s\n' "$n" "$DC (dockerd+ctrd)" "$d_up" "$d_noop" "$d_down" "$(mb "$d_daemon")" "${#shims[@]} shim" "$(per "$d_mon" "${#shims[@]}")"
     if [ -n "$TSC" ]; then
       printf '%-8s %-30s %9s %9s %9s %12s %10s %8s\n' "$n" "tscompose / docker" "$(ratio "$t_up" "$d_up")" "$(ratio "$t_noop" "$d_noop")" "$(ratio "$t_down" "$d_down")" \
         "$(ratio "$t_daemon" "$d_daemon")" "" "$(ratio "$t_mon" "$d_mon")"
