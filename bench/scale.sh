@@ -45,7 +45,7 @@ TD() { (cd "$WORK/project" && node ${SCALE_SPAWNS:+--import "$REPO/bench/trace-s
 dc_limit() { [ "$DC" = docker-compose ] && echo $(($1 >= 64 ? $1 + 1 : 64)) || echo ""; }
 D() { local limit=""; [ "$1" != up ] || limit=${DC_LIMIT:-}
   (cd "$WORK/project" && env DOCKER_HOST="$DOCKER_HOST_PRIVATE" COMPOSE_HTTP_TIMEOUT=600 ${limit:+COMPOSE_PARALLEL_LIMIT=$limit} \
-  timeout "${SCALE_DOCKER_TIMEOUT:-1200}" $DC -p "$PROJECT${n:-}" "$@"); }
+  timeout "${SCALE_DOCKER_TIMEOUT:-1200}" $DC -p "${PROJECT}n${n:-}" "$@"); }
 cleanup() {
   if [ -n "$TSC" ]; then T down -t 0 >/dev/null 2>&1 || true; fi
   if [ -n "$DC" ]; then D down -t 0 >/dev/null 2>&1 || true; fi
