@@ -34,12 +34,12 @@ TD() { (cd "$WORK/project" && node ${SCALE_SPAWNS:+--import "$REPO/bench/trace-s
 # docker-compose v1 deadlocks in `up -d` once it has more services than COMPOSE_PARALLEL_LIMIT (default 64):
 # each service's task holds one of the limit's permits while it waits for its container's create+start task,
 # which needs another permit of the same semaphore (compose/parallel.py GlobalLimit; docker/compose#5864, #8226).
-# Thread dumps of a hung `up -d` of 150 services (30-45 containers created, with 100 services too, 1 run in 3):
+# Thread dumps of a hung `up -d` of 150 services (30-45 containers created; 100 services hung too, 1 run in 5):
 # 0 permits free, 64 threads in project.py `do` waiting on their inner parallel_execute queue, 106 producer
 # threads waiting for a permit, no request at dockerd. A limit above N cannot deadlock (N service tasks leave
-# a permit for a container task), so v1's `up` gets max(64, N+1): v1's default wherever it is safe (and for
-# `down`, which nests no tasks; 301 removals at once made dockerd fail "network has active endpoints"). 100 services
-# measured within noise either way (default 27-38 s, 101: 27-34 s) with at most 32 vs 50 creates at a time.
+# a permit for a container task), so v1's `up` gets max(64, N+1): v1's default wherever it is safe, and for
+# `down`, which nests no tasks. 100 services measured within noise either way (up -d: default 27-38 s, 101: 25-34 s, 4-5 runs each) though at most 32
+# vs 50 containers were being created at a time.
 # SCALE_DC_LIMIT=L sets L instead (64 for v1's default). Each docker command is still bounded by
 # SCALE_DOCKER_TIMEOUT seconds (default 1200), then its row says "failed".
 dc_limit() { [ "$DC" = docker-compose ] && echo $(($1 >= 64 ? $1 + 1 : 64)) || echo ""; }
@@ -103,8 +103,8 @@ ratio() {
   awk -v a="${a%s}" -v b="${b%s}" -v m="$mark" 'BEGIN { ok = a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && a > 0 && b > 0; printf (ok ? "%.2fx%s" : "n/a"), (ok ? a / b : 0), m }'
 }
 # docker-compose's `down` failed only on the network, dockerd saying "has active endpoints" with none left:
-# libnetwork's endpoint count goes stale under concurrent removals (moby/moby#42119; 3 runs in 3 at 300
-# services, and not when the same 300 containers were removed one at a time). Its containers are gone, so
+# libnetwork's endpoint count goes stale under concurrent removals (moby/moby#42119; 4 runs in 4 at 300
+# services, 1 in 4 at 100; not when the same 300 containers were removed one at a time). Its containers are gone, so
 # its time counts, marked "*". Each size has a docker project of its own: such a network never carries over.
 stale_network() { grep -q "has active endpoints" "$WORK/err" && [ -z "$(D ps -a -q 2>/dev/null)" ]; }
 
