@@ -38,8 +38,8 @@ TD() { (cd "$WORK/project" && node ${SCALE_SPAWNS:+--import "$REPO/bench/trace-s
 # 0 permits free, 64 threads in project.py `do` waiting on their inner parallel_execute queue, 106 producer
 # threads waiting for a permit, no request at dockerd. A limit above N cannot deadlock (N service tasks leave
 # a permit for a container task), so v1's `up` gets max(64, N+1): v1's default wherever it is safe, and for
-# `down`, which nests no tasks. 100 services measured within noise either way (up -d: default 27-38 s, 101: 25-34 s, 4-5 runs each) though at most 32
-# vs 50 containers were being created at a time.
+# `down`, which nests no tasks. 100 services measured within noise either way (up -d: default 27-38 s,
+# 101: 25-34 s, 4-5 runs each) though at most 32 vs 50 containers were being created at a time.
 # SCALE_DC_LIMIT=L sets L instead (64 for v1's default). Each docker command is still bounded by
 # SCALE_DOCKER_TIMEOUT seconds (default 1200), then its row says "failed".
 dc_limit() { [ "$DC" = docker-compose ] && echo $(($1 >= 64 ? $1 + 1 : 64)) || echo ""; }
@@ -104,8 +104,8 @@ ratio() {
 }
 # docker-compose's `down` failed only on the network, dockerd saying "has active endpoints" with none left:
 # libnetwork's endpoint count goes stale under concurrent removals (moby/moby#42119; 4 runs in 4 at 300
-# services, 1 in 4 at 100; not when the same 300 containers were removed one at a time). Its containers are gone, so
-# its time counts, marked "*". Each size has a docker project of its own: such a network never carries over.
+# services, 1 in 4 at 100; not when the same 300 containers were removed one at a time). Its containers are
+# gone, so its time counts, marked "*". Each size has a docker project of its own: such a network never carries over.
 stale_network() { grep -q "has active endpoints" "$WORK/err" && [ -z "$(D ps -a -q 2>/dev/null)" ]; }
 
 printf '%-8s %-30s %9s %9s %9s %12s %10s %8s\n' services tool "up -d" "no-op up" down "daemon MB" "monitors" "MB each"
@@ -127,7 +127,7 @@ for n in "${SIZES[@]}"; do
   fi
   if [ -n "$DC" ]; then
     DC_LIMIT=${SCALE_DC_LIMIT:-$(dc_limit "$n")}
-    # dockerd under load fails now and then ("network … has active endpoints"): the row says so and the run goes on.
+    # A failed step prints "failed" in the row (but see stale_network) and the run goes on.
     d_up=$(secs D up -d || echo failed)
     d_noop=$(secs D up -d || echo failed)
     d_daemon=$(rss_kb "$DOCKERD" "$CONTAINERD")
