@@ -4,7 +4,7 @@
 // the namespace. The joined container's process is a `sleep` of the test's own
 // in the namespace. Real netns, veths and iptables rules (root).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
@@ -124,6 +124,19 @@ test('nothing joined: the namespace goes and the kernel removes the veth, no lin
   assert.is(await mgr.destroySandbox(id(4)), undefined, 'a second teardown finds nothing');
 });
 
+test('a damaged join note (which namespace it names is unknown): the teardown goes on and deletes the veth at once', async () => {
+  const hostIf = await sandboxWithPort(8);
+  const damaged = join(net.records.dir, 'joins', `${id(8)}.json`);
+  writeFileSync(damaged, '{"containerId": "');
+  try {
+    assert.equal(await mgr.destroySandbox(id(8)), { veths: 'direct' });
+  } finally {
+    rmSync(damaged, { force: true });
+  }
+  assert.not.ok(existsSync(`/sys/class/net/${hostIf}`));
+  assert.not.ok((await netnsList()).includes(ns(8)));
+});
+
 test('teardownAll leaves nothing of ours: links, netns, rules, records', async () => {
   await sandboxWithPort(6);
   await holdNetns(ns(6));
@@ -133,7 +146,7 @@ test('teardownAll leaves nothing of ours: links, netns, rules, records', async (
   const alias = net.linkAlias;
   const links = (await sh(['ip', '-o', 'link'])).split('\n').filter((l) => /^\d+: tsc/.test(l) && (l.includes(alias) || l.includes(network.bridge)));
   assert.equal(links, [], 'no tsc* link');
-  assert.equal((await netnsList()).filter((n) => [1, 4, 6].map(ns).includes(n)), [], 'no tsc-* netns');
+  assert.equal((await netnsList()).filter((n) => [1, 4, 6, 8].map(ns).includes(n)), [], 'no tsc-* netns');
   for (const ip of ips) assert.equal(await rulesFor(ip), [], `no rule about ${ip}`);
   const rules = (await sh(['iptables-save'])).split('\n').filter((l) => l.includes(network.id.slice(0, 12)) || l.includes(network.bridge));
   assert.equal(rules, [], 'no rule of the network');

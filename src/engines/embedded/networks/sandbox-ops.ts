@@ -218,7 +218,12 @@ async function vethsGoneWithNetns(links: string[]): Promise<{ veths: VethRemoval
 
 /** Whether the run of another container joined this container's namespace (`network_mode: container:<it>`). */
 function isJoined(ctx: NetContext, containerId: string): boolean {
-  return ctx.records.joins().some((j) => j.sandbox === containerId && j.containerId !== containerId);
+  try {
+    return ctx.records.joins().some((j) => j.sandbox === containerId && j.containerId !== containerId);
+  } catch {
+    // A damaged note (doctor --repair quarantines it) must not stop the teardown: deleting the veths at once is right either way.
+    return true;
+  }
 }
 
 /** Deletes the links in the wave of other teardowns; resolves to those whose `link del` failed. */
