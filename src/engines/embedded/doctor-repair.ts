@@ -9,6 +9,7 @@ import { TscError } from '../../util/errors.js';
 import { openContainerContext } from './agent/open-context.js';
 import { repairStateRoot, type StateRootRepairReport } from './engine.js';
 import { ImageStore } from './images/store.js';
+import { RECORD_KINDS } from './networks/records.js';
 import { isJsonObject, quarantine, readStateJson } from './state/damaged-file.js';
 import { openStateRoot, type StateRoot } from './state/root.js';
 
@@ -29,7 +30,7 @@ export async function repairStateFiles(rootPath: string): Promise<string[]> {
 
 function quarantineNetworkRecords(root: StateRoot): string[] {
   const lines: string[] = [];
-  for (const kind of ['networks', 'endpoints', 'sandboxes', 'ports']) {
+  for (const kind of RECORD_KINDS) {
     const dir = join(root.path, 'network', kind);
     let names: string[];
     try {

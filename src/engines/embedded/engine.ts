@@ -173,6 +173,16 @@ async function repairLocked(ctx: ContainerContext): Promise<StateRootRepairRepor
       }
     });
   }
+  // A run noted as in another container's namespace that ended unobserved by its release (a command killed half-way): the note goes.
+  for (const id of ctx.network.joinedIds()) {
+    const seen = readRecord(ctx.root, id);
+    if (seen && isActive(seen)) continue;
+    await withContainerLock(ctx, id, 'repair network', async () => {
+      const record = readRecord(ctx.root, id);
+      if (record ? isActive(record) || record.state.status === 'damaged' : existsSync(ctx.root.container(id))) return;
+      ctx.network.leaveSandbox(id);
+    });
+  }
   for (const id of ctx.network.sandboxIds()) {
     // A running container keeps its sandbox: judged without its lock first, so that a command
     // does not take every running container's lock; whatever looks left behind is judged again under it.

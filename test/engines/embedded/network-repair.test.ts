@@ -89,4 +89,23 @@ test('a restore that committed its filter table and not its nat table (another r
   assert.equal(await damage(), []);
 });
 
+test('a note of a joined namespace whose container is gone (killed mid-removal): dropped; a running sharer\'s stays, and goes with its stop', async () => {
+  await t!.engine.networks.create({ name: 'tscrepair4', labels: {} });
+  const donor = await t!.engine.containers.create(spec({ command: ['sleep', '1000'], stopSignal: 'SIGKILL', networks: { tscrepair4: {} }, networkMode: 'tscrepair4' }));
+  await t!.engine.containers.start(donor);
+  const sharer = await t!.engine.containers.create(spec({ command: ['sleep', '1000'], stopSignal: 'SIGKILL', networkMode: `container:${donor}` }));
+  await t!.engine.containers.start(sharer);
+  const records = openNetContext(openStateRoot(t!.root)).records;
+  const gone = 'f'.repeat(64);
+  records.saveJoin({ containerId: gone, sandbox: donor });
+  assert.equal(records.join(sharer), { containerId: sharer, sandbox: donor });
+
+  await repairStateRoot(openContainerContext(t!.root));
+  assert.is(records.join(gone), undefined);
+  assert.equal(records.join(sharer), { containerId: sharer, sandbox: donor });
+  await t!.engine.containers.stop(sharer, { timeoutSeconds: 0 });
+  assert.is(records.join(sharer), undefined);
+  for (const id of [sharer, donor]) await t!.engine.containers.remove(id, { force: true });
+});
+
 s.run();

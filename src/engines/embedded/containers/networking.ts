@@ -29,7 +29,7 @@ export async function setupNetwork(ctx: ContainerContext, record: ContainerRecor
   const { spec, id, name } = record.config;
   const mode = spec.networkMode;
   if (mode === 'host') return { netns: 'host' };
-  if (mode?.startsWith('container:')) return peerNetwork(ctx, mode.slice('container:'.length));
+  if (mode?.startsWith('container:')) return peerNetwork(ctx, id, mode.slice('container:'.length));
   if (!mode || mode === 'none') return { netns: undefined };
   const targets = attachTargets(spec);
   if (mode === 'bridge' || mode === 'default') await ensureDefaultBridge(ctx);
@@ -60,9 +60,10 @@ export async function setupNetwork(ctx: ContainerContext, record: ContainerRecor
   }
 }
 
-/** Unpublishes the ports, removes the veths, the netns and the endpoint record (DNS forgets the container at once). */
+/** Unpublishes the ports, removes the veths, the netns and the endpoint record (DNS forgets the container at once); `container:<x>`: leaves x's. */
 export async function teardownNetwork(ctx: ContainerContext, record: ContainerRecord): Promise<void> {
   const id = record.config.id;
+  if (record.config.spec.networkMode?.startsWith('container:')) ctx.network.leaveSandbox(id);
   if (!ctx.network.hasNetworking(id)) return;
   await ctx.network.destroySandbox(id);
 }
@@ -104,11 +105,13 @@ async function ensureDefaultBridge(ctx: ContainerContext): Promise<void> {
   }
 }
 
-function peerNetwork(ctx: ContainerContext, ref: string): RunNetwork {
+function peerNetwork(ctx: ContainerContext, id: string, ref: string): RunNetwork {
   const peer = findRecord(ctx.root, ref);
   const running = peer && peer.state.running && peer.state.pid > 0;
   const sandbox = running ? stateExtra(peer.state.extra).network?.sandboxKey : undefined;
   const path = sandbox ?? (running ? `/proc/${peer.state.pid}/ns/net` : undefined);
-  if (!path || !existsSync(path)) throw new TscError('PEER_NOT_RUNNING', `cannot join network namespace of a non running container: ${ref}`);
+  if (!peer || !path || !existsSync(path)) throw new TscError('PEER_NOT_RUNNING', `cannot join network namespace of a non running container: ${ref}`);
+  // The peer's teardown must not wait for the kernel to remove veths this run keeps alive.
+  ctx.network.joinSandbox(id, peer.config.id);
   return { netns: path, peer };
 }

@@ -13,7 +13,7 @@ import { checkPortsFreeAll, checkPortsFreeFor, publishPortsLocked, unpublishPort
 import type { EndpointRecord, NetworkRecord } from './records.js';
 import {
   connectSandbox, createSandboxLocked, destroySandboxLocked, disconnectLocked, renameEndpointLocked,
-  type ConnectEndpoint, type ConnectResult, type SandboxInfo,
+  type ConnectEndpoint, type ConnectResult, type SandboxInfo, type SandboxTeardownResult,
 } from './sandbox-ops.js';
 import { StepErrors } from './steps.js';
 import { findNetworkDamage, readKernelNetState, repairNetworksLocked, type KernelNetState, type NetworkDamage } from './repair-networks.js';
@@ -109,13 +109,37 @@ export class NetworkManager {
     return this.locked('disconnect', () => disconnectLocked(this.ctx, containerId, network));
   }
 
-  /** Unpublishes the ports, deletes the veths and the netns, releases the addresses. */
-  async destroySandbox(containerId: string): Promise<void> {
+  /** Unpublishes the ports, deletes the veths and the netns, releases the addresses; says how the veths went (undefined: no sandbox). */
+  async destroySandbox(containerId: string): Promise<SandboxTeardownResult | undefined> {
     const steps = new StepErrors();
     if (this.ctx.records.ports(containerId)) await steps.run(() => this.locked('unpublish ports', () => unpublishPortsLocked(this.ctx, containerId)));
     // Unlocked: deleting a veth waits for the kernel (~20 ms); those of several containers overlap.
-    await steps.run(() => destroySandboxLocked(this.ctx, containerId));
+    let result: SandboxTeardownResult | undefined;
+    await steps.run(async () => (result = await destroySandboxLocked(this.ctx, containerId)));
     steps.throwFirst();
+    return result;
+  }
+
+  /**
+   * Notes that the container's run is in `peerId`'s network namespace (that
+   * peer's sandbox, or the one the peer joined in turn): while it runs, the
+   * sandbox's teardown deletes its veths at once (the namespace outlives its name).
+   * No global lock: the record is this container's alone.
+   */
+  joinSandbox(containerId: string, peerId: string): void {
+    const { records } = this.ctx;
+    const sandbox = records.sandbox(peerId) ? peerId : records.join(peerId)?.sandbox;
+    if (sandbox) records.saveJoin({ containerId, sandbox });
+  }
+
+  /** The container's run left the namespace it joined. */
+  leaveSandbox(containerId: string): void {
+    this.ctx.records.deleteJoin(containerId);
+  }
+
+  /** Ids of the containers noted as in another's namespace. */
+  joinedIds(): string[] {
+    return this.ctx.records.joins().map((j) => j.containerId);
   }
 
   /** A renamed container's endpoint: its DNS names follow (the agent must reload). False when it has none. */
@@ -161,6 +185,7 @@ export class NetworkManager {
       const steps = new StepErrors();
       for (const p of records.allPorts()) await steps.run(() => unpublishPortsLocked(this.ctx, p.containerId));
       for (const s of records.sandboxes()) await steps.run(() => destroySandboxLocked(this.ctx, s.containerId));
+      for (const j of records.joins()) records.deleteJoin(j.containerId);
       for (const n of records.networks()) await steps.run(() => removeNetworkParts(this.ctx, n));
       await steps.run(async () => {
         for (const l of await listLinks()) if (l.ifalias === this.ctx.linkAlias) await deleteLink(l.ifname);
@@ -171,7 +196,7 @@ export class NetworkManager {
   }
 }
 
-export type { ConnectEndpoint, ConnectResult, SandboxInfo } from './sandbox-ops.js';
+export type { ConnectEndpoint, ConnectResult, SandboxInfo, SandboxTeardownResult, VethRemoval } from './sandbox-ops.js';
 export type { CreateNetworkSpec } from './network-ops.js';
 export type { EndpointRecord, EndpointEntry, NetworkRecord } from './records.js';
 export type { FirewallBackend } from './firewall.js';

@@ -66,19 +66,28 @@ export interface SandboxRecord {
   attachments: Record<string, Attachment>;
 }
 
+/** A container whose run joined another's network namespace (`network_mode: container:<x>`): x's sandbox is kept alive by it. */
+export interface JoinRecord {
+  containerId: string;
+  /** The container whose sandbox (netns) it joined: x, or the one x itself joined. */
+  sandbox: string;
+}
+
 export interface PortRecord {
   containerId: string;
   containerIp: string;
   ports: PublishedPort[];
 }
 
-type Kind = 'networks' | 'endpoints' | 'sandboxes' | 'ports';
+/** The record kinds, one directory each under <root>/network/. */
+export const RECORD_KINDS = ['networks', 'endpoints', 'sandboxes', 'joins', 'ports'] as const;
+type Kind = (typeof RECORD_KINDS)[number];
 
 export class NetworkRecords {
   readonly dir: string;
   constructor(root: StateRoot) {
     this.dir = join(root.path, 'network');
-    for (const kind of ['networks', 'endpoints', 'sandboxes', 'ports'] as const) mkdirSync(join(this.dir, kind), { recursive: true, mode: 0o700 });
+    for (const kind of RECORD_KINDS) mkdirSync(join(this.dir, kind), { recursive: true, mode: 0o700 });
   }
 
   network(name: string): NetworkRecord | undefined { return this.read('networks', name); }
@@ -95,6 +104,11 @@ export class NetworkRecords {
   sandboxes(): SandboxRecord[] { return this.all<SandboxRecord>('sandboxes'); }
   saveSandbox(r: SandboxRecord): void { this.write('sandboxes', r.containerId, r); }
   deleteSandbox(containerId: string): void { this.remove('sandboxes', containerId); }
+
+  join(containerId: string): JoinRecord | undefined { return this.read('joins', containerId); }
+  joins(): JoinRecord[] { return this.all<JoinRecord>('joins'); }
+  saveJoin(r: JoinRecord): void { this.write('joins', r.containerId, r); }
+  deleteJoin(containerId: string): void { this.remove('joins', containerId); }
 
   ports(containerId: string): PortRecord | undefined { return this.read('ports', containerId); }
   allPorts(): PortRecord[] { return this.all<PortRecord>('ports'); }

@@ -167,26 +167,69 @@ export async function disconnectLocked(ctx: NetContext, containerId: string, net
 }
 
 /**
+ * How the host ends of a sandbox's veths went: none to remove; with the
+ * namespace (the kernel's doing); deleted at once (a container that joined the
+ * namespace keeps it alive, or it was gone already); deleted one by one, still
+ * there VETH_GONE_MS after the namespace.
+ */
+export type VethRemoval = 'none' | 'kernel' | 'direct' | 'after-wait';
+
+export interface SandboxTeardownResult {
+  veths: VethRemoval;
+}
+
+/**
  * Deletes the namespace, and the veths with it; the records go only when
  * everything did, so a retry can finish. Needs no global lock: it frees only
  * what this container's records hold, and the records last (IPAM counts them as taken).
  */
-export async function destroySandboxLocked(ctx: NetContext, containerId: string): Promise<void> {
+export async function destroySandboxLocked(ctx: NetContext, containerId: string): Promise<SandboxTeardownResult | undefined> {
   const sandbox = ctx.records.sandbox(containerId);
-  if (!sandbox) return;
+  if (!sandbox) return undefined;
   const links = Object.values(sandbox.attachments).map((a) => a.hostIf);
+  // A container in the namespace keeps it, veths and all, once its name is gone: those are deleted now, not waited for.
+  const kept = links.length > 0 && isJoined(ctx, containerId);
   // In one process with other containers' teardowns. The kernel removes a
   // dead namespace's veths (their host ends too), those of every namespace of
   // the wave at once: a `link del` each costs ~30 ms of kernel time instead.
-  const deleted = await ipBatched([['netns', 'del', sandbox.netns]]).then(() => true, () => false);
-  const left = deleted ? await linksLeftAfter(links, VETH_GONE_MS) : links;
-  // Something still holds the namespace (a process of another container in it), or it was gone already: step by step (a gone thing is done).
+  const [deleted, notDeleted] = await Promise.all([
+    ipBatched([['netns', 'del', sandbox.netns]]).then(() => true, () => false),
+    kept ? linksNotDeleted(links) : Promise.resolve([]),
+  ]);
+  // Not deleted (gone already, or a failure): step by step (a gone thing is done), as are the kept ones that failed in the batch.
+  let removal: { veths: VethRemoval; left: string[] };
+  if (!deleted) removal = { veths: 'direct', left: links };
+  else if (kept) removal = { veths: 'direct', left: notDeleted };
+  else removal = await vethsGoneWithNetns(links);
   const steps = new StepErrors();
-  for (const l of left) await steps.run(() => deleteLink(l));
+  for (const l of removal.left) await steps.run(() => deleteLink(l));
   if (!deleted) await steps.run(() => deleteNetns(sandbox.netns));
-  if (!steps.ok) return steps.throwFirst();
+  steps.throwFirst();
   ctx.records.deleteEndpoint(containerId);
   ctx.records.deleteSandbox(containerId);
+  return { veths: links.length === 0 ? 'none' : removal.veths };
+}
+
+/** The namespace is deleted and nothing holds it: the kernel removes its veths, given VETH_GONE_MS; what is left is returned. */
+async function vethsGoneWithNetns(links: string[]): Promise<{ veths: VethRemoval; left: string[] }> {
+  const left = await linksLeftAfter(links, VETH_GONE_MS);
+  return { veths: left.length > 0 ? 'after-wait' : 'kernel', left };
+}
+
+/** Whether the run of another container joined this container's namespace (`network_mode: container:<it>`). */
+function isJoined(ctx: NetContext, containerId: string): boolean {
+  try {
+    return ctx.records.joins().some((j) => j.sandbox === containerId && j.containerId !== containerId);
+  } catch {
+    // A damaged note (doctor --repair quarantines it) must not stop the teardown: deleting the veths at once is right either way.
+    return true;
+  }
+}
+
+/** Deletes the links in the wave of other teardowns; resolves to those whose `link del` failed. */
+async function linksNotDeleted(names: string[]): Promise<string[]> {
+  const failed = await Promise.all(names.map((n) => ipBatched([['link', 'del', 'dev', n]]).then(() => undefined, () => n)));
+  return failed.filter((n): n is string => n !== undefined);
 }
 
 /** How long the kernel gets to dismantle a deleted namespace before its veths are deleted one by one. */

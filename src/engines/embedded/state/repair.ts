@@ -111,8 +111,8 @@ export async function repairRecords(root: StateRoot, opts: RepairOptions = {}): 
   }
   report.tempFilesRemoved += removeDeadTemps(join(root.containers, '.names'), old);
   report.tempFilesRemoved += removeDeadTemps(root.locks, old);
-  // Other records written with writeFileAtomic: the image index and tags, network records.
-  for (const dir of [root.images, join(root.images, 'tags'), ...['networks', 'endpoints', 'sandboxes', 'ports'].map((k) => join(root.path, 'network', k))]) {
+  // Other records written with writeFileAtomic: the image index and tags, network records (networks/records RECORD_KINDS: state/ does not import networks/).
+  for (const dir of [root.images, join(root.images, 'tags'), ...['networks', 'endpoints', 'sandboxes', 'joins', 'ports'].map((k) => join(root.path, 'network', k))]) {
     report.tempFilesRemoved += removeDeadTemps(dir, old);
   }
   report.tempFilesRemoved += sweepRemoveMarkers(namesDir(root), (file, id) => lookupName(root, basename(file)) === id).length;
