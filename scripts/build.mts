@@ -162,7 +162,8 @@ await build({
 
 // What dist/bin.js runs with the code cache gets its hash appended (src/util/code-cache.ts).
 for (const file of ['dist/cli.cjs', ...readdirSync(`${repo}dist/vendor`).filter((f) => f.endsWith('.cjs')).map((f) => `dist/vendor/${f}`)]) {
-  const text = readFileSync(`${repo}${file}`, 'utf8');
+  // ASCII only (esbuild leaves regular expressions as written): read as a one-byte string (src/util/code-cache.ts).
+  const text = readFileSync(`${repo}${file}`, 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const imports = dynamicImports(text);
   if (imports.length > 0) throw new Error(`${file} calls ${imports.join(', ')}: a bundle run with a code cache cannot import() on node 20; require() what is not bundled`);
   writeFileSync(`${repo}${file}`, withBuiltHash(text));

@@ -95,6 +95,15 @@ s('a script gets node\'s require, and the values provided for its own ids', () =
   assert.is(exports.file, file);
 });
 
+s('a script in UTF-8 is read as such; the bundles are ASCII (read as one-byte strings)', () => {
+  const file = join(dir, 'lib.cjs');
+  writeFileSync(file, "exports.s = 'µs → é';");
+  assert.is((runCachedScript(file) as { s: string }).s, 'µs → é');
+  for (const name of ['dist/cli.cjs', ...VENDOR.map((v) => `dist/vendor/${v}`)]) {
+    assert.not.ok(/[^\x00-\x7f]/.test(readFileSync(join(REPO, name), 'utf8')), `${name} is not ASCII: run \`npm run build\``);
+  }
+});
+
 s('the bundles run with a code cache call no import(): node 20 loses its callback in a script compiled from a cache', () => {
   for (const file of [join(REPO, 'dist/cli.cjs'), ...VENDOR.map((name) => join(REPO, 'dist/vendor', name))]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first`);
