@@ -1,14 +1,15 @@
-// V8's code cache for the big CommonJS libraries of the bundle (yaml,
-// commander: scripts/build.mts bundles each into dist/vendor/NAME.cjs). node
+// V8's code cache for the CommonJS bundles of the CLI: dist/cli.cjs (the CLI
+// itself, run by dist/bin.cjs) and the big libraries (yaml, commander, the
+// schema validator: dist/vendor/NAME.cjs), all made by scripts/build.mts. node
 // 20 has no code cache for ES modules, but a script compiled through node:vm
-// takes one: the bytecode of every function the last command ran, so a
-// command neither parses the library's text nor compiles its functions again
-// (20 to 40 ms of CPU of `config` of 200 services, out of 230 to 270).
+// takes one: the bytecode of every function the command that wrote it ran, so
+// a command neither parses the text nor compiles those functions again.
 // The cache lives in $XDG_CACHE_HOME/tscompose/code-cache (~/.cache/…), or in
 // TSCOMPOSE_CODE_CACHE; TSCOMPOSE_CODE_CACHE=off turns it off. A file is
-// named by the library and a hash of its text, node's version and the CPU;
-// V8 itself refuses a cache made with other flags. A cache that cannot be
-// read or written only costs the time it would have saved.
+// named by the bundle, the command (for the CLI's) and a hash of the text (the
+// build's, appended to it), its length, node's version and the CPU; V8 itself
+// refuses a cache made with other flags. A cache that cannot be read or
+// written only costs the time it would have saved.
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
