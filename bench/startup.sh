@@ -8,9 +8,10 @@
 # The CLI keeps V8's code cache of itself and its libraries, one per command (src/util/code-cache.ts): here
 # in the run's own directory, made by the first run of each command; one more
 # line shows `config` without it (TSCOMPOSE_CODE_CACHE=off), as a first run.
-# Usage: bench/startup.sh [RUNS]   (run `npm run build` first; root for `up`)
+# Usage: bench/startup.sh [RUNS]   (run `npm run build` first; root for `up`;
+#   STARTUP_BLOCKS=B: hyperfine's runs in B blocks, default 3)
 set -euo pipefail
-RUNS="${1:-21}"
+RUNS="${1:-30}"
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="$REPO/dist/bin.js"
 [ -f "$BIN" ] || { echo "dist/bin.js missing: run npm run build" >&2; exit 1; }
@@ -60,10 +61,30 @@ for c in "${CMDS[@]}"; do $c >/dev/null 2>"$WORK/err" || { echo "failed: $c" >&2
 MEDIANS=()
 CPU=()  # mean user+system ms (hyperfine only): steadier than wall time on a shared machine
 if command -v hyperfine >/dev/null; then
-  hyperfine -N --style none --warmup 2 --runs "$RUNS" --export-json "$WORK/h.json" "${CMDS[@]}" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
-  mapfile -t MEDIANS < <(node -e 'for (const r of JSON.parse(require("fs").readFileSync(process.argv[1])).results) console.log(Math.round(r.median * 1000))' "$WORK/h.json")
-  mapfile -t CPU < <(node -e 'for (const r of JSON.parse(require("fs").readFileSync(process.argv[1])).results) console.log(Math.round((r.user + r.system) * 1000))' "$WORK/h.json")
-  HOW="hyperfine, $RUNS runs each"
+  # In BLOCKS blocks of RUNS/BLOCKS runs, the commands in turn within each block: a change of the
+  # machine's speed (a shared VM's varies by a third within minutes) then hits every command alike.
+  BLOCKS="${STARTUP_BLOCKS:-3}"
+  PER=$(( (RUNS + BLOCKS - 1) / BLOCKS ))
+  ROTATED=()
+  pad=""
+  for _ in $(seq 1 "$BLOCKS"); do
+    for c in "${CMDS[@]}"; do ROTATED+=("$c$pad"); done  # trailing spaces: hyperfine lists each block apart
+    pad+=" "
+  done
+  hyperfine -N --style none --warmup 2 --runs "$PER" --export-json "$WORK/h.json" "${ROTATED[@]}" >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
+  # Per command: the median of all its runs' wall times, the mean of its blocks' mean CPU.
+  summary() { node -e '
+    const n = Number(process.argv[2]); const rs = JSON.parse(require("fs").readFileSync(process.argv[1])).results;
+    for (let i = 0; i < n; i++) {
+      const mine = rs.filter((_, k) => k % n === i);
+      const t = mine.flatMap((r) => r.times).sort((a, b) => a - b);
+      const median = t.length % 2 ? t[(t.length - 1) / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
+      const cpu = mine.reduce((a, r) => a + r.user + r.system, 0) / mine.length;
+      console.log(process.argv[3] === "cpu" ? Math.round(cpu * 1000) : Math.round(median * 1000));
+    }' "$WORK/h.json" "${#CMDS[@]}" "$1"; }
+  mapfile -t MEDIANS < <(summary wall)
+  mapfile -t CPU < <(summary cpu)
+  HOW="hyperfine, $BLOCKS blocks of $PER runs each, the commands in turn"
 else
   now_ns() { date +%s%N; }
   declare -A times
