@@ -85,18 +85,11 @@ const metaIndex = process.argv.indexOf('--metafile');
 const metafile = metaIndex > 0 ? process.argv[metaIndex + 1] : undefined;
 
 rmSync(`${repo}dist`, { recursive: true, force: true });
-// The processes the CLI spawns: ES modules, their shared code in dist/chunks.
-await build({
+/** What the builds of dist/ (not dist/vendor) share. */
+const common = {
   absWorkingDir: repo,
-  entryPoints: {
-    'engines/embedded/agent/main': 'src/engines/embedded/agent/main.ts',
-    'engines/embedded/agent/exit-hook': 'src/engines/embedded/agent/exit-hook.ts',
-  },
   outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
@@ -108,10 +101,22 @@ await build({
   // undici, bundled, lost its named exports behind esbuild's CommonJS wrapper (`undici.Agent is not
   // a constructor` on every pull): node loads it from node_modules, only when a pull or push runs.
   external: ['tar-stream', 'undici'],
+  logLevel: 'warning',
+} as const;
+
+// The processes the CLI spawns: ES modules, their shared code in dist/chunks.
+await build({
+  ...common,
+  entryPoints: {
+    'engines/embedded/agent/main': 'src/engines/embedded/agent/main.ts',
+    'engines/embedded/agent/exit-hook': 'src/engines/embedded/agent/exit-hook.ts',
+  },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  format: 'esm',
   // The CommonJS packages bundled (commander, yaml, ajv's runtime…) call require() for node's modules.
   banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module'; const require = __tscCreateRequire(import.meta.url);" },
   plugins: [vendorPlugin],
-  logLevel: 'warning',
 });
 
 // The CLI: dist/bin.cjs (src/bin.ts), which runs dist/cli.cjs, the rest of the
@@ -120,24 +125,15 @@ await build({
 // level on first use, so a command still runs only the modules it reaches.
 // Both read dist/vendor/*.cjs as the ES build does.
 const cjs = {
-  absWorkingDir: repo,
-  outdir: 'dist',
+  ...common,
   outExtension: { '.js': '.cjs' },
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: true,
-  minifyWhitespace: true,
-  minifySyntax: true,
-  external: ['tar-stream', 'undici'],
   // import.meta of the sources: this file's (runCachedScript passes __filename).
   define: { 'import.meta': '__tscImportMeta' },
   banner: {
     // "use strict" first, where it counts (esbuild's own comes after the banner): the sources are ES modules.
     js: "'use strict'; var __tscImportMeta = { url: require('node:url').pathToFileURL(__filename).href, resolve: (s) => require('node:url').pathToFileURL(require.resolve(s)).href };",
   },
-  logLevel: 'warning',
 } as const;
 await build({ ...cjs, entryPoints: { bin: 'src/bin.ts' } });
 const result = await build({ ...cjs, entryPoints: { cli: 'src/cli/main.ts' }, plugins: [vendorPlugin, sharedWithBinPlugin], metafile: metafile !== undefined });
