@@ -6,6 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+const LINGER_MS = 10_000;
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : undefined;
 
 function findTests(dir: string): string[] {
@@ -71,3 +72,9 @@ if (process.env.CI === 'true' && skipped > 0) {
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed > 0 || files.length === 0 ? 1 : 0;
+// Something a test left running (a timer, a socket, a child) must not hold the run
+// open: name it and end (the timer is unref'd, so it fires only when something is left).
+setTimeout(() => {
+  console.error(`still running ${LINGER_MS / 1000} s after the last test: ${process.getActiveResourcesInfo().join(', ')}; ending the run`);
+  process.exit();
+}, LINGER_MS).unref();
